@@ -1,0 +1,22 @@
+/* Replaceable allocator hooks. Everything the library allocates goes
+ * through these, so an embedding service can account for or cap memory. */
+#ifndef SESSIONBRIDGE_ALLOC_H
+#define SESSIONBRIDGE_ALLOC_H
+
+#include <stddef.h>
+
+typedef void *(*sb_malloc_fn)(size_t size);
+typedef void *(*sb_realloc_fn)(void *ptr, size_t size);
+typedef void (*sb_free_fn)(void *ptr);
+
+/* Set all three hooks, or NULL for all three to restore malloc/free.
+ * Must be called before any other sb_ function. */
+int sb_replace_allocator(sb_malloc_fn m, sb_realloc_fn r, sb_free_fn f);
+
+void *sb_malloc(size_t size);
+void *sb_calloc(size_t n, size_t size); /* overflow-checked */
+void *sb_realloc(void *ptr, size_t size);
+void sb_free(void *ptr);
+char *sb_strdup(const char *s);
+
+#endif

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Cross-builds static libsodium and the protobuf-c runtime for
+# x86_64-w64-mingw32 from Debian's source packages, and caches the result
+# outside the clone so that a fresh clone does not rebuild them.
+#
+# Debian ships no mingw builds of either library. The sources come from a
+# private apt configuration that reuses the machine's own Debian entries as
+# deb-src entries, so no mirror host name is written into the repository.
+#
+# Prints the prefix directory (include/, lib/) on stdout.
+set -euo pipefail
+
+HOST=x86_64-w64-mingw32
+CACHE_ROOT="${XDG_CACHE_HOME:-$HOME/.cache}/sessionbridge"
+APTDIR="$CACHE_ROOT/apt"
+SRCDIR="$CACHE_ROOT/src"
+mkdir -p "$APTDIR/lists/partial" "$APTDIR/sources" "$SRCDIR"
+
+log() { echo "build-win-deps: $*" >&2; }
+
+# Turn every "Types: deb" stanza of the machine's configuration into deb-src.
+make_apt_conf() {
+  rm -f "$APTDIR"/sources/*
+  local n=0
+  for f in /etc/apt/sources.list.d/*.sources; do
+    [ -e "$f" ] || continue
+    n=$((n + 1))
+    sed -e 's/^Types:.*/Types: deb-src/' "$f" > "$APTDIR/sources/src$n.sources"
+  done
+  if [ -f /etc/apt/sources.list ]; then
+    grep -E '^deb ' /etc/apt/sources.list | sed -e 's/^deb /deb-src /' \
+      > "$APTDIR/sources/src-list.list" || true
+  fi
+}
+
+APT_OPTS=(-o Dir::Etc::SourceList=/dev/null
+          -o "Dir::Etc::SourceParts=$APTDIR/sources"
+          -o "Dir::State::Lists=$APTDIR/lists")
+
+src_version() { # package -> upstream version from the source index
+  apt-cache "${APT_OPTS[@]}" showsrc "$1" 2>/dev/null |
+    awk '/^Version:/ {print $2; exit}'
+}
+
+make_apt_conf
+if [ -z "$(ls -A "$APTDIR/lists" 2>/dev/null | grep -v partial || true)" ] ||
+   [ -z "$(src_version libsodium)" ]; then
+  log "updating private deb-src index"
+  apt-get "${APT_OPTS[@]}" update -qq >&2
+fi
+
+SODIUM_VER=$(src_version libsodium)
+PBC_VER=$(src_version protobuf-c)
+[ -n "$SODIUM_VER" ] && [ -n "$PBC_VER" ] || { log "no source versions found"; exit 1; }
+KEY="sodium-${SODIUM_VER}_pbc-${PBC_VER}_$(${HOST}-gcc -dumpversion)"
+PREFIX="$CACHE_ROOT/win64-$KEY"
+
+if [ -f "$PREFIX/.complete" ]; then
+  echo "$PREFIX"
+  exit 0
+fi
+
+log "building $KEY into $PREFIX"
+rm -rf "$PREFIX" "$SRCDIR"/work
+mkdir -p "$SRCDIR/work" "$PREFIX/include" "$PREFIX/lib"
+cd "$SRCDIR/work"
+apt-get "${APT_OPTS[@]}" source --download-only libsodium protobuf-c >&2
+
+# libsodium: the Debian tarball has no configure script.
+tar xf libsodium_*.orig.tar.* 
+sdir=$(find . -maxdepth 1 -type d -name 'libsodium*' | head -n1)
+( cd "$sdir"
+  [ -x configure ] || ./autogen.sh -s >&2
+  ./configure --host=$HOST --prefix="$PREFIX" --disable-shared --enable-static \
+      --disable-dependency-tracking >&2
+  make -j"$(nproc)" >&2
+  make install >&2 )
+
+# protobuf-c: only the runtime (one file) is needed; the code generator stays
+# the native protoc-c.
+tar xf protobuf-c_*.orig.tar.*
+pdir=$(find . -maxdepth 1 -type d -name 'protobuf-c-*' | head -n1)
+mkdir -p "$PREFIX/include/protobuf-c"
+cp "$pdir/protobuf-c/protobuf-c.h" "$PREFIX/include/protobuf-c/"
+${HOST}-gcc -O2 -c "$pdir/protobuf-c/protobuf-c.c" -I"$pdir" -o protobuf-c.o
+${HOST}-ar rcs "$PREFIX/lib/libprotobuf-c.a" protobuf-c.o
+
+touch "$PREFIX/.complete"
+log "done"
+echo "$PREFIX"

@@ -1,0 +1,3 @@
+#include "version.h"
+
+const char *sb_service_version(void) { return SB_SERVICE_VERSION; }

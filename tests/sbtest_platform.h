@@ -1,0 +1,21 @@
+/* Per-platform pieces of the test harness (tests/posix, tests/win). */
+#ifndef SBTEST_PLATFORM_H
+#define SBTEST_PLATFORM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+void sbtest__make_tmpdir(char *buf, size_t cap);
+void sbtest__cleanup_tmpdir(const char *dir);
+void sbtest__endpoint(const char *tag, char *buf, size_t cap);
+
+/* Start `sbtest --helper NAME args...` (args NULL-terminated); returns an
+ * opaque process handle or 0. */
+typedef intptr_t sbtest_proc_t;
+sbtest_proc_t sbtest_spawn_helper(const char *name, const char *const *args);
+/* Wait up to timeout_ms; returns the exit code, or -1 on timeout (the
+ * process is then killed). */
+int sbtest_wait(sbtest_proc_t p, int timeout_ms);
+void sbtest_kill(sbtest_proc_t p);
+
+#endif

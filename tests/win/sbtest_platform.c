@@ -1,0 +1,85 @@
+#include <windows.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sbtest.h"
+#include "sbtest_platform.h"
+
+void sbtest__make_tmpdir(char *buf, size_t cap) {
+  char base[MAX_PATH];
+  DWORD n = GetTempPathA(sizeof base, base);
+  if (n == 0 || n >= sizeof base) {
+    fprintf(stderr, "GetTempPath failed\n");
+    exit(2);
+  }
+  snprintf(buf, cap, "%ssbtest-%lu-%lu", base, GetCurrentProcessId(),
+           GetTickCount());
+  if (!CreateDirectoryA(buf, NULL)) {
+    fprintf(stderr, "CreateDirectory %s failed: %lu\n", buf, GetLastError());
+    exit(2);
+  }
+}
+
+void sbtest__cleanup_tmpdir(const char *dir) {
+  char pattern[MAX_PATH + 8], path[2 * MAX_PATH];
+  WIN32_FIND_DATAA fd;
+  if (!dir || !dir[0])
+    return;
+  snprintf(pattern, sizeof pattern, "%s\\*", dir);
+  HANDLE h = FindFirstFileA(pattern, &fd);
+  if (h != INVALID_HANDLE_VALUE) {
+    do {
+      if (strcmp(fd.cFileName, ".") && strcmp(fd.cFileName, "..")) {
+        snprintf(path, sizeof path, "%s\\%s", dir, fd.cFileName);
+        DeleteFileA(path);
+      }
+    } while (FindNextFileA(h, &fd));
+    FindClose(h);
+  }
+  RemoveDirectoryA(dir);
+}
+
+void sbtest__endpoint(const char *tag, char *buf, size_t cap) {
+  snprintf(buf, cap, "\\\\.\\pipe\\sbtest-%lu-%s", GetCurrentProcessId(), tag);
+}
+
+sbtest_proc_t sbtest_spawn_helper(const char *name, const char *const *args) {
+  char cmd[4096];
+  size_t off = (size_t)snprintf(cmd, sizeof cmd, "\"%s\" --helper %s",
+                                sbtest_self(), name);
+  while (args && *args && off < sizeof cmd) {
+    off += (size_t)snprintf(cmd + off, sizeof cmd - off, " \"%s\"", *args);
+    args++;
+  }
+  STARTUPINFOA si;
+  PROCESS_INFORMATION pi;
+  memset(&si, 0, sizeof si);
+  si.cb = sizeof si;
+  if (!CreateProcessA(NULL, cmd, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi))
+    return 0;
+  CloseHandle(pi.hThread);
+  return (sbtest_proc_t)pi.hProcess;
+}
+
+int sbtest_wait(sbtest_proc_t p, int timeout_ms) {
+  HANDLE h = (HANDLE)p;
+  DWORD code = 0;
+  if (WaitForSingleObject(h, (DWORD)timeout_ms) != WAIT_OBJECT_0) {
+    TerminateProcess(h, 137);
+    WaitForSingleObject(h, 5000);
+    CloseHandle(h);
+    return -1;
+  }
+  GetExitCodeProcess(h, &code);
+  CloseHandle(h);
+  return (int)code;
+}
+
+void sbtest_kill(sbtest_proc_t p) {
+  HANDLE h = (HANDLE)p;
+  TerminateProcess(h, 137);
+  WaitForSingleObject(h, 5000);
+  CloseHandle(h);
+}
