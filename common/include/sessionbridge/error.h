@@ -47,13 +47,15 @@ extern "C" {
   XX(ENOAGENT, -32, "session has no connected agent")                         \
   XX(ELOCKED, -33, "session is locked")                                       \
   XX(EREMOTE, -34, "peer answered with an error")                             \
-  XX(EOS, -35, "operating system call failed")
+  XX(EOS, -35, "operating system call failed")                               \
+  XX(EAGAIN, -36, "temporarily unavailable, try again")                       \
+  XX(ENOTOKEN, -37, "the session's user token is not available yet")
 
 typedef enum {
 #define SB__ERR_ENUM(name, val, msg) SB_##name = (val),
   SB_ERRNO_MAP(SB__ERR_ENUM)
 #undef SB__ERR_ENUM
-  SB_ERRNO_LAST_ = -36
+  SB_ERRNO_LAST_ = -38
 } sb_errno_t;
 
 /* Human-readable message for an SB_E* code ("unknown error" otherwise). */
