@@ -1,0 +1,60 @@
+# Shared helpers for scripts/*.sh: build directories, Wine and Xvfb.
+# Sourced, not run.
+
+SB_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+SB_BUILD=${SB_BUILD:-$SB_ROOT/build}
+JOBS=${JOBS:-$(nproc)}
+
+sb_log() { printf '== %s\n' "$*" >&2; }
+
+sb_configure_native() { # dir [extra cmake args]
+  local dir=$1; shift
+  cmake -S "$SB_ROOT" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+  cmake --build "$dir" -j"$JOBS" >&2
+}
+
+sb_configure_win() { # dir
+  local dir=$1 deps
+  deps=$("$SB_ROOT/scripts/build-win-deps.sh")
+  cmake -S "$SB_ROOT" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCMAKE_TOOLCHAIN_FILE="$SB_ROOT/cmake/toolchain-mingw-w64.cmake" \
+    -DSB_WIN_DEPS="$deps" >/dev/null
+  cmake --build "$dir" -j"$JOBS" >&2
+}
+
+# Start a private Xvfb and a persistent wineserver with our own prefix.
+# Sets DISPLAY, WINEPREFIX, WINEDEBUG; sb_wine_stop undoes it.
+sb_wine_start() {
+  export WINEPREFIX=${WINEPREFIX_SB:-$SB_BUILD/wineprefix}
+  export WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
+  local n
+  for n in $(seq 90 140); do
+    if [ ! -e "/tmp/.X$n-lock" ] && [ ! -e "/tmp/.X11-unix/X$n" ]; then
+      break
+    fi
+  done
+  Xvfb ":$n" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
+  SB_XVFB_PID=$!
+  export DISPLAY=":$n"
+  for _ in $(seq 1 50); do
+    [ -e "/tmp/.X11-unix/X$n" ] && break
+    sleep 0.1
+  done
+  if [ ! -f "$WINEPREFIX/system.reg" ]; then
+    sb_log "creating Wine prefix $WINEPREFIX (first time only)"
+    wineboot -i >/dev/null 2>&1 || true
+  fi
+  wineserver -w
+  wineserver -p >/dev/null 2>&1 &
+  SB_WINESERVER_PID=$!
+  sleep 0.5
+}
+
+sb_wine_stop() {
+  if [ -n "${WINEPREFIX:-}" ]; then
+    wineserver -k >/dev/null 2>&1 || true
+  fi
+  [ -n "${SB_WINESERVER_PID:-}" ] && kill "$SB_WINESERVER_PID" 2>/dev/null || true
+  [ -n "${SB_XVFB_PID:-}" ] && kill "$SB_XVFB_PID" 2>/dev/null || true
+  SB_XVFB_PID= SB_WINESERVER_PID=
+}

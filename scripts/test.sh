@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Sets up a Debian 12 machine, builds native, native+ASan/UBSan and Windows
+# (mingw-w64), and runs every test: natively, under the sanitizers, and the
+# Windows build under Wine + Xvfb. Prints a summary; exits non-zero if any
+# test failed. Idempotent.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+"$SB_ROOT/scripts/install-deps.sh"
+
+declare -A RESULT TIME
+overall=0
+
+run_ctest() { # name dir [env...]
+  local name=$1 dir=$2 t0 t1 log rc=0
+  shift 2
+  log="$SB_BUILD/ctest-$name.log"
+  t0=$(date +%s)
+  (cd "$dir" && env "$@" ctest -j"$JOBS" --output-on-failure --timeout 300) \
+    >"$log" 2>&1 || rc=$?
+  t1=$(date +%s)
+  TIME[$name]=$((t1 - t0))
+  RESULT[$name]=$(grep -E 'tests passed|tests failed' "$log" | tail -n1 || true)
+  [ -n "${RESULT[$name]}" ] || RESULT[$name]="no result (see $log)"
+  if [ $rc -ne 0 ]; then
+    overall=1
+    sed -n '/The following tests FAILED/,$p' "$log" >&2 || true
+  fi
+  sb_log "$name: ${RESULT[$name]} in ${TIME[$name]} s"
+}
+
+mkdir -p "$SB_BUILD"
+sb_log "building native"
+sb_configure_native "$SB_BUILD/native"
+sb_log "building native with ASan/UBSan"
+sb_configure_native "$SB_BUILD/native-asan" -DSB_SANITIZE=ON
+sb_log "building win64 (mingw-w64)"
+sb_configure_win "$SB_BUILD/win64"
+
+run_ctest native "$SB_BUILD/native"
+run_ctest native-asan "$SB_BUILD/native-asan" \
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1
+
+sb_wine_start
+trap sb_wine_stop EXIT
+run_ctest win64-wine "$SB_BUILD/win64" SB_TEST_TIMEOUT_MULT=4
+sb_wine_stop
+trap - EXIT
+
+echo
+echo "================ sessionbridge test summary ================"
+for n in native native-asan win64-wine; do
+  printf '%-12s %-55s %5ss\n' "$n" "${RESULT[$n]:-not run}" "${TIME[$n]:-0}"
+done
+[ $overall -eq 0 ] && echo "ALL PASSED" || echo "FAILURES (logs in $SB_BUILD/ctest-*.log)"
+exit $overall
