@@ -148,6 +148,8 @@ void sb_channel_free(sb_channel_t *ch) {
   sb_free(ch);
 }
 
+sb_role_t sb_channel_role(const sb_channel_t *ch) { return ch->role; }
+
 /* ---- framed I/O ---- */
 
 static int grow(uint8_t **buf, size_t *cap, size_t need) {

@@ -58,6 +58,7 @@ int sb_channel_recv(sb_channel_t *ch, const uint8_t **msg, size_t *len,
 /* Send the final frame (TAG_FINAL). Nothing can be sent afterwards. */
 int sb_channel_close(sb_channel_t *ch);
 void sb_channel_free(sb_channel_t *ch);
+sb_role_t sb_channel_role(const sb_channel_t *ch);
 
 /* Handshake and sending as one convenience for envelopes. */
 struct sb_msg;

@@ -1,0 +1,103 @@
+/* Request/response over a secure channel.
+ *
+ * An sb_rpc_t owns a channel and a reader thread. Either side may call
+ * (send a Request and wait for its Response or Error, with a deadline)
+ * and serve (answer the peer's requests, possibly later and from another
+ * thread). Payloads larger than one frame travel as a declared, chunked
+ * transfer whose transfer_id equals the request id (protocol.md,
+ * "Transfers"). Limits: at most SB_RPC_MAX_OUTSTANDING requests in flight
+ * each way; an incoming request past that is answered BUSY. */
+#ifndef SESSIONBRIDGE_RPC_H
+#define SESSIONBRIDGE_RPC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "channel.h"
+#include "msg.h"
+#include "transport.h"
+
+#define SB_RPC_MAX_OUTSTANDING 16
+/* Incoming uploads assembled at once (each up to its task's cap). */
+#define SB_RPC_MAX_UPLOADS 2
+/* Extra time a caller waits past the deadline it gave the peer, so the
+ * peer's own TIMEOUT answer arrives before ours. */
+#define SB_RPC_DEADLINE_GRACE_MS 1000
+
+typedef struct sb_rpc sb_rpc_t;
+
+/* An incoming request, handed to the handler, who owns it and must answer
+ * it exactly once with sb_rpc_respond* (which frees it). data/len hold the
+ * assembled upload when the request declared one. */
+typedef struct {
+  uint64_t id;
+  sb_msg_t *msg;
+  const Sbwire__V1__Request *req;
+  uint8_t *data;
+  size_t len;
+} sb_rpc_incoming_t;
+
+typedef void (*sb_rpc_request_fn)(void *arg, sb_rpc_t *rpc,
+                                  sb_rpc_incoming_t *in);
+typedef void (*sb_rpc_closed_fn)(void *arg, sb_rpc_t *rpc, int err);
+
+typedef struct {
+  /* Called on the reader thread; must not block for long (start a thread
+   * for slow tasks and answer from there). NULL: every request is answered
+   * with an error. */
+  sb_rpc_request_fn on_request;
+  /* Called once on the reader thread when the channel ends (SB_EOF for a
+   * clean close, or the error). */
+  sb_rpc_closed_fn on_closed;
+  void *arg;
+  /* Interrupted by sb_rpc_stop to wake the reader. Optional. */
+  sb_stream_t *stream;
+  /* Largest upload accepted / download expected (0: SB_SCREENSHOT_MAX). */
+  size_t max_transfer;
+} sb_rpc_opts_t;
+
+/* The result of a call: the Response or Error envelope, plus the
+ * assembled transfer when the response declared one. */
+typedef struct {
+  sb_msg_t *msg;
+  const Sbwire__V1__Envelope *env;
+  uint8_t *data;
+  size_t len;
+} sb_rpc_result_t;
+
+/* Takes ownership of ch (an open, handshaken channel). */
+int sb_rpc_start(sb_rpc_t **out, sb_channel_t *ch, const sb_rpc_opts_t *opts);
+/* Send req (deadline_ms is written into it) with an optional upload, wait
+ * up to deadline_ms + grace. Returns 0 with res filled (the peer may have
+ * answered with an Error: check res->env->body_case, or use
+ * sb_rpc_result_err), SB_EBUSY when SB_RPC_MAX_OUTSTANDING calls are in
+ * flight, SB_ETIMEDOUT (a Cancel is sent to the peer), or the channel's
+ * error. */
+int sb_rpc_call(sb_rpc_t *rpc, Sbwire__V1__Request *req, uint32_t deadline_ms,
+                const uint8_t *upload, size_t upload_len, sb_rpc_result_t *res);
+/* 0 for a Response, else the SB_E* code of the Error's status (and *detail
+ * its text). */
+int sb_rpc_result_err(const sb_rpc_result_t *res, const char **detail);
+void sb_rpc_result_free(sb_rpc_result_t *res);
+
+/* Answer an incoming request (frees in). download: optional data sent as
+ * a transfer after the response; the response's transfer_id/total_size
+ * fields must be set by the caller via sb_rpc_set_transfer. */
+int sb_rpc_respond(sb_rpc_t *rpc, sb_rpc_incoming_t *in,
+                   Sbwire__V1__Response *rsp, const uint8_t *download,
+                   size_t download_len);
+int sb_rpc_respond_error(sb_rpc_t *rpc, sb_rpc_incoming_t *in, int err,
+                         const char *detail);
+/* Send a complete envelope as-is (events, or tests building raw ones). */
+int sb_rpc_send_raw(sb_rpc_t *rpc, const sb_envelope_t *env);
+/* True once the channel has ended. */
+int sb_rpc_closed(sb_rpc_t *rpc);
+/* Close cleanly (TAG_FINAL), wake and join the reader, fail pending calls
+ * with SB_ECANCELED, free everything. Pending incoming requests must have
+ * been answered or are answered by no one (their memory is freed). */
+void sb_rpc_stop(sb_rpc_t *rpc);
+/* Reset an incoming request given to the handler when the handler decides
+ * not to answer (the connection is closing). */
+void sb_rpc_incoming_free(sb_rpc_incoming_t *in);
+
+#endif

@@ -1,0 +1,668 @@
+/* Request/response multiplexing over one secure channel (see rpc.h).
+ *
+ * One reader thread per connection decodes envelopes and routes them:
+ * requests to the handler, responses and errors to the waiting caller,
+ * chunks to the transfer they belong to. Request ids are namespaced by
+ * parity (client side odd, server side even) so a chunk's id alone says
+ * whether it belongs to our call or to the peer's upload. */
+#include "rpc.h"
+
+#include <string.h>
+
+#include "alloc.h"
+#include "error.h"
+#include "log.h"
+#include "thread.h"
+
+#define ABANDONED_RING 32
+#define CHUNK_SIZE (256u * 1024u)
+
+typedef struct {
+  int used;
+  int done;
+  int err;
+  uint64_t id;
+  sb_msg_t *msg;
+  int downloading;
+  uint64_t total;
+  uint8_t *data;
+  size_t len;
+  size_t cap;
+} pending_t;
+
+typedef struct {
+  int used;
+  sb_rpc_incoming_t *in;
+  uint64_t total;
+  size_t cap;
+} upload_t;
+
+struct sb_rpc {
+  sb_channel_t *ch;
+  sb_rpc_opts_t opts;
+  sb_thread_t *reader;
+  sb_mutex_t *lock;
+  sb_cond_t *cond;
+  uint64_t next_id;
+  uint64_t peer_parity;
+  pending_t pending[SB_RPC_MAX_OUTSTANDING];
+  uint64_t abandoned[ABANDONED_RING];
+  size_t abandoned_next;
+  uint64_t active_in[SB_RPC_MAX_OUTSTANDING];
+  int n_in;
+  upload_t uploads[SB_RPC_MAX_UPLOADS];
+  int stopping;
+  int closed;
+  int close_err;
+};
+
+/* ---- transfer fields of the messages that carry them ---- */
+
+static int request_transfer(const Sbwire__V1__Request *req, uint64_t *id,
+                            uint64_t *total) {
+  if (req->body_case == SBWIRE__V1__REQUEST__BODY_CLIPBOARD_SET &&
+      req->clipboard_set->transfer_id != 0) {
+    *id = req->clipboard_set->transfer_id;
+    *total = req->clipboard_set->total_size;
+    return 1;
+  }
+  return 0;
+}
+
+static int response_transfer(const Sbwire__V1__Response *rsp, uint64_t *id,
+                             uint64_t *total) {
+  if (rsp->body_case == SBWIRE__V1__RESPONSE__BODY_CLIPBOARD_GET &&
+      rsp->clipboard_get->transfer_id != 0) {
+    *id = rsp->clipboard_get->transfer_id;
+    *total = rsp->clipboard_get->total_size;
+    return 1;
+  }
+  if (rsp->body_case == SBWIRE__V1__RESPONSE__BODY_SCREENSHOT &&
+      rsp->screenshot->transfer_id != 0) {
+    *id = rsp->screenshot->transfer_id;
+    *total = rsp->screenshot->total_size;
+    return 1;
+  }
+  return 0;
+}
+
+static int set_response_transfer(Sbwire__V1__Response *rsp, uint64_t id,
+                                 uint64_t total) {
+  if (rsp->body_case == SBWIRE__V1__RESPONSE__BODY_CLIPBOARD_GET) {
+    rsp->clipboard_get->transfer_id = id;
+    rsp->clipboard_get->total_size = total;
+    return 0;
+  }
+  if (rsp->body_case == SBWIRE__V1__RESPONSE__BODY_SCREENSHOT) {
+    rsp->screenshot->transfer_id = id;
+    rsp->screenshot->total_size = total;
+    return 0;
+  }
+  return SB_EINVAL;
+}
+
+static int set_request_transfer(Sbwire__V1__Request *req, uint64_t id,
+                                uint64_t total) {
+  if (req->body_case == SBWIRE__V1__REQUEST__BODY_CLIPBOARD_SET) {
+    req->clipboard_set->transfer_id = id;
+    req->clipboard_set->total_size = total;
+    return 0;
+  }
+  return SB_EINVAL;
+}
+
+/* ---- sending ---- */
+
+static int send_chunks(sb_rpc_t *rpc, uint64_t id, const uint8_t *data,
+                       size_t len) {
+  Sbwire__V1__Envelope env = SBWIRE__V1__ENVELOPE__INIT;
+  Sbwire__V1__TransferChunk chunk = SBWIRE__V1__TRANSFER_CHUNK__INIT;
+  size_t off = 0;
+  env.request_id = id;
+  env.body_case = SBWIRE__V1__ENVELOPE__BODY_CHUNK;
+  env.chunk = &chunk;
+  chunk.transfer_id = id;
+  do {
+    size_t n = len - off < CHUNK_SIZE ? len - off : CHUNK_SIZE;
+    int err;
+    chunk.offset = off;
+    chunk.data.data = (uint8_t *)data + off;
+    chunk.data.len = n;
+    chunk.last = off + n == len;
+    err = sb_channel_send_envelope(rpc->ch, &env);
+    if (err)
+      return err;
+    off += n;
+  } while (off < len);
+  return 0;
+}
+
+static int send_error(sb_rpc_t *rpc, uint64_t id, int err,
+                      const char *detail) {
+  Sbwire__V1__Envelope env = SBWIRE__V1__ENVELOPE__INIT;
+  Sbwire__V1__Error e = SBWIRE__V1__ERROR__INIT;
+  env.request_id = id;
+  env.body_case = SBWIRE__V1__ENVELOPE__BODY_ERROR;
+  env.error = &e;
+  e.status = (Sbwire__V1__Status)sb_err_to_status(err);
+  e.detail = (char *)(detail ? detail : sb_strerror(err));
+  return sb_channel_send_envelope(rpc->ch, &env);
+}
+
+/* ---- bookkeeping (callers hold rpc->lock) ---- */
+
+static pending_t *find_pending(sb_rpc_t *rpc, uint64_t id) {
+  for (int i = 0; i < SB_RPC_MAX_OUTSTANDING; i++)
+    if (rpc->pending[i].used && rpc->pending[i].id == id)
+      return &rpc->pending[i];
+  return NULL;
+}
+
+static int was_abandoned(sb_rpc_t *rpc, uint64_t id) {
+  for (int i = 0; i < ABANDONED_RING; i++)
+    if (rpc->abandoned[i] == id)
+      return 1;
+  return 0;
+}
+
+static void abandon(sb_rpc_t *rpc, uint64_t id) {
+  rpc->abandoned[rpc->abandoned_next] = id;
+  rpc->abandoned_next = (rpc->abandoned_next + 1) % ABANDONED_RING;
+}
+
+static void pending_release(pending_t *p) {
+  sb_msg_free(p->msg);
+  sb_free(p->data);
+  memset(p, 0, sizeof *p);
+}
+
+static void complete(sb_rpc_t *rpc, pending_t *p, int err) {
+  p->done = 1;
+  p->err = err;
+  sb_cond_broadcast(rpc->cond);
+}
+
+static int in_active(sb_rpc_t *rpc, uint64_t id) {
+  for (int i = 0; i < rpc->n_in; i++)
+    if (rpc->active_in[i] == id)
+      return 1;
+  return 0;
+}
+
+static void in_remove(sb_rpc_t *rpc, uint64_t id) {
+  for (int i = 0; i < rpc->n_in; i++)
+    if (rpc->active_in[i] == id) {
+      rpc->active_in[i] = rpc->active_in[--rpc->n_in];
+      return;
+    }
+}
+
+static upload_t *find_upload(sb_rpc_t *rpc, uint64_t id) {
+  for (int i = 0; i < SB_RPC_MAX_UPLOADS; i++)
+    if (rpc->uploads[i].used && rpc->uploads[i].in->id == id)
+      return &rpc->uploads[i];
+  return NULL;
+}
+
+/* Append a chunk to a growing buffer. The buffer grows with the data that
+ * actually arrived, never to the declared total up front, so a peer that
+ * declares 64 MiB and sends nothing costs nothing. */
+static int append_chunk(uint8_t **buf, size_t *len, size_t *cap,
+                        uint64_t total, const Sbwire__V1__TransferChunk *c) {
+  if (c->offset != *len || c->data.len > total - *len)
+    return SB_EPROTO;
+  if (*len + c->data.len > *cap) {
+    size_t ncap = *cap ? *cap : 64 * 1024;
+    while (ncap < *len + c->data.len)
+      ncap *= 2;
+    if (ncap > total)
+      ncap = (size_t)total;
+    uint8_t *n = sb_realloc(*buf, ncap ? ncap : 1);
+    if (!n)
+      return SB_ENOMEM;
+    *buf = n;
+    *cap = ncap;
+  }
+  if (c->data.len)
+    memcpy(*buf + *len, c->data.data, c->data.len);
+  *len += c->data.len;
+  if (c->last != (*len == total))
+    return SB_EPROTO;
+  return 0;
+}
+
+/* ---- reader ---- */
+
+static void deliver(sb_rpc_t *rpc, sb_rpc_incoming_t *in) {
+  if (rpc->opts.on_request)
+    rpc->opts.on_request(rpc->opts.arg, rpc, in);
+  else
+    sb_rpc_respond_error(rpc, in, SB_EINVAL, "this endpoint serves no requests");
+}
+
+/* Returns 0, or a protocol error that closes the connection. The message
+ * is consumed in every case. */
+static int on_request(sb_rpc_t *rpc, sb_msg_t *m) {
+  const sb_envelope_t *env = sb_msg_envelope(m);
+  uint64_t id = env->request_id, tid, total;
+  sb_rpc_incoming_t *in;
+  int err = 0;
+
+  sb_mutex_lock(rpc->lock);
+  if (id == 0 || (id & 1) != rpc->peer_parity || in_active(rpc, id)) {
+    sb_mutex_unlock(rpc->lock);
+    sb_msg_free(m);
+    return SB_EPROTO;
+  }
+  if (rpc->n_in >= SB_RPC_MAX_OUTSTANDING) {
+    sb_mutex_unlock(rpc->lock);
+    sb_msg_free(m);
+    sb_log(SB_LOG_WARN, "rpc: request %llu refused: %d requests outstanding",
+           (unsigned long long)id, SB_RPC_MAX_OUTSTANDING);
+    return send_error(rpc, id, SB_EBUSY, "too many outstanding requests");
+  }
+  in = sb_calloc(1, sizeof *in);
+  if (!in) {
+    sb_mutex_unlock(rpc->lock);
+    sb_msg_free(m);
+    return send_error(rpc, id, SB_ENOMEM, NULL);
+  }
+  in->id = id;
+  in->msg = m;
+  in->req = env->request;
+  if (request_transfer(env->request, &tid, &total)) {
+    upload_t *slot = NULL;
+    if (tid != id) {
+      err = SB_EPROTO;
+    } else if (total > rpc->opts.max_transfer) {
+      err = SB_ETOOBIG;
+    } else {
+      for (int i = 0; i < SB_RPC_MAX_UPLOADS; i++)
+        if (!rpc->uploads[i].used)
+          slot = &rpc->uploads[i];
+      if (!slot)
+        err = SB_EBUSY;
+    }
+    if (err) {
+      sb_mutex_unlock(rpc->lock);
+      sb_rpc_incoming_free(in);
+      return err == SB_EPROTO ? err : send_error(rpc, id, err, NULL);
+    }
+    slot->used = 1;
+    slot->in = in;
+    slot->total = total;
+    slot->cap = 0;
+    rpc->active_in[rpc->n_in++] = id;
+    sb_mutex_unlock(rpc->lock);
+    return 0; /* delivered when the last chunk arrives */
+  }
+  rpc->active_in[rpc->n_in++] = id;
+  sb_mutex_unlock(rpc->lock);
+  deliver(rpc, in);
+  return 0;
+}
+
+static int on_answer(sb_rpc_t *rpc, sb_msg_t *m) {
+  const sb_envelope_t *env = sb_msg_envelope(m);
+  uint64_t id = env->request_id, tid, total;
+  pending_t *p;
+  sb_mutex_lock(rpc->lock);
+  p = find_pending(rpc, id);
+  if (!p || p->msg) {
+    int late = !p && was_abandoned(rpc, id);
+    sb_mutex_unlock(rpc->lock);
+    sb_msg_free(m);
+    /* A late answer to a call we gave up on is expected; an answer to a
+     * request never made is a protocol violation. */
+    return late ? 0 : SB_EPROTO;
+  }
+  p->msg = m;
+  if (env->body_case == SBWIRE__V1__ENVELOPE__BODY_RESPONSE &&
+      response_transfer(env->response, &tid, &total)) {
+    if (tid != id || total > rpc->opts.max_transfer) {
+      sb_mutex_unlock(rpc->lock);
+      return SB_EPROTO;
+    }
+    p->downloading = 1;
+    p->total = total;
+    if (total == 0)
+      complete(rpc, p, 0);
+  } else {
+    complete(rpc, p, 0);
+  }
+  sb_mutex_unlock(rpc->lock);
+  return 0;
+}
+
+static int on_chunk(sb_rpc_t *rpc, const sb_envelope_t *env) {
+  const Sbwire__V1__TransferChunk *c = env->chunk;
+  uint64_t id = env->request_id;
+  int err = 0;
+  if (c->transfer_id != id)
+    return SB_EPROTO;
+  sb_mutex_lock(rpc->lock);
+  if ((id & 1) != rpc->peer_parity) {
+    pending_t *p = find_pending(rpc, id);
+    if (!p || !p->downloading || p->done) {
+      err = !p && was_abandoned(rpc, id) ? 0 : SB_EPROTO;
+    } else {
+      err = append_chunk(&p->data, &p->len, &p->cap, p->total, c);
+      if (!err && c->last)
+        complete(rpc, p, 0);
+    }
+    sb_mutex_unlock(rpc->lock);
+    return err;
+  }
+  upload_t *u = find_upload(rpc, id);
+  if (!u) {
+    sb_mutex_unlock(rpc->lock);
+    return SB_EPROTO;
+  }
+  err = append_chunk(&u->in->data, &u->in->len, &u->cap, u->total, c);
+  if (err || !c->last) {
+    sb_mutex_unlock(rpc->lock);
+    return err;
+  }
+  sb_rpc_incoming_t *in = u->in;
+  memset(u, 0, sizeof *u);
+  sb_mutex_unlock(rpc->lock);
+  deliver(rpc, in);
+  return 0;
+}
+
+static void reader_main(void *arg) {
+  sb_rpc_t *rpc = arg;
+  int err;
+  for (;;) {
+    sb_msg_t *m = NULL;
+    const char *why = NULL;
+    err = sb_channel_recv_envelope(rpc->ch, &m, 1000, &why);
+    if (err == SB_ETIMEDOUT) {
+      if (rpc->stopping)
+        break;
+      continue;
+    }
+    if (err) {
+      if (why)
+        sb_log(SB_LOG_WARN, "rpc: dropping connection: %s (%s)",
+               sb_err_name(err), why);
+      break;
+    }
+    const sb_envelope_t *env = sb_msg_envelope(m);
+    switch (env->body_case) {
+    case SBWIRE__V1__ENVELOPE__BODY_REQUEST:
+      err = on_request(rpc, m);
+      break;
+    case SBWIRE__V1__ENVELOPE__BODY_RESPONSE:
+    case SBWIRE__V1__ENVELOPE__BODY_ERROR:
+      err = on_answer(rpc, m);
+      break;
+    case SBWIRE__V1__ENVELOPE__BODY_CHUNK:
+      err = on_chunk(rpc, env);
+      sb_msg_free(m);
+      break;
+    case SBWIRE__V1__ENVELOPE__BODY_EVENT:
+      sb_msg_free(m);
+      break;
+    default:
+      /* Hello or Confirm after the handshake. */
+      sb_msg_free(m);
+      err = SB_EPROTO;
+      break;
+    }
+    if (err) {
+      sb_log(SB_LOG_WARN, "rpc: dropping connection: %s", sb_err_name(err));
+      break;
+    }
+  }
+  sb_mutex_lock(rpc->lock);
+  rpc->closed = 1;
+  rpc->close_err = err;
+  for (int i = 0; i < SB_RPC_MAX_OUTSTANDING; i++)
+    if (rpc->pending[i].used && !rpc->pending[i].done)
+      complete(rpc, &rpc->pending[i], err == SB_EOF || err == 0 ? SB_EPIPE : err);
+  for (int i = 0; i < SB_RPC_MAX_UPLOADS; i++)
+    if (rpc->uploads[i].used) {
+      /* An upload cut off mid-transfer is dropped whole: nothing of it
+       * reaches the handler, so nothing is half-applied. */
+      sb_rpc_incoming_free(rpc->uploads[i].in);
+      memset(&rpc->uploads[i], 0, sizeof rpc->uploads[i]);
+    }
+  sb_mutex_unlock(rpc->lock);
+  if (rpc->opts.on_closed)
+    rpc->opts.on_closed(rpc->opts.arg, rpc, err);
+}
+
+/* ---- public ---- */
+
+int sb_rpc_start(sb_rpc_t **out, sb_channel_t *ch, const sb_rpc_opts_t *opts) {
+  sb_rpc_t *rpc;
+  int err;
+  if (!out || !ch || !opts)
+    return SB_EINVAL;
+  *out = NULL;
+  rpc = sb_calloc(1, sizeof *rpc);
+  if (!rpc)
+    return SB_ENOMEM;
+  rpc->ch = ch;
+  rpc->opts = *opts;
+  if (!rpc->opts.max_transfer)
+    rpc->opts.max_transfer = SB_SCREENSHOT_MAX;
+  /* Clients number their requests 1, 3, 5...; servers 2, 4, 6... */
+  rpc->next_id = sb_channel_role(ch) == SB_ROLE_CLIENT ? 1 : 2;
+  rpc->peer_parity = sb_channel_role(ch) == SB_ROLE_CLIENT ? 0 : 1;
+  err = sb_mutex_new(&rpc->lock);
+  if (!err)
+    err = sb_cond_new(&rpc->cond);
+  if (!err)
+    err = sb_thread_create(&rpc->reader, reader_main, rpc, 0);
+  if (err) {
+    if (rpc->cond)
+      sb_cond_free(rpc->cond);
+    if (rpc->lock)
+      sb_mutex_free(rpc->lock);
+    sb_free(rpc);
+    return err;
+  }
+  *out = rpc;
+  return 0;
+}
+
+static void send_cancel(sb_rpc_t *rpc, uint64_t target) {
+  Sbwire__V1__Envelope env = SBWIRE__V1__ENVELOPE__INIT;
+  Sbwire__V1__Request req = SBWIRE__V1__REQUEST__INIT;
+  Sbwire__V1__CancelRequest c = SBWIRE__V1__CANCEL_REQUEST__INIT;
+  sb_mutex_lock(rpc->lock);
+  env.request_id = rpc->next_id;
+  rpc->next_id += 2;
+  /* Its answer is not awaited; remember the id so the answer is not
+   * taken for a violation. */
+  abandon(rpc, env.request_id);
+  sb_mutex_unlock(rpc->lock);
+  c.target_request_id = target;
+  req.deadline_ms = 1000;
+  req.body_case = SBWIRE__V1__REQUEST__BODY_CANCEL;
+  req.cancel = &c;
+  env.body_case = SBWIRE__V1__ENVELOPE__BODY_REQUEST;
+  env.request = &req;
+  (void)sb_channel_send_envelope(rpc->ch, &env);
+}
+
+int sb_rpc_call(sb_rpc_t *rpc, Sbwire__V1__Request *req, uint32_t deadline_ms,
+                const uint8_t *upload, size_t upload_len, sb_rpc_result_t *res) {
+  Sbwire__V1__Envelope env = SBWIRE__V1__ENVELOPE__INIT;
+  pending_t *p = NULL;
+  uint64_t id, end;
+  int err;
+
+  if (!rpc || !req || !res || (!upload && upload_len) || deadline_ms == 0 ||
+      deadline_ms > SB_MSG_DEADLINE_MAX)
+    return SB_EINVAL;
+  memset(res, 0, sizeof *res);
+  sb_mutex_lock(rpc->lock);
+  if (rpc->closed) {
+    err = rpc->close_err == SB_EOF || rpc->close_err == 0 ? SB_EPIPE
+                                                          : rpc->close_err;
+    sb_mutex_unlock(rpc->lock);
+    return err;
+  }
+  for (int i = 0; i < SB_RPC_MAX_OUTSTANDING && !p; i++)
+    if (!rpc->pending[i].used)
+      p = &rpc->pending[i];
+  if (!p) {
+    sb_mutex_unlock(rpc->lock);
+    return SB_EBUSY;
+  }
+  id = rpc->next_id;
+  rpc->next_id += 2;
+  memset(p, 0, sizeof *p);
+  p->used = 1;
+  p->id = id;
+  sb_mutex_unlock(rpc->lock);
+
+  req->deadline_ms = deadline_ms;
+  if (upload && (err = set_request_transfer(req, id, upload_len)) != 0)
+    goto out;
+  env.request_id = id;
+  env.body_case = SBWIRE__V1__ENVELOPE__BODY_REQUEST;
+  env.request = req;
+  err = sb_channel_send_envelope(rpc->ch, &env);
+  if (!err && upload)
+    err = send_chunks(rpc, id, upload, upload_len);
+  if (err)
+    goto out;
+
+  end = sb_now_ms() + deadline_ms + SB_RPC_DEADLINE_GRACE_MS;
+  sb_mutex_lock(rpc->lock);
+  while (!p->done) {
+    uint64_t now = sb_now_ms();
+    if (now >= end)
+      break;
+    sb_cond_wait(rpc->cond, rpc->lock, (int)(end - now));
+  }
+  if (!p->done) {
+    abandon(rpc, id);
+    pending_release(p);
+    sb_mutex_unlock(rpc->lock);
+    send_cancel(rpc, id);
+    return SB_ETIMEDOUT;
+  }
+  err = p->err;
+  if (!err) {
+    res->msg = p->msg;
+    res->env = sb_msg_envelope(p->msg);
+    res->data = p->data;
+    res->len = p->len;
+    p->msg = NULL;
+    p->data = NULL;
+  }
+  pending_release(p);
+  sb_mutex_unlock(rpc->lock);
+  return err;
+
+out:
+  sb_mutex_lock(rpc->lock);
+  pending_release(p);
+  sb_mutex_unlock(rpc->lock);
+  return err;
+}
+
+int sb_rpc_result_err(const sb_rpc_result_t *res, const char **detail) {
+  if (detail)
+    *detail = NULL;
+  if (!res || !res->env)
+    return SB_EINVAL;
+  if (res->env->body_case == SBWIRE__V1__ENVELOPE__BODY_RESPONSE)
+    return 0;
+  if (res->env->body_case == SBWIRE__V1__ENVELOPE__BODY_ERROR) {
+    if (detail)
+      *detail = res->env->error->detail;
+    return sb_status_to_err(res->env->error->status);
+  }
+  return SB_EPROTO;
+}
+
+void sb_rpc_result_free(sb_rpc_result_t *res) {
+  if (!res)
+    return;
+  sb_msg_free(res->msg);
+  sb_free(res->data);
+  memset(res, 0, sizeof *res);
+}
+
+void sb_rpc_incoming_free(sb_rpc_incoming_t *in) {
+  if (!in)
+    return;
+  sb_msg_free(in->msg);
+  sb_free(in->data);
+  sb_free(in);
+}
+
+static void finish_incoming(sb_rpc_t *rpc, sb_rpc_incoming_t *in) {
+  sb_mutex_lock(rpc->lock);
+  in_remove(rpc, in->id);
+  sb_mutex_unlock(rpc->lock);
+  sb_rpc_incoming_free(in);
+}
+
+int sb_rpc_respond(sb_rpc_t *rpc, sb_rpc_incoming_t *in,
+                   Sbwire__V1__Response *rsp, const uint8_t *download,
+                   size_t download_len) {
+  Sbwire__V1__Envelope env = SBWIRE__V1__ENVELOPE__INIT;
+  int err;
+  if (!rpc || !in || !rsp || (!download && download_len))
+    return SB_EINVAL;
+  if (download && (err = set_response_transfer(rsp, in->id, download_len)))
+    goto out;
+  env.request_id = in->id;
+  env.body_case = SBWIRE__V1__ENVELOPE__BODY_RESPONSE;
+  env.response = rsp;
+  err = sb_channel_send_envelope(rpc->ch, &env);
+  if (!err && download && download_len)
+    err = send_chunks(rpc, in->id, download, download_len);
+out:
+  finish_incoming(rpc, in);
+  return err;
+}
+
+int sb_rpc_respond_error(sb_rpc_t *rpc, sb_rpc_incoming_t *in, int err,
+                         const char *detail) {
+  int r;
+  if (!rpc || !in)
+    return SB_EINVAL;
+  r = send_error(rpc, in->id, err, detail);
+  finish_incoming(rpc, in);
+  return r;
+}
+
+int sb_rpc_send_raw(sb_rpc_t *rpc, const sb_envelope_t *env) {
+  if (!rpc || !env)
+    return SB_EINVAL;
+  return sb_channel_send_envelope(rpc->ch, env);
+}
+
+int sb_rpc_closed(sb_rpc_t *rpc) {
+  int c;
+  sb_mutex_lock(rpc->lock);
+  c = rpc->closed;
+  sb_mutex_unlock(rpc->lock);
+  return c;
+}
+
+void sb_rpc_stop(sb_rpc_t *rpc) {
+  if (!rpc)
+    return;
+  sb_mutex_lock(rpc->lock);
+  rpc->stopping = 1;
+  sb_mutex_unlock(rpc->lock);
+  (void)sb_channel_close(rpc->ch);
+  if (rpc->opts.stream)
+    sb_stream_interrupt(rpc->opts.stream);
+  sb_thread_join(rpc->reader);
+  for (int i = 0; i < SB_RPC_MAX_OUTSTANDING; i++)
+    pending_release(&rpc->pending[i]);
+  sb_channel_free(rpc->ch);
+  sb_cond_free(rpc->cond);
+  sb_mutex_free(rpc->lock);
+  sb_free(rpc);
+}

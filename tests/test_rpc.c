@@ -1,0 +1,417 @@
+/* Request/response over the channel: routing, deadlines, the 16-request
+ * cap, chunked transfers and their failure cases (threats.md §3 19, 29,
+ * 31, 32). */
+#include "pair.h"
+#include "sbtest.h"
+
+typedef struct {
+  sb_mutex_t *lock;
+  int mode; /* 0 answer now, 1 hold */
+  int served;
+  int cancels;
+  sb_rpc_incoming_t *held[32];
+  int n_held;
+  uint8_t *last_upload;
+  size_t last_upload_len;
+  size_t download_len;
+  int closed;
+} server_state_t;
+
+static void handler(void *arg, sb_rpc_t *rpc, sb_rpc_incoming_t *in) {
+  server_state_t *st = arg;
+  Sbwire__V1__Response rsp = SBWIRE__V1__RESPONSE__INIT;
+  sb_mutex_lock(st->lock);
+  st->served++;
+  if (in->req->body_case == SBWIRE__V1__REQUEST__BODY_CANCEL) {
+    st->cancels++;
+    sb_mutex_unlock(st->lock);
+    Sbwire__V1__CancelResponse c = SBWIRE__V1__CANCEL_RESPONSE__INIT;
+    rsp.body_case = SBWIRE__V1__RESPONSE__BODY_CANCEL;
+    rsp.cancel = &c;
+    sb_rpc_respond(rpc, in, &rsp, NULL, 0);
+    return;
+  }
+  if (st->mode == 1) {
+    st->held[st->n_held++] = in;
+    sb_mutex_unlock(st->lock);
+    return;
+  }
+  sb_mutex_unlock(st->lock);
+  switch (in->req->body_case) {
+  case SBWIRE__V1__REQUEST__BODY_PING: {
+    Sbwire__V1__PingResponse p = SBWIRE__V1__PING_RESPONSE__INIT;
+    p.payload = in->req->ping->payload;
+    rsp.body_case = SBWIRE__V1__RESPONSE__BODY_PING;
+    rsp.ping = &p;
+    sb_rpc_respond(rpc, in, &rsp, NULL, 0);
+    break;
+  }
+  case SBWIRE__V1__REQUEST__BODY_CLIPBOARD_SET: {
+    Sbwire__V1__ClipboardSetResponse c = SBWIRE__V1__CLIPBOARD_SET_RESPONSE__INIT;
+    free(st->last_upload);
+    st->last_upload = malloc(in->len ? in->len : 1);
+    memcpy(st->last_upload, in->data, in->len);
+    st->last_upload_len = in->len;
+    rsp.body_case = SBWIRE__V1__RESPONSE__BODY_CLIPBOARD_SET;
+    rsp.clipboard_set = &c;
+    sb_rpc_respond(rpc, in, &rsp, NULL, 0);
+    break;
+  }
+  case SBWIRE__V1__REQUEST__BODY_CLIPBOARD_GET: {
+    Sbwire__V1__ClipboardGetResponse c = SBWIRE__V1__CLIPBOARD_GET_RESPONSE__INIT;
+    uint8_t *data = malloc(st->download_len);
+    sbtest_fill(data, st->download_len, 7);
+    rsp.body_case = SBWIRE__V1__RESPONSE__BODY_CLIPBOARD_GET;
+    rsp.clipboard_get = &c;
+    sb_rpc_respond(rpc, in, &rsp, data, st->download_len);
+    free(data);
+    break;
+  }
+  default:
+    sb_rpc_respond_error(rpc, in, SB_EINVAL, "unexpected");
+  }
+}
+
+static void on_closed(void *arg, sb_rpc_t *rpc, int err) {
+  server_state_t *st = arg;
+  (void)rpc;
+  sb_mutex_lock(st->lock);
+  st->closed = err ? err : 1;
+  sb_mutex_unlock(st->lock);
+}
+
+typedef struct {
+  sbt_pair_t p;
+  server_state_t st;
+  sb_rpc_t *client, *server;
+} rig_t;
+
+static void rig_open(rig_t *r, int client_rpc) {
+  memset(r, 0, sizeof *r);
+  sb_mutex_new(&r->st.lock);
+  sbt_pair_new(&r->p, sbt_psk_a, sbt_psk_a, sbtest_ms(2000));
+  sbt_pair_handshake(&r->p);
+  CHECK_OK(r->p.client_err);
+  sb_rpc_opts_t so = {handler, on_closed, &r->st, NULL, 0};
+  CHECK_OK(sb_rpc_start(&r->server, r->p.server, &so));
+  r->p.server = NULL; /* owned by the rpc now */
+  if (client_rpc) {
+    sb_rpc_opts_t co = {NULL, NULL, NULL, NULL, 0};
+    CHECK_OK(sb_rpc_start(&r->client, r->p.client, &co));
+    r->p.client = NULL;
+  }
+}
+
+static void rig_close(rig_t *r) {
+  for (int i = 0; i < r->st.n_held; i++)
+    sb_rpc_incoming_free(r->st.held[i]);
+  r->st.n_held = 0;
+  if (r->client)
+    sb_rpc_stop(r->client);
+  else
+    sbt_end_shutdown(r->p.cend);
+  sbt_end_shutdown(r->p.send);
+  sb_rpc_stop(r->server);
+  free(r->st.last_upload);
+  sb_mutex_free(r->st.lock);
+  sbt_pair_free(&r->p);
+}
+
+static int wait_for(server_state_t *st, int *field, int want) {
+  for (int i = 0; i < 400; i++) {
+    sb_mutex_lock(st->lock);
+    int v = *field;
+    sb_mutex_unlock(st->lock);
+    if (v >= want)
+      return 1;
+    sb_sleep_ms(10);
+  }
+  return 0;
+}
+
+static int ping(sb_rpc_t *rpc, uint32_t deadline) {
+  Sbwire__V1__Request req = SBWIRE__V1__REQUEST__INIT;
+  Sbwire__V1__PingRequest p = SBWIRE__V1__PING_REQUEST__INIT;
+  sb_rpc_result_t res;
+  p.payload.data = (uint8_t *)"abc";
+  p.payload.len = 3;
+  req.body_case = SBWIRE__V1__REQUEST__BODY_PING;
+  req.ping = &p;
+  int err = sb_rpc_call(rpc, &req, deadline, NULL, 0, &res);
+  if (err)
+    return err;
+  err = sb_rpc_result_err(&res, NULL);
+  if (!err) {
+    CHECK_EQ(res.env->response->body_case, SBWIRE__V1__RESPONSE__BODY_PING);
+    CHECK_EQ(res.env->response->ping->payload.len, 3);
+  }
+  sb_rpc_result_free(&res);
+  return err;
+}
+
+SB_TEST(rpc_ping) {
+  rig_t r;
+  rig_open(&r, 1);
+  for (int i = 0; i < 50; i++)
+    CHECK_OK(ping(r.client, 2000));
+  rig_close(&r);
+}
+
+SB_TEST(rpc_deadline_and_cancel) {
+  rig_t r;
+  rig_open(&r, 1);
+  r.st.mode = 1;
+  uint64_t t0 = sb_now_ms();
+  CHECK_ERR(ping(r.client, 100), SB_ETIMEDOUT);
+  uint64_t dt = sb_now_ms() - t0;
+  CHECK(dt >= 100 && dt < 100 + SB_RPC_DEADLINE_GRACE_MS + 1500);
+  /* The peer is told to give up. */
+  CHECK(wait_for(&r.st, &r.st.cancels, 1));
+  /* A late answer to the abandoned request is ignored, and the
+   * connection keeps working. */
+  sb_mutex_lock(r.st.lock);
+  sb_rpc_incoming_t *late = r.st.held[0];
+  r.st.n_held = 0;
+  r.st.mode = 0;
+  sb_mutex_unlock(r.st.lock);
+  sb_rpc_respond_error(r.server, late, SB_ETIMEDOUT, NULL);
+  CHECK_OK(ping(r.client, 2000));
+  rig_close(&r);
+}
+
+typedef struct {
+  int res;
+  int pad;
+  sb_rpc_t *rpc;
+} call_slot_t;
+
+static void call_thread(void *arg) {
+  call_slot_t *c = arg;
+  c->res = ping(c->rpc, 5000);
+}
+
+SB_TEST(rpc_client_cap_busy) {
+  /* Our own side refuses a 17th call while 16 are in flight. */
+  rig_t r;
+  call_slot_t slots[SB_RPC_MAX_OUTSTANDING];
+  sb_thread_t *t[SB_RPC_MAX_OUTSTANDING];
+  rig_open(&r, 1);
+  r.st.mode = 1;
+  for (int i = 0; i < SB_RPC_MAX_OUTSTANDING; i++) {
+    slots[i].rpc = r.client;
+    slots[i].res = 1;
+    CHECK_OK(sb_thread_create(&t[i], call_thread, &slots[i], 0));
+  }
+  CHECK(wait_for(&r.st, &r.st.n_held, SB_RPC_MAX_OUTSTANDING));
+  CHECK_ERR(ping(r.client, 1000), SB_EBUSY);
+  sb_mutex_lock(r.st.lock);
+  int n = r.st.n_held;
+  r.st.n_held = 0;
+  r.st.mode = 0;
+  sb_mutex_unlock(r.st.lock);
+  for (int i = 0; i < n; i++) {
+    Sbwire__V1__Response rsp = SBWIRE__V1__RESPONSE__INIT;
+    Sbwire__V1__PingResponse p = SBWIRE__V1__PING_RESPONSE__INIT;
+    p.payload = r.st.held[i]->req->ping->payload;
+    rsp.body_case = SBWIRE__V1__RESPONSE__BODY_PING;
+    rsp.ping = &p;
+    CHECK_OK(sb_rpc_respond(r.server, r.st.held[i], &rsp, NULL, 0));
+  }
+  for (int i = 0; i < SB_RPC_MAX_OUTSTANDING; i++) {
+    sb_thread_join(t[i]);
+    CHECK_OK(slots[i].res);
+  }
+  rig_close(&r);
+}
+
+/* Send a raw envelope on the client channel (no rpc on that side). */
+static void raw_send(rig_t *r, Sbwire__V1__Envelope *env) {
+  CHECK_OK(sb_channel_send_envelope(r->p.client, env));
+}
+
+static void raw_ping(rig_t *r, uint64_t id) {
+  Sbwire__V1__Envelope env = SBWIRE__V1__ENVELOPE__INIT;
+  Sbwire__V1__Request req = SBWIRE__V1__REQUEST__INIT;
+  Sbwire__V1__PingRequest p = SBWIRE__V1__PING_REQUEST__INIT;
+  req.deadline_ms = 5000;
+  req.body_case = SBWIRE__V1__REQUEST__BODY_PING;
+  req.ping = &p;
+  env.request_id = id;
+  env.body_case = SBWIRE__V1__ENVELOPE__BODY_REQUEST;
+  env.request = &req;
+  raw_send(r, &env);
+}
+
+SB_TEST(rpc_server_17th_busy) {
+  rig_t r;
+  rig_open(&r, 0);
+  r.st.mode = 1;
+  for (uint64_t i = 0; i < SB_RPC_MAX_OUTSTANDING + 1; i++)
+    raw_ping(&r, 2 * i + 1);
+  sb_msg_t *m;
+  CHECK_OK(sb_channel_recv_envelope(r.p.client, &m, sbtest_ms(2000), NULL));
+  const sb_envelope_t *env = sb_msg_envelope(m);
+  CHECK_EQ(env->request_id, 2 * SB_RPC_MAX_OUTSTANDING + 1);
+  CHECK_EQ(env->body_case, SBWIRE__V1__ENVELOPE__BODY_ERROR);
+  CHECK_EQ(env->error->status, SBWIRE__V1__STATUS__STATUS_BUSY);
+  sb_msg_free(m);
+  CHECK_EQ(r.st.n_held, SB_RPC_MAX_OUTSTANDING);
+  rig_close(&r);
+}
+
+SB_TEST(rpc_upload_and_download) {
+  rig_t r;
+  size_t big = 3 * 1024 * 1024 + 17;
+  uint8_t *data = malloc(big);
+  sbtest_fill(data, big, 3);
+  rig_open(&r, 1);
+  Sbwire__V1__Request req = SBWIRE__V1__REQUEST__INIT;
+  Sbwire__V1__ClipboardSetRequest cs = SBWIRE__V1__CLIPBOARD_SET_REQUEST__INIT;
+  req.body_case = SBWIRE__V1__REQUEST__BODY_CLIPBOARD_SET;
+  req.clipboard_set = &cs;
+  sb_rpc_result_t res;
+  CHECK_OK(sb_rpc_call(r.client, &req, 5000, data, big, &res));
+  CHECK_OK(sb_rpc_result_err(&res, NULL));
+  sb_rpc_result_free(&res);
+  CHECK_EQ(r.st.last_upload_len, big);
+  CHECK_MEM(r.st.last_upload, data, big);
+
+  r.st.download_len = big;
+  Sbwire__V1__Request g = SBWIRE__V1__REQUEST__INIT;
+  Sbwire__V1__ClipboardGetRequest cg = SBWIRE__V1__CLIPBOARD_GET_REQUEST__INIT;
+  g.body_case = SBWIRE__V1__REQUEST__BODY_CLIPBOARD_GET;
+  g.clipboard_get = &cg;
+  CHECK_OK(sb_rpc_call(r.client, &g, 5000, NULL, 0, &res));
+  CHECK_OK(sb_rpc_result_err(&res, NULL));
+  CHECK_EQ(res.len, big);
+  uint8_t *want = malloc(big);
+  sbtest_fill(want, big, 7);
+  CHECK_MEM(res.data, want, big);
+  sb_rpc_result_free(&res);
+  free(want);
+  free(data);
+  rig_close(&r);
+}
+
+static void raw_upload_start(rig_t *r, uint64_t id, uint64_t total) {
+  Sbwire__V1__Envelope env = SBWIRE__V1__ENVELOPE__INIT;
+  Sbwire__V1__Request req = SBWIRE__V1__REQUEST__INIT;
+  Sbwire__V1__ClipboardSetRequest cs = SBWIRE__V1__CLIPBOARD_SET_REQUEST__INIT;
+  cs.transfer_id = id;
+  cs.total_size = total;
+  req.deadline_ms = 5000;
+  req.body_case = SBWIRE__V1__REQUEST__BODY_CLIPBOARD_SET;
+  req.clipboard_set = &cs;
+  env.request_id = id;
+  env.body_case = SBWIRE__V1__ENVELOPE__BODY_REQUEST;
+  env.request = &req;
+  raw_send(r, &env);
+}
+
+static void raw_chunk(rig_t *r, uint64_t id, uint64_t off, size_t len,
+                      int last) {
+  static uint8_t buf[1000];
+  Sbwire__V1__Envelope env = SBWIRE__V1__ENVELOPE__INIT;
+  Sbwire__V1__TransferChunk c = SBWIRE__V1__TRANSFER_CHUNK__INIT;
+  c.transfer_id = id;
+  c.offset = off;
+  c.data.data = buf;
+  c.data.len = len;
+  c.last = last;
+  env.request_id = id;
+  env.body_case = SBWIRE__V1__ENVELOPE__BODY_CHUNK;
+  env.chunk = &c;
+  raw_send(r, &env);
+}
+
+SB_TEST(rpc_upload_cut_off) {
+  /* threats.md §3.19: EOF at chunk 3 of 5 leaves the target untouched:
+   * the handler never sees a partial upload. */
+  rig_t r;
+  rig_open(&r, 0);
+  raw_upload_start(&r, 1, 5000);
+  for (int i = 0; i < 3; i++)
+    raw_chunk(&r, 1, (uint64_t)i * 1000, 1000, 0);
+  sbt_end_shutdown(r.p.cend);
+  CHECK(wait_for(&r.st, &r.st.closed, 1));
+  CHECK_EQ(r.st.served, 0);
+  CHECK(r.st.last_upload == NULL);
+  rig_close(&r);
+}
+
+SB_TEST(rpc_chunk_beyond_total) {
+  rig_t r;
+  rig_open(&r, 0);
+  raw_upload_start(&r, 1, 1500);
+  raw_chunk(&r, 1, 0, 1000, 0);
+  raw_chunk(&r, 1, 1000, 1000, 1); /* 2000 > 1500 declared */
+  CHECK(wait_for(&r.st, &r.st.closed, 1));
+  CHECK_EQ(r.st.closed, SB_EPROTO);
+  CHECK_EQ(r.st.served, 0);
+  rig_close(&r);
+}
+
+SB_TEST(rpc_upload_over_cap) {
+  rig_t r;
+  rig_open(&r, 0);
+  raw_upload_start(&r, 1, (uint64_t)SB_CLIPBOARD_MAX + 1);
+  sb_msg_t *m;
+  int err = sb_channel_recv_envelope(r.p.client, &m, sbtest_ms(2000), NULL);
+  /* Either validation refuses the declaration at once (connection
+   * dropped) or the rpc answers TOO_LARGE; never accepted. */
+  if (err == 0) {
+    CHECK_EQ(sb_msg_envelope(m)->body_case, SBWIRE__V1__ENVELOPE__BODY_ERROR);
+    CHECK_EQ(sb_msg_envelope(m)->error->status,
+             SBWIRE__V1__STATUS__STATUS_TOO_LARGE);
+    sb_msg_free(m);
+  } else {
+    CHECK(wait_for(&r.st, &r.st.closed, 1));
+  }
+  CHECK_EQ(r.st.served, 0);
+  rig_close(&r);
+}
+
+SB_TEST(rpc_unknown_response_id) {
+  /* threats.md §3.31: an answer to a request never made drops the
+   * connection. */
+  rig_t r;
+  rig_open(&r, 0);
+  Sbwire__V1__Envelope env = SBWIRE__V1__ENVELOPE__INIT;
+  Sbwire__V1__Response rsp = SBWIRE__V1__RESPONSE__INIT;
+  Sbwire__V1__PingResponse p = SBWIRE__V1__PING_RESPONSE__INIT;
+  rsp.body_case = SBWIRE__V1__RESPONSE__BODY_PING;
+  rsp.ping = &p;
+  env.request_id = 42;
+  env.body_case = SBWIRE__V1__ENVELOPE__BODY_RESPONSE;
+  env.response = &rsp;
+  raw_send(&r, &env);
+  CHECK(wait_for(&r.st, &r.st.closed, 1));
+  CHECK_EQ(r.st.closed, SB_EPROTO);
+  rig_close(&r);
+}
+
+SB_TEST(rpc_duplicate_request_id) {
+  rig_t r;
+  rig_open(&r, 0);
+  r.st.mode = 1;
+  raw_ping(&r, 5);
+  raw_ping(&r, 5);
+  CHECK(wait_for(&r.st, &r.st.closed, 1));
+  CHECK_EQ(r.st.closed, SB_EPROTO);
+  rig_close(&r);
+}
+
+SB_TEST(rpc_peer_lost_mid_call) {
+  rig_t r;
+  rig_open(&r, 1);
+  r.st.mode = 1;
+  call_slot_t slot = {1, 0, r.client};
+  sb_thread_t *t;
+  CHECK_OK(sb_thread_create(&t, call_thread, &slot, 0));
+  CHECK(wait_for(&r.st, &r.st.n_held, 1));
+  /* The server side vanishes without a final frame. */
+  sbt_end_shutdown(r.p.send);
+  sb_thread_join(t);
+  CHECK_ERR(slot.res, SB_ETRUNC);
+  rig_close(&r);
+}
