@@ -10,6 +10,7 @@
 #include "sessionbridge/io.h"
 #include "sessionbridge/log.h"
 #include "sessionbridge/msg.h"
+#include "sessionbridge/paths.h"
 #include "sessionbridge/rpc.h"
 #include "sessionbridge/server.h"
 #include "sessionbridge/thread.h"

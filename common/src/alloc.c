@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "error.h"
 
 static sb_malloc_fn hook_malloc = malloc;
@@ -49,4 +51,9 @@ char *sb_strdup(const char *s) {
   if (p)
     memcpy(p, s, n);
   return p;
+}
+
+void sb_memzero(void *p, size_t n) {
+  if (p && n)
+    sodium_memzero(p, n);
 }

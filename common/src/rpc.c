@@ -370,25 +370,62 @@ static int on_chunk(sb_rpc_t *rpc, const sb_envelope_t *env) {
   return 0;
 }
 
+/* A request that decodes but fails validation (a field over its limit, an
+ * empty notification, an unknown enum value...) is answered with a clear
+ * error naming the problem, and the connection goes on serving: the peer
+ * is authenticated, and one bad request should not cost it the others.
+ * Anything else that fails validation closes the connection (the caller
+ * then sees the validation error). Returns 1 when answered. */
+static int invalid_request_answered(sb_rpc_t *rpc, sb_msg_t *m) {
+  const sb_envelope_t *env = sb_msg_envelope(m);
+  const char *why = NULL;
+  int err = sb_msg_validate(env, &why);
+  if (!err)
+    return 0;
+  if (env->body_case == SBWIRE__V1__ENVELOPE__BODY_REQUEST &&
+      env->request_id != 0 && (env->request_id & 1) == rpc->peer_parity &&
+      err != SB_EUNKNOWNFIELD) {
+    uint64_t id = env->request_id;
+    sb_log(SB_LOG_WARN, "rpc: request %llu refused: %s (%s)",
+           (unsigned long long)id, sb_err_name(err), why ? why : "");
+    sb_msg_free(m);
+    return send_error(rpc, id, err, why) == 0 ? 1 : -1;
+  }
+  sb_log(SB_LOG_WARN, "rpc: dropping connection: %s (%s)", sb_err_name(err),
+         why ? why : "");
+  sb_msg_free(m);
+  return -1;
+}
+
 static void reader_main(void *arg) {
   sb_rpc_t *rpc = arg;
   int err;
   for (;;) {
     sb_msg_t *m = NULL;
-    const char *why = NULL;
-    err = sb_channel_recv_envelope(rpc->ch, &m, 1000, &why);
+    const uint8_t *buf;
+    size_t len;
+    err = sb_channel_recv(rpc->ch, &buf, &len, 1000);
     if (err == SB_ETIMEDOUT) {
       if (rpc->stopping)
         break;
       continue;
     }
+    if (err)
+      break;
+    err = sb_msg_unpack(buf, len, SB_MSG_DECODE_BUDGET, &m);
     if (err) {
-      if (why)
-        sb_log(SB_LOG_WARN, "rpc: dropping connection: %s (%s)",
-               sb_err_name(err), why);
+      sb_log(SB_LOG_WARN, "rpc: dropping connection: undecodable message (%s)",
+             sb_err_name(err));
       break;
     }
     const sb_envelope_t *env = sb_msg_envelope(m);
+    int answered = invalid_request_answered(rpc, m);
+    if (answered > 0)
+      continue;
+    if (answered < 0) {
+      err = SB_EPROTO;
+      break;
+    }
     switch (env->body_case) {
     case SBWIRE__V1__ENVELOPE__BODY_REQUEST:
       err = on_request(rpc, m);

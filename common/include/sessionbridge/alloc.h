@@ -18,5 +18,7 @@ void *sb_calloc(size_t n, size_t size); /* overflow-checked */
 void *sb_realloc(void *ptr, size_t size);
 void sb_free(void *ptr);
 char *sb_strdup(const char *s);
+/* Wipe memory in a way the compiler cannot optimise away (secrets). */
+void sb_memzero(void *p, size_t n);
 
 #endif

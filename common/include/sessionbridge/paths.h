@@ -1,0 +1,24 @@
+/* Well-known locations shared by the service, the agent and sbctl, so
+ * they cannot disagree about where the control key or endpoint is.
+ *   Windows: data dir %ProgramData%\sessionbridge, control endpoint
+ *            \\.\pipe\sessionbridge-control
+ *   POSIX:   runtime dir /run/sessionbridge as root, else
+ *            $XDG_RUNTIME_DIR/sessionbridge (or /tmp/sessionbridge-<uid>);
+ *            the data dir is the runtime dir.
+ * SB_DATA_DIR in the environment overrides the data/runtime dir (tests). */
+#ifndef SESSIONBRIDGE_PATHS_H
+#define SESSIONBRIDGE_PATHS_H
+
+#include <stddef.h>
+
+#define SB_SERVICE_NAME "sessionbridge"
+#define SB_CONTROL_ENDPOINT_NAME "sessionbridge-control"
+#define SB_CONTROL_KEY_FILE "control.key"
+
+int sb_path_data_dir(char *buf, size_t cap);
+int sb_path_control_key(char *buf, size_t cap);
+int sb_path_control_endpoint(char *buf, size_t cap);
+/* Read a 32-byte key file (exactly 32 bytes). */
+int sb_key_file_read(const char *path, unsigned char key[32]);
+
+#endif

@@ -1,0 +1,44 @@
+/* Portable parts of paths.h; the data dir comes from the platform. */
+#include "paths.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "error.h"
+#include "internal_paths.h"
+#include "transport.h"
+
+int sb_path_control_key(char *buf, size_t cap) {
+  char dir[512];
+  int err = sb_path_data_dir(dir, sizeof dir);
+  if (err)
+    return err;
+  if ((size_t)snprintf(buf, cap, "%s%c%s", dir, sb__path_sep(),
+                       SB_CONTROL_KEY_FILE) >= cap)
+    return SB_ETOOBIG;
+  return 0;
+}
+
+int sb_path_control_endpoint(char *buf, size_t cap) {
+  return sb_endpoint_default(SB_CONTROL_ENDPOINT_NAME, buf, cap);
+}
+
+int sb_key_file_read(const char *path, unsigned char key[32]) {
+  unsigned char buf[33];
+  size_t n;
+  FILE *f;
+  if (!path || !key)
+    return SB_EINVAL;
+  f = fopen(path, "rb");
+  if (!f)
+    return SB_EACCES;
+  n = fread(buf, 1, sizeof buf, f);
+  fclose(f);
+  if (n != 32) {
+    memset(buf, 0, sizeof buf);
+    return SB_EPROTO;
+  }
+  memcpy(key, buf, 32);
+  memset(buf, 0, sizeof buf);
+  return 0;
+}

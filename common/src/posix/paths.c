@@ -1,0 +1,24 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "internal_paths.h"
+#include "paths.h"
+
+char sb__path_sep(void) { return '/'; }
+
+int sb_path_data_dir(char *buf, size_t cap) {
+  const char *over = getenv("SB_DATA_DIR");
+  const char *xdg = getenv("XDG_RUNTIME_DIR");
+  int n;
+  if (over && *over)
+    n = snprintf(buf, cap, "%s", over);
+  else if (geteuid() == 0)
+    n = snprintf(buf, cap, "/run/sessionbridge");
+  else if (xdg && *xdg)
+    n = snprintf(buf, cap, "%s/sessionbridge", xdg);
+  else
+    n = snprintf(buf, cap, "/tmp/sessionbridge-%ld", (long)geteuid());
+  return n < 0 || (size_t)n >= cap ? SB_ETOOBIG : 0;
+}

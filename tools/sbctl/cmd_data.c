@@ -1,0 +1,215 @@
+/* clipboard get/set and screenshot: the data-carrying tasks. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sbctl.h"
+
+/* Read all of stdin, refusing more than the clipboard cap before it can
+ * exhaust memory. */
+static int read_stdin(uint8_t **out, size_t *len) {
+  size_t cap = 65536, n = 0;
+  uint8_t *buf = malloc(cap);
+  if (!buf)
+    return EXIT_LOCAL;
+  for (;;) {
+    if (n == cap) {
+      if (cap > SB_CLIPBOARD_MAX) {
+        free(buf);
+        fprintf(stderr, "sbctl: TOO_LARGE: clipboard text is limited to %u "
+                        "bytes\n",
+                SB_CLIPBOARD_MAX);
+        return EXIT_USAGE;
+      }
+      uint8_t *nb = realloc(buf, cap * 2);
+      if (!nb) {
+        free(buf);
+        return EXIT_LOCAL;
+      }
+      buf = nb;
+      cap *= 2;
+    }
+    size_t r = fread(buf + n, 1, cap - n, stdin);
+    if (r == 0)
+      break;
+    n += r;
+  }
+  *out = buf;
+  *len = n;
+  return EXIT_OK;
+}
+
+static int clipboard_get(sbctl_t *c) {
+  Sbwire__V1__Request req = SBWIRE__V1__REQUEST__INIT;
+  Sbwire__V1__ClipboardGetRequest g = SBWIRE__V1__CLIPBOARD_GET_REQUEST__INIT;
+  sb_rpc_result_t res;
+  int rc = sbctl_connect(c);
+  if (rc)
+    return rc;
+  req.body_case = SBWIRE__V1__REQUEST__BODY_CLIPBOARD_GET;
+  req.clipboard_get = &g;
+  rc = sbctl_call(c, &req, NULL, 0, &res);
+  if (rc)
+    return rc;
+  const Sbwire__V1__ClipboardGetResponse *r = res.env->response->clipboard_get;
+  const uint8_t *data = r->transfer_id ? res.data : r->data.data;
+  size_t len = r->transfer_id ? res.len : r->data.len;
+  if (c->json) {
+    char *s = malloc(len + 1);
+    if (s) {
+      memcpy(s, data, len);
+      s[len] = 0;
+      printf("{\"empty\":%s,\"text\":", r->empty ? "true" : "false");
+      sbctl_json_str(stdout, s);
+      printf("}\n");
+      free(s);
+    }
+  } else if (len) {
+    fwrite(data, 1, len, stdout);
+  }
+  sb_rpc_result_free(&res);
+  return EXIT_OK;
+}
+
+static int clipboard_set(sbctl_t *c, const char *text) {
+  Sbwire__V1__Request req = SBWIRE__V1__REQUEST__INIT;
+  Sbwire__V1__ClipboardSetRequest s = SBWIRE__V1__CLIPBOARD_SET_REQUEST__INIT;
+  sb_rpc_result_t res;
+  uint8_t *data = NULL;
+  size_t len;
+  int rc;
+  if (strcmp(text, "-") == 0) {
+    if ((rc = read_stdin(&data, &len)))
+      return rc;
+  } else {
+    len = strlen(text);
+  }
+  if (len > SB_CLIPBOARD_MAX) {
+    fprintf(stderr, "sbctl: TOO_LARGE: clipboard text is limited to %u bytes\n",
+            SB_CLIPBOARD_MAX);
+    free(data);
+    return EXIT_USAGE;
+  }
+  if ((rc = sbctl_connect(c))) {
+    free(data);
+    return rc;
+  }
+  req.body_case = SBWIRE__V1__REQUEST__BODY_CLIPBOARD_SET;
+  req.clipboard_set = &s;
+  const uint8_t *p = data ? data : (const uint8_t *)text;
+  if (len <= SB_MSG_INLINE_MAX) {
+    s.data.data = (uint8_t *)p;
+    s.data.len = len;
+    rc = sbctl_call(c, &req, NULL, 0, &res);
+  } else {
+    rc = sbctl_call(c, &req, p, len, &res);
+  }
+  free(data);
+  if (rc)
+    return rc;
+  if (c->json)
+    printf("{\"set\":true,\"bytes\":%zu}\n", len);
+  sb_rpc_result_free(&res);
+  return EXIT_OK;
+}
+
+int sbctl_cmd_clipboard(sbctl_t *c, int argc, char **argv) {
+  int rc;
+  if (argc < 1) {
+    fprintf(stderr, "sbctl clipboard: get or set?\n");
+    return EXIT_USAGE;
+  }
+  if ((rc = sbctl_need_session(c, "clipboard")))
+    return rc;
+  if (strcmp(argv[0], "get") == 0 && argc == 1)
+    return clipboard_get(c);
+  if (strcmp(argv[0], "set") == 0 && argc == 2)
+    return clipboard_set(c, argv[1]);
+  fprintf(stderr, "sbctl clipboard: usage: clipboard get | clipboard set "
+                  "TEXT|-\n");
+  return EXIT_USAGE;
+}
+
+static int parse_region(const char *v, Sbwire__V1__Region *r) {
+  long x, y, w, h;
+  char tail;
+  if (sscanf(v, "%ld,%ld,%ld,%ld%c", &x, &y, &w, &h, &tail) != 4 || w <= 0 ||
+      h <= 0 || w > 65535 || h > 65535 || x < -65535 || x > 65535 ||
+      y < -65535 || y > 65535) {
+    fprintf(stderr, "sbctl screenshot: --region wants x,y,w,h with w,h > 0\n");
+    return EXIT_USAGE;
+  }
+  r->x = (int32_t)x;
+  r->y = (int32_t)y;
+  r->width = (uint32_t)w;
+  r->height = (uint32_t)h;
+  return EXIT_OK;
+}
+
+int sbctl_cmd_screenshot(sbctl_t *c, int argc, char **argv) {
+  Sbwire__V1__Request req = SBWIRE__V1__REQUEST__INIT;
+  Sbwire__V1__ScreenshotRequest s = SBWIRE__V1__SCREENSHOT_REQUEST__INIT;
+  Sbwire__V1__Region region = SBWIRE__V1__REGION__INIT;
+  sb_rpc_result_t res;
+  const char *out = NULL;
+  int rc;
+  s.target_case = SBWIRE__V1__SCREENSHOT_REQUEST__TARGET_VIRTUAL_SCREEN;
+  s.virtual_screen = 1;
+  for (int i = 0; i < argc; i++) {
+    if (i + 1 >= argc) {
+      fprintf(stderr, "sbctl screenshot: %s needs a value\n", argv[i]);
+      return EXIT_USAGE;
+    }
+    const char *v = argv[++i];
+    if (strcmp(argv[i - 1], "-o") == 0) {
+      out = v;
+    } else if (strcmp(argv[i - 1], "--monitor") == 0) {
+      char *end;
+      long m = strtol(v, &end, 10);
+      if (*end || m < 0 || m > 64) {
+        fprintf(stderr, "sbctl screenshot: bad --monitor %s\n", v);
+        return EXIT_USAGE;
+      }
+      s.target_case = SBWIRE__V1__SCREENSHOT_REQUEST__TARGET_MONITOR;
+      s.monitor = (uint32_t)m;
+    } else if (strcmp(argv[i - 1], "--region") == 0) {
+      if ((rc = parse_region(v, &region)))
+        return rc;
+      s.target_case = SBWIRE__V1__SCREENSHOT_REQUEST__TARGET_REGION;
+      s.region = &region;
+    } else {
+      fprintf(stderr, "sbctl screenshot: unknown option %s\n", argv[i - 1]);
+      return EXIT_USAGE;
+    }
+  }
+  if (!out) {
+    fprintf(stderr, "sbctl screenshot: -o FILE.png is required\n");
+    return EXIT_USAGE;
+  }
+  if ((rc = sbctl_need_session(c, "screenshot")) || (rc = sbctl_connect(c)))
+    return rc;
+  req.body_case = SBWIRE__V1__REQUEST__BODY_SCREENSHOT;
+  req.screenshot = &s;
+  rc = sbctl_call(c, &req, NULL, 0, &res);
+  if (rc)
+    return rc;
+  const Sbwire__V1__ScreenshotResponse *r = res.env->response->screenshot;
+  const uint8_t *png = r->transfer_id ? res.data : r->png.data;
+  size_t len = r->transfer_id ? res.len : r->png.len;
+  FILE *f = fopen(out, "wb");
+  if (!f || fwrite(png, 1, len, f) != len || fclose(f) != 0) {
+    fprintf(stderr, "sbctl screenshot: cannot write %s\n", out);
+    sb_rpc_result_free(&res);
+    return EXIT_LOCAL;
+  }
+  if (c->json)
+    printf("{\"file\":");
+  if (c->json) {
+    sbctl_json_str(stdout, out);
+    printf(",\"width\":%u,\"height\":%u,\"bytes\":%zu}\n", r->width, r->height,
+           len);
+  } else {
+    printf("%s: %ux%u PNG, %zu bytes\n", out, r->width, r->height, len);
+  }
+  sb_rpc_result_free(&res);
+  return EXIT_OK;
+}

@@ -1,0 +1,108 @@
+/* sbctl: ask the sessionbridge service to act in a user's session. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sbctl.h"
+
+static void usage(FILE *f) {
+  fprintf(f,
+          "usage: sbctl [--pipe ENDPOINT] [--key FILE] [--json] "
+          "[--timeout MS] COMMAND ...\n"
+          "commands:\n"
+          "  sessions                      list sessions and their agents\n"
+          "  ping --session N              round trip to the session's agent\n"
+          "  info --session N              user, lock state, idle time\n"
+          "  message --session N --title T --text X [--buttons "
+          "ok|okcancel|yesno|yesnocancel|retrycancel]\n"
+          "          [--icon info|warning|error|question] [--timeout-ms MS]\n"
+          "  notify --session N --title T --text X [--icon ...]\n"
+          "  clipboard get --session N\n"
+          "  clipboard set --session N TEXT|-\n"
+          "  screenshot --session N -o FILE.png [--monitor K | --region "
+          "x,y,w,h]\n");
+}
+
+static const struct {
+  const char *name;
+  int (*fn)(sbctl_t *, int, char **);
+} commands[] = {
+    {"sessions", sbctl_cmd_sessions},     {"ping", sbctl_cmd_ping},
+    {"info", sbctl_cmd_info},             {"message", sbctl_cmd_message},
+    {"notify", sbctl_cmd_notify},         {"clipboard", sbctl_cmd_clipboard},
+    {"screenshot", sbctl_cmd_screenshot},
+};
+
+/* Pull the global options and --session out of argv (anywhere), leaving
+ * the command and its own options in order. */
+static int parse_globals(sbctl_t *c, int *argc, char **argv) {
+  int out = 1;
+  for (int i = 1; i < *argc; i++) {
+    const char *a = argv[i];
+    int has_val = i + 1 < *argc;
+    if (strcmp(a, "--json") == 0) {
+      c->json = 1;
+    } else if ((strcmp(a, "--pipe") == 0 || strcmp(a, "--key") == 0 ||
+                strcmp(a, "--timeout") == 0 || strcmp(a, "--session") == 0)) {
+      if (!has_val) {
+        fprintf(stderr, "sbctl: %s needs a value\n", a);
+        return EXIT_USAGE;
+      }
+      const char *v = argv[++i];
+      if (strcmp(a, "--pipe") == 0) {
+        c->endpoint = v;
+      } else if (strcmp(a, "--key") == 0) {
+        c->key_path = v;
+      } else {
+        char *end;
+        long n = strtol(v, &end, 10);
+        if (*end || n < 0 || n > 600000) {
+          fprintf(stderr, "sbctl: bad number for %s: %s\n", a, v);
+          return EXIT_USAGE;
+        }
+        if (strcmp(a, "--timeout") == 0) {
+          if (n == 0) {
+            fprintf(stderr, "sbctl: --timeout must be at least 1 ms\n");
+            return EXIT_USAGE;
+          }
+          c->timeout_ms = (uint32_t)n;
+        } else {
+          c->session = n;
+        }
+      }
+    } else {
+      argv[out++] = argv[i];
+    }
+  }
+  *argc = out;
+  return EXIT_OK;
+}
+
+int main(int argc, char **argv) {
+  sbctl_t c;
+  int rc;
+  memset(&c, 0, sizeof c);
+  c.timeout_ms = 30000;
+  c.session = -1;
+  if (sb_init() != 0) {
+    fprintf(stderr, "sbctl: cannot initialise the crypto library\n");
+    return EXIT_LOCAL;
+  }
+  rc = parse_globals(&c, &argc, argv);
+  if (rc)
+    return rc;
+  if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+    usage(argc < 2 ? stderr : stdout);
+    return argc < 2 ? EXIT_USAGE : EXIT_OK;
+  }
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+    if (strcmp(argv[1], commands[i].name) == 0) {
+      /* Each command checks its arguments, then connects. */
+      rc = commands[i].fn(&c, argc - 2, argv + 2);
+      sbctl_disconnect(&c);
+      return rc;
+    }
+  }
+  fprintf(stderr, "sbctl: unknown command '%s'\n", argv[1]);
+  usage(stderr);
+  return EXIT_USAGE;
+}
