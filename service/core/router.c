@@ -1,0 +1,525 @@
+/* Router: agent links, control connections, and request forwarding. */
+#include "router.h"
+
+#include <stdio.h>
+#include <string.h>
+
+typedef struct agent_link {
+  struct agent_link *next;
+  uint32_t session_id;
+  uint32_t pid;
+  sb_rpc_t *rpc;
+  sb_stream_t *stream;
+  int refs;
+  int closed;
+} agent_link_t;
+
+typedef struct worker {
+  sb_thread_t *thread;
+  int done;
+  struct control_conn *conn;
+  sb_rpc_incoming_t *in;
+  uint64_t start_ms;
+} worker_t;
+
+typedef struct control_conn {
+  struct control_conn *next;
+  sb_router_t *router;
+  sb_rpc_t *rpc;
+  sb_stream_t *stream;
+  int closed;
+  worker_t workers[SB_RPC_MAX_OUTSTANDING];
+} control_conn_t;
+
+struct sb_router {
+  sb_router_hooks_t hooks;
+  sb_mutex_t *lock;
+  sb_cond_t *cond;
+  agent_link_t *links;
+  control_conn_t *controls;
+  int shutting_down;
+  int serving; /* serve_* calls in progress */
+};
+
+int sb_router_new(sb_router_t **out, const sb_router_hooks_t *hooks) {
+  sb_router_t *r;
+  if (!out || !hooks || !hooks->list_sessions || !hooks->session_exists)
+    return SB_EINVAL;
+  r = sb_calloc(1, sizeof *r);
+  if (!r)
+    return SB_ENOMEM;
+  r->hooks = *hooks;
+  if (sb_mutex_new(&r->lock) || sb_cond_new(&r->cond)) {
+    sb_router_free(r);
+    return SB_ENOMEM;
+  }
+  *out = r;
+  return 0;
+}
+
+void sb_router_free(sb_router_t *r) {
+  if (!r)
+    return;
+  if (r->cond)
+    sb_cond_free(r->cond);
+  if (r->lock)
+    sb_mutex_free(r->lock);
+  sb_free(r);
+}
+
+/* Handshake as the server. Failures are logged with the reason (never the
+ * key) and end the connection. */
+static sb_channel_t *open_channel(sb_stream_t *s, const uint8_t *psk,
+                                  const char *who) {
+  sb_channel_t *ch = NULL;
+  sb_channel_opts_t opts;
+  sb_io_t io = sb_stream_io(s);
+  int err;
+  memset(&opts, 0, sizeof opts);
+  opts.role = SB_ROLE_SERVER;
+  opts.psk = psk;
+  err = sb_channel_new(&ch, &io, &opts);
+  if (!err)
+    err = sb_channel_handshake(ch);
+  if (err) {
+    sb_log(SB_LOG_WARN, "%s: handshake failed: %s", who, sb_strerror(err));
+    sb_channel_free(ch);
+    return NULL;
+  }
+  return ch;
+}
+
+/* ---- agents ---- */
+
+typedef struct {
+  sb_router_t *r;
+  agent_link_t *link;
+} agent_ctx_t;
+
+static void agent_closed(void *arg, sb_rpc_t *rpc, int err) {
+  agent_ctx_t *ctx = arg;
+  (void)rpc;
+  if (err && err != SB_EOF)
+    sb_log(SB_LOG_WARN, "agent of session %u (pid %u): connection ended: %s",
+           ctx->link->session_id, ctx->link->pid, sb_strerror(err));
+  sb_mutex_lock(ctx->r->lock);
+  ctx->link->closed = 1;
+  sb_cond_broadcast(ctx->r->cond);
+  sb_mutex_unlock(ctx->r->lock);
+}
+
+/* Agents serve requests; they do not make them. */
+static void agent_request(void *arg, sb_rpc_t *rpc, sb_rpc_incoming_t *in) {
+  (void)arg;
+  sb_rpc_respond_error(rpc, in, SB_EACCES, "the service takes no requests "
+                                           "from agents");
+}
+
+void sb_router_serve_agent(sb_router_t *r, uint32_t session_id, uint32_t pid,
+                           sb_stream_t *s, const uint8_t psk[SB_PSK_SIZE]) {
+  agent_link_t link;
+  agent_ctx_t ctx = {r, &link};
+  sb_rpc_opts_t ro;
+  sb_channel_t *ch;
+  char who[64];
+
+  snprintf(who, sizeof who, "agent of session %u (pid %u)", session_id, pid);
+  ch = open_channel(s, psk, who);
+  if (!ch)
+    return;
+  memset(&link, 0, sizeof link);
+  link.session_id = session_id;
+  link.pid = pid;
+  link.stream = s;
+  memset(&ro, 0, sizeof ro);
+  ro.on_request = agent_request;
+  ro.on_closed = agent_closed;
+  ro.arg = &ctx;
+  ro.stream = s;
+  sb_mutex_lock(r->lock);
+  if (r->shutting_down) {
+    sb_mutex_unlock(r->lock);
+    sb_channel_free(ch);
+    return;
+  }
+  r->serving++;
+  if (sb_rpc_start(&link.rpc, ch, &ro) != 0) {
+    r->serving--;
+    sb_cond_broadcast(r->cond);
+    sb_mutex_unlock(r->lock);
+    sb_channel_free(ch);
+    return;
+  }
+  /* A newer connection for the session replaces an older one (the old
+   * agent's process has been replaced too): mark the old link closed so
+   * no new request goes to it. */
+  for (agent_link_t *l = r->links; l; l = l->next)
+    if (l->session_id == session_id && !l->closed) {
+      l->closed = 1;
+      sb_stream_interrupt(l->stream);
+    }
+  link.next = r->links;
+  r->links = &link;
+  sb_mutex_unlock(r->lock);
+
+  sb_log(SB_LOG_INFO, "%s: connected", who);
+  if (r->hooks.agent_state)
+    r->hooks.agent_state(r->hooks.arg, session_id, pid, 1);
+
+  sb_mutex_lock(r->lock);
+  while (!link.closed && !r->shutting_down)
+    sb_cond_wait(r->cond, r->lock, -1);
+  link.closed = 1;
+  /* Wake callers blocked on this agent so they release their refs. */
+  sb_stream_interrupt(s);
+  while (link.refs > 0)
+    sb_cond_wait(r->cond, r->lock, -1);
+  for (agent_link_t **pp = &r->links; *pp; pp = &(*pp)->next)
+    if (*pp == &link) {
+      *pp = link.next;
+      break;
+    }
+  sb_mutex_unlock(r->lock);
+
+  sb_rpc_stop(link.rpc);
+  sb_log(SB_LOG_INFO, "%s: disconnected", who);
+  if (r->hooks.agent_state)
+    r->hooks.agent_state(r->hooks.arg, session_id, pid, 0);
+  sb_mutex_lock(r->lock);
+  r->serving--;
+  sb_cond_broadcast(r->cond);
+  sb_mutex_unlock(r->lock);
+}
+
+static int acquire(sb_router_t *r, uint32_t session_id, agent_link_t **out) {
+  int err = SB_ENOAGENT;
+  sb_mutex_lock(r->lock);
+  for (agent_link_t *l = r->links; l; l = l->next)
+    if (l->session_id == session_id && !l->closed) {
+      l->refs++;
+      *out = l;
+      err = 0;
+      break;
+    }
+  sb_mutex_unlock(r->lock);
+  if (err && !r->hooks.session_exists(r->hooks.arg, session_id))
+    err = SB_ENOSESSION;
+  return err;
+}
+
+static void release(sb_router_t *r, agent_link_t *l) {
+  sb_mutex_lock(r->lock);
+  l->refs--;
+  sb_cond_broadcast(r->cond);
+  sb_mutex_unlock(r->lock);
+}
+
+int sb_router_agents(sb_router_t *r) {
+  int n = 0;
+  sb_mutex_lock(r->lock);
+  for (agent_link_t *l = r->links; l; l = l->next)
+    n += !l->closed;
+  sb_mutex_unlock(r->lock);
+  return n;
+}
+
+/* ---- control ---- */
+
+/* Transfer fields are per hop: clear what the previous hop set so the
+ * next one declares its own. */
+static void clear_request_transfer(Sbwire__V1__Request *req) {
+  if (req->body_case == SBWIRE__V1__REQUEST__BODY_CLIPBOARD_SET) {
+    req->clipboard_set->transfer_id = 0;
+    req->clipboard_set->total_size = 0;
+  }
+}
+
+static void clear_response_transfer(Sbwire__V1__Response *rsp) {
+  if (rsp->body_case == SBWIRE__V1__RESPONSE__BODY_CLIPBOARD_GET) {
+    rsp->clipboard_get->transfer_id = 0;
+    rsp->clipboard_get->total_size = 0;
+  } else if (rsp->body_case == SBWIRE__V1__RESPONSE__BODY_SCREENSHOT) {
+    rsp->screenshot->transfer_id = 0;
+    rsp->screenshot->total_size = 0;
+  }
+}
+
+static void answer_fallback(sb_router_t *r, control_conn_t *c,
+                            sb_rpc_incoming_t *in, uint32_t deadline) {
+  Sbwire__V1__Response rsp = SBWIRE__V1__RESPONSE__INIT;
+  Sbwire__V1__MessageBoxResponse mb = SBWIRE__V1__MESSAGE_BOX_RESPONSE__INIT;
+  int pressed = 0, timed_out = 0;
+  int err = r->hooks.fallback_message(r->hooks.arg, in->req->session_id,
+                                      in->req->message_box, deadline,
+                                      &pressed, &timed_out);
+  if (err) {
+    char detail[160];
+    snprintf(detail, sizeof detail,
+             "session %u has no agent, and the WTSSendMessage fallback "
+             "failed: %s",
+             in->req->session_id, sb_strerror(err));
+    sb_rpc_respond_error(c->rpc, in, SB_ENOAGENT, detail);
+    return;
+  }
+  mb.pressed = (Sbwire__V1__Button)pressed;
+  mb.timed_out = timed_out;
+  mb.via_fallback = 1;
+  rsp.body_case = SBWIRE__V1__RESPONSE__BODY_MESSAGE_BOX;
+  rsp.message_box = &mb;
+  sb_rpc_respond(c->rpc, in, &rsp, NULL, 0);
+}
+
+static void forward(worker_t *w) {
+  control_conn_t *c = w->conn;
+  sb_router_t *r = c->router;
+  sb_rpc_incoming_t *in = w->in;
+  Sbwire__V1__Request *req = (Sbwire__V1__Request *)in->req;
+  uint32_t session = req->session_id;
+  uint64_t elapsed = sb_now_ms() - w->start_ms;
+  uint32_t deadline = req->deadline_ms > elapsed
+                          ? (uint32_t)(req->deadline_ms - elapsed)
+                          : 1;
+  agent_link_t *link = NULL;
+  sb_rpc_result_t res;
+  char detail[160];
+  int err;
+
+  err = acquire(r, session, &link);
+  if (err == SB_ENOSESSION) {
+    snprintf(detail, sizeof detail, "there is no session %u", session);
+    sb_rpc_respond_error(c->rpc, in, err, detail);
+    return;
+  }
+  if (err) {
+    if (req->body_case == SBWIRE__V1__REQUEST__BODY_MESSAGE_BOX &&
+        r->hooks.fallback_message) {
+      answer_fallback(r, c, in, deadline);
+      return;
+    }
+    snprintf(detail, sizeof detail,
+             "session %u has no connected agent (no user logged on, or the "
+             "agent is starting)",
+             session);
+    sb_rpc_respond_error(c->rpc, in, SB_ENOAGENT, detail);
+    return;
+  }
+  clear_request_transfer(req);
+  err = sb_rpc_call(link->rpc, req, deadline, in->data, in->len, &res);
+  release(r, link);
+  if (err) {
+    int code = err;
+    if (err == SB_ETIMEDOUT)
+      snprintf(detail, sizeof detail,
+               "the agent of session %u did not answer within %u ms", session,
+               deadline);
+    else if (err == SB_EBUSY)
+      snprintf(detail, sizeof detail,
+               "the agent of session %u has too many requests outstanding",
+               session);
+    else {
+      snprintf(detail, sizeof detail,
+               "the agent of session %u went away before answering (%s)",
+               session, sb_strerror(err));
+      code = SB_EPIPE;
+    }
+    sb_rpc_respond_error(c->rpc, in, code, detail);
+    return;
+  }
+  if (res.env->body_case == SBWIRE__V1__ENVELOPE__BODY_ERROR) {
+    /* The agent's own error, passed through unchanged. */
+    const Sbwire__V1__Error *e = res.env->error;
+    sb_rpc_respond_error(c->rpc, in, sb_status_to_err(e->status), e->detail);
+  } else {
+    Sbwire__V1__Response *rsp = (Sbwire__V1__Response *)res.env->response;
+    clear_response_transfer(rsp);
+    sb_rpc_respond(c->rpc, in, rsp, res.data, res.data ? res.len : 0);
+  }
+  sb_rpc_result_free(&res);
+}
+
+static void worker_main(void *arg) {
+  worker_t *w = arg;
+  forward(w);
+  sb_mutex_lock(w->conn->router->lock);
+  w->done = 1;
+  sb_mutex_unlock(w->conn->router->lock);
+}
+
+static void answer_list(control_conn_t *c, sb_rpc_incoming_t *in) {
+  sb_router_t *r = c->router;
+  sb_router_session_t *list = NULL;
+  Sbwire__V1__SessionEntry *entries = NULL, **ptrs = NULL;
+  Sbwire__V1__Response rsp = SBWIRE__V1__RESPONSE__INIT;
+  Sbwire__V1__SessionListResponse sl = SBWIRE__V1__SESSION_LIST_RESPONSE__INIT;
+  size_t n = 0;
+  int err;
+
+  list = sb_calloc(SB_MSG_SESSIONS_MAX, sizeof *list);
+  if (!list) {
+    sb_rpc_respond_error(c->rpc, in, SB_ENOMEM, NULL);
+    return;
+  }
+  err = r->hooks.list_sessions(r->hooks.arg, list, SB_MSG_SESSIONS_MAX, &n);
+  if (err) {
+    sb_rpc_respond_error(c->rpc, in, err, "cannot list sessions");
+    goto out;
+  }
+  if (n) {
+    entries = sb_calloc(n, sizeof *entries);
+    ptrs = sb_calloc(n, sizeof *ptrs);
+    if (!entries || !ptrs) {
+      sb_rpc_respond_error(c->rpc, in, SB_ENOMEM, NULL);
+      goto out;
+    }
+  }
+  for (size_t i = 0; i < n; i++) {
+    Sbwire__V1__SessionEntry init = SBWIRE__V1__SESSION_ENTRY__INIT;
+    entries[i] = init;
+    entries[i].session_id = list[i].session_id;
+    entries[i].state = list[i].state;
+    entries[i].user = list[i].user;
+    entries[i].agent_connected = list[i].agent_connected;
+    entries[i].agent_pid = list[i].agent_pid;
+    entries[i].launches = list[i].launches;
+    entries[i].locked = list[i].locked;
+    ptrs[i] = &entries[i];
+  }
+  sl.n_sessions = n;
+  sl.sessions = ptrs;
+  rsp.body_case = SBWIRE__V1__RESPONSE__BODY_SESSION_LIST;
+  rsp.session_list = &sl;
+  sb_rpc_respond(c->rpc, in, &rsp, NULL, 0);
+out:
+  sb_free(entries);
+  sb_free(ptrs);
+  sb_free(list);
+}
+
+static void reap_workers(control_conn_t *c, int wait_all) {
+  sb_router_t *r = c->router;
+  for (int i = 0; i < SB_RPC_MAX_OUTSTANDING; i++) {
+    worker_t *w = &c->workers[i];
+    sb_mutex_lock(r->lock);
+    int reap = w->thread && (w->done || wait_all);
+    sb_mutex_unlock(r->lock);
+    if (reap) {
+      sb_thread_join(w->thread);
+      memset(w, 0, sizeof *w);
+    }
+  }
+}
+
+static void control_request(void *arg, sb_rpc_t *rpc, sb_rpc_incoming_t *in) {
+  control_conn_t *c = arg;
+  worker_t *w = NULL;
+  switch (in->req->body_case) {
+  case SBWIRE__V1__REQUEST__BODY_SESSION_LIST:
+    answer_list(c, in);
+    return;
+  case SBWIRE__V1__REQUEST__BODY_CANCEL: {
+    /* Forwarded requests end at their deadline; the agent is told to
+     * cancel when the service gives up on it. */
+    Sbwire__V1__Response rsp = SBWIRE__V1__RESPONSE__INIT;
+    Sbwire__V1__CancelResponse cr = SBWIRE__V1__CANCEL_RESPONSE__INIT;
+    rsp.body_case = SBWIRE__V1__RESPONSE__BODY_CANCEL;
+    rsp.cancel = &cr;
+    sb_rpc_respond(rpc, in, &rsp, NULL, 0);
+    return;
+  }
+  default:
+    break;
+  }
+  reap_workers(c, 0);
+  for (int i = 0; i < SB_RPC_MAX_OUTSTANDING && !w; i++)
+    if (!c->workers[i].thread)
+      w = &c->workers[i];
+  if (!w) {
+    /* Cannot happen while the rpc caps outstanding requests at the same
+     * number, but answer rather than drop. */
+    sb_rpc_respond_error(rpc, in, SB_EBUSY, NULL);
+    return;
+  }
+  w->conn = c;
+  w->in = in;
+  w->done = 0;
+  w->start_ms = sb_now_ms();
+  if (sb_thread_create(&w->thread, worker_main, w, 0) != 0) {
+    w->thread = NULL;
+    sb_rpc_respond_error(rpc, in, SB_ENOMEM, "cannot start a worker");
+  }
+}
+
+static void control_closed(void *arg, sb_rpc_t *rpc, int err) {
+  control_conn_t *c = arg;
+  (void)rpc;
+  (void)err;
+  sb_mutex_lock(c->router->lock);
+  c->closed = 1;
+  sb_cond_broadcast(c->router->cond);
+  sb_mutex_unlock(c->router->lock);
+}
+
+void sb_router_serve_control(sb_router_t *r, sb_stream_t *s,
+                             const uint8_t psk[SB_PSK_SIZE]) {
+  control_conn_t *c;
+  sb_rpc_opts_t ro;
+  sb_channel_t *ch;
+
+  ch = open_channel(s, psk, "control client");
+  if (!ch)
+    return;
+  c = sb_calloc(1, sizeof *c);
+  if (!c) {
+    sb_channel_free(ch);
+    return;
+  }
+  c->router = r;
+  c->stream = s;
+  memset(&ro, 0, sizeof ro);
+  ro.on_request = control_request;
+  ro.on_closed = control_closed;
+  ro.arg = c;
+  ro.stream = s;
+  ro.max_transfer = SB_CLIPBOARD_MAX;
+  sb_mutex_lock(r->lock);
+  if (r->shutting_down || sb_rpc_start(&c->rpc, ch, &ro) != 0) {
+    sb_mutex_unlock(r->lock);
+    sb_channel_free(ch);
+    sb_free(c);
+    return;
+  }
+  r->serving++;
+  c->next = r->controls;
+  r->controls = c;
+  while (!c->closed && !r->shutting_down)
+    sb_cond_wait(r->cond, r->lock, -1);
+  for (control_conn_t **pp = &r->controls; *pp; pp = &(*pp)->next)
+    if (*pp == c) {
+      *pp = c->next;
+      break;
+    }
+  sb_mutex_unlock(r->lock);
+
+  /* Workers may still be waiting on agents; their answers go nowhere once
+   * the client is gone, but they must finish before the rpc is freed. */
+  reap_workers(c, 1);
+  sb_rpc_stop(c->rpc);
+  sb_free(c);
+  sb_mutex_lock(r->lock);
+  r->serving--;
+  sb_cond_broadcast(r->cond);
+  sb_mutex_unlock(r->lock);
+}
+
+void sb_router_shutdown(sb_router_t *r) {
+  sb_mutex_lock(r->lock);
+  r->shutting_down = 1;
+  for (agent_link_t *l = r->links; l; l = l->next)
+    sb_stream_interrupt(l->stream);
+  for (control_conn_t *c = r->controls; c; c = c->next)
+    sb_stream_interrupt(c->stream);
+  sb_cond_broadcast(r->cond);
+  while (r->serving > 0)
+    sb_cond_wait(r->cond, r->lock, -1);
+  sb_mutex_unlock(r->lock);
+}
