@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# The whole story under Wine: install and start the sessionbridge service,
+# see its agent come up in session 1, and have it do real work there.
+# Sets up the machine and builds first (idempotent).
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+"$SB_ROOT/scripts/install-deps.sh"
+sb_log "building win64 (mingw-w64)"
+sb_configure_win "$SB_BUILD/win64"
+BIN="$SB_BUILD/win64/bin"
+
+export WINEPREFIX_SB="$SB_BUILD/wineprefix-demo"
+sb_wine_start
+cleanup() {
+  wine "$BIN/sbservice.exe" uninstall >/dev/null 2>&1 || true
+  sb_wine_stop
+}
+trap cleanup EXIT
+
+W() { wine "$@" 2>/dev/null | tr -d '\r'; }
+step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+
+step "sbservice install"
+W "$BIN/sbservice.exe" install
+step "sbservice start"
+W "$BIN/sbservice.exe" start
+
+# Wait for the agent of session 1 to connect.
+t0=$(date +%s%N)
+for _ in $(seq 1 100); do
+  if W "$BIN/sbctl.exe" sessions 2>/dev/null | grep -qE '^1 .*connected'; then
+    break
+  fi
+  sleep 0.1
+done
+t1=$(date +%s%N)
+echo "(agent connected $(( (t1 - t0) / 1000000 )) ms after start returned)"
+
+step "sbctl sessions"
+W "$BIN/sbctl.exe" sessions
+step "sbctl ping --session 1"
+W "$BIN/sbctl.exe" ping --session 1
+step "sbctl info --session 1"
+W "$BIN/sbctl.exe" info --session 1
+
+if W "$BIN/sbctl.exe" --help | grep -q message; then
+  step "sbctl message --session 1 --title 'sessionbridge demo' --text 'Press OK' --buttons okcancel   (xdotool presses Return)"
+  (
+    for _ in $(seq 1 100); do
+      wid=$(xdotool search --name 'sessionbridge demo' 2>/dev/null | head -n1 || true)
+      if [ -n "$wid" ]; then xdotool key --window "$wid" Return; break; fi
+      sleep 0.1
+    done
+  ) &
+  W "$BIN/sbctl.exe" message --session 1 --title 'sessionbridge demo' \
+    --text 'Press OK' --buttons okcancel --timeout-ms 20000 || true
+  wait || true
+
+  step "sbctl clipboard set --session 1 'Grüße aus Session 0 ✓'; xclip -o -selection clipboard"
+  W "$BIN/sbctl.exe" clipboard set --session 1 'Grüße aus Session 0 ✓' || true
+  xclip -o -selection clipboard || true
+  echo
+  step "echo 'set by X11' | xclip -i -selection clipboard; sbctl clipboard get --session 1"
+  echo -n 'set by X11' | xclip -i -selection clipboard
+  W "$BIN/sbctl.exe" clipboard get --session 1 || true
+  echo
+
+  SHOT="$SB_BUILD/demo-screenshot.png"
+  step "sbctl screenshot --session 1 -o $SHOT"
+  W "$BIN/sbctl.exe" screenshot --session 1 -o "$(winepath -w "$SHOT" 2>/dev/null)" || true
+  [ -f "$SHOT" ] && file "$SHOT" && echo "screenshot written to $SHOT"
+fi
+
+step "sbservice stop"
+W "$BIN/sbservice.exe" stop
+step "sbservice uninstall"
+W "$BIN/sbservice.exe" uninstall
+trap - EXIT
+sb_wine_stop
+echo
+echo "demo finished"
