@@ -15,6 +15,7 @@ typedef struct {
   size_t last_upload_len;
   size_t download_len;
   int closed;
+  int close_err;
 } server_state_t;
 
 static void handler(void *arg, sb_rpc_t *rpc, sb_rpc_incoming_t *in) {
@@ -76,7 +77,8 @@ static void on_closed(void *arg, sb_rpc_t *rpc, int err) {
   server_state_t *st = arg;
   (void)rpc;
   sb_mutex_lock(st->lock);
-  st->closed = err ? err : 1;
+  st->closed = 1;
+  st->close_err = err;
   sb_mutex_unlock(st->lock);
 }
 
@@ -346,7 +348,7 @@ SB_TEST(rpc_chunk_beyond_total) {
   raw_chunk(&r, 1, 0, 1000, 0);
   raw_chunk(&r, 1, 1000, 1000, 1); /* 2000 > 1500 declared */
   CHECK(wait_for(&r.st, &r.st.closed, 1));
-  CHECK_EQ(r.st.closed, SB_EPROTO);
+  CHECK_EQ(r.st.close_err, SB_EPROTO);
   CHECK_EQ(r.st.served, 0);
   rig_close(&r);
 }
@@ -386,7 +388,7 @@ SB_TEST(rpc_unknown_response_id) {
   env.response = &rsp;
   raw_send(&r, &env);
   CHECK(wait_for(&r.st, &r.st.closed, 1));
-  CHECK_EQ(r.st.closed, SB_EPROTO);
+  CHECK_EQ(r.st.close_err, SB_EPROTO);
   rig_close(&r);
 }
 
@@ -397,7 +399,7 @@ SB_TEST(rpc_duplicate_request_id) {
   raw_ping(&r, 5);
   raw_ping(&r, 5);
   CHECK(wait_for(&r.st, &r.st.closed, 1));
-  CHECK_EQ(r.st.closed, SB_EPROTO);
+  CHECK_EQ(r.st.close_err, SB_EPROTO);
   rig_close(&r);
 }
 
