@@ -92,7 +92,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         break;
       if (r != 0 && r != SB_EDECODE && r != SB_EUNKNOWNFIELD &&
           r != SB_EONEOF && r != SB_EENUM && r != SB_EUTF8 &&
-          r != SB_EFIELD && r != SB_EBUDGET)
+          r != SB_EFIELD && r != SB_EBUDGET && r != SB_ETOOBIG)
         goto done; /* channel closed: nothing more to feed */
     }
   }
