@@ -44,6 +44,9 @@ typedef struct sb_svc_platform {
   /* Check an accepted agent connection: client pid, session and user. */
   int (*check_agent_peer)(void *ctx, sb_stream_t *s, uint32_t expect_pid,
                           uint32_t expect_session);
+  /* Security for the agent pipe of a session: SDDL (Windows) naming the
+   * session user's SID; POSIX: "" (the socket mode is used). */
+  int (*agent_sddl)(void *ctx, uint32_t session_id, char *buf, size_t cap);
   /* Check a control-channel client (admin only). */
   int (*check_control_peer)(void *ctx, sb_stream_t *s);
   /* Fallback message box for a session without an agent (WTSSendMessage).

@@ -106,6 +106,8 @@ int sbctl_call(sbctl_t *c, Sbwire__V1__Request *req, const uint8_t *upload,
     const char *name = env->body_case == SBWIRE__V1__ENVELOPE__BODY_ERROR
                            ? sb_status_name(env->error->status)
                            : "PROTOCOL";
+    if (strncmp(name, "STATUS_", 7) == 0)
+      name += 7;
     if (c->json) {
       printf("{\"error\":");
       sbctl_json_str(stdout, name);

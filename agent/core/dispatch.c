@@ -1,0 +1,367 @@
+#include "dispatch.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "tasks.h"
+
+typedef struct job {
+  sb_thread_t *thread;
+  int done;
+  int is_box;
+  sb_dispatch_t *d;
+  sb_rpc_t *rpc;
+  sb_rpc_incoming_t *in;
+  sb_task_ctl_t ctl;
+} job_t;
+
+struct sb_dispatch {
+  uint32_t session_id;
+  sb_mutex_t *lock;
+  job_t jobs[SB_RPC_MAX_OUTSTANDING];
+};
+
+int sb_dispatch_new(sb_dispatch_t **out, uint32_t session_id) {
+  sb_dispatch_t *d = sb_calloc(1, sizeof *d);
+  if (!d)
+    return SB_ENOMEM;
+  d->session_id = session_id;
+  if (sb_mutex_new(&d->lock) != 0) {
+    sb_free(d);
+    return SB_ENOMEM;
+  }
+  *out = d;
+  return 0;
+}
+
+void sb_dispatch_free(sb_dispatch_t *d) {
+  if (!d)
+    return;
+  sb_mutex_free(d->lock);
+  sb_free(d);
+}
+
+/* ---- quick requests ---- */
+
+static void do_ping(sb_rpc_t *rpc, sb_rpc_incoming_t *in) {
+  Sbwire__V1__Response rsp = SBWIRE__V1__RESPONSE__INIT;
+  Sbwire__V1__PingResponse p = SBWIRE__V1__PING_RESPONSE__INIT;
+  p.payload = in->req->ping->payload;
+  rsp.body_case = SBWIRE__V1__RESPONSE__BODY_PING;
+  rsp.ping = &p;
+  sb_rpc_respond(rpc, in, &rsp, NULL, 0);
+}
+
+static void do_session_info(sb_dispatch_t *d, sb_rpc_t *rpc,
+                            sb_rpc_incoming_t *in) {
+  Sbwire__V1__Response rsp = SBWIRE__V1__RESPONSE__INIT;
+  Sbwire__V1__SessionInfoResponse r = SBWIRE__V1__SESSION_INFO_RESPONSE__INIT;
+  sb_task_session_info_t info;
+  int err;
+  memset(&info, 0, sizeof info);
+  err = sb_task_session_info(&info);
+  if (err) {
+    sb_rpc_respond_error(rpc, in, err, "cannot read the session's details");
+    return;
+  }
+  /* The service's session id is the one requests are addressed by. */
+  r.session_id = d->session_id ? d->session_id : info.session_id;
+  r.user = info.user;
+  r.domain = info.domain;
+  r.locked = info.locked;
+  r.idle_ms = info.idle_ms;
+  r.is_console = info.is_console;
+  r.state = info.state;
+  rsp.body_case = SBWIRE__V1__RESPONSE__BODY_SESSION_INFO;
+  rsp.session_info = &r;
+  sb_rpc_respond(rpc, in, &rsp, NULL, 0);
+}
+
+static void do_cancel(sb_dispatch_t *d, sb_rpc_t *rpc, sb_rpc_incoming_t *in) {
+  uint64_t target = in->req->cancel->target_request_id;
+  int found = 0;
+  sb_mutex_lock(d->lock);
+  for (int i = 0; i < SB_RPC_MAX_OUTSTANDING; i++) {
+    job_t *j = &d->jobs[i];
+    if (j->thread && !j->done && j->in && j->in->id == target) {
+      j->ctl.cancel = 1;
+      found = 1;
+    }
+  }
+  sb_mutex_unlock(d->lock);
+  if (!found) {
+    /* Finished already, or never existed: nothing to stop. */
+    sb_rpc_respond_error(rpc, in, SB_ESTATE, "no such running request");
+    return;
+  }
+  Sbwire__V1__Response rsp = SBWIRE__V1__RESPONSE__INIT;
+  Sbwire__V1__CancelResponse c = SBWIRE__V1__CANCEL_RESPONSE__INIT;
+  rsp.body_case = SBWIRE__V1__RESPONSE__BODY_CANCEL;
+  rsp.cancel = &c;
+  sb_rpc_respond(rpc, in, &rsp, NULL, 0);
+}
+
+/* ---- tasks on their own threads ---- */
+
+static void run_message_box(job_t *j) {
+  const Sbwire__V1__MessageBoxRequest *mb = j->in->req->message_box;
+  uint32_t deadline = j->in->req->deadline_ms;
+  uint32_t timeout = mb->timeout_ms;
+  int pressed = 0, timed_out = 0, err;
+  /* The box closes at whichever comes first: its own timeout or the
+   * request's deadline. */
+  uint32_t effective = timeout && timeout < deadline ? timeout : deadline;
+  j->ctl.deadline_ms = effective;
+  err = sb_task_message_box(mb->title, mb->text, (int)mb->buttons,
+                            (int)mb->icon, effective, &j->ctl, &pressed,
+                            &timed_out);
+  if (err) {
+    sb_rpc_respond_error(j->rpc, j->in, err,
+                         err == SB_ECANCELED ? "cancelled; the box was closed"
+                                             : "cannot show the message box");
+    return;
+  }
+  if (timed_out && effective != timeout) {
+    char detail[96];
+    snprintf(detail, sizeof detail,
+             "no answer within the %u ms deadline; the box was closed",
+             deadline);
+    sb_rpc_respond_error(j->rpc, j->in, SB_ETIMEDOUT, detail);
+    return;
+  }
+  Sbwire__V1__Response rsp = SBWIRE__V1__RESPONSE__INIT;
+  Sbwire__V1__MessageBoxResponse r = SBWIRE__V1__MESSAGE_BOX_RESPONSE__INIT;
+  r.pressed = timed_out ? SBWIRE__V1__BUTTON__BUTTON_NONE
+                        : (Sbwire__V1__Button)pressed;
+  r.timed_out = timed_out;
+  rsp.body_case = SBWIRE__V1__RESPONSE__BODY_MESSAGE_BOX;
+  rsp.message_box = &r;
+  sb_rpc_respond(j->rpc, j->in, &rsp, NULL, 0);
+}
+
+static void run_notify(job_t *j) {
+  const Sbwire__V1__NotifyRequest *n = j->in->req->notify;
+  int err = sb_task_notify(n->title, n->text, (int)n->icon);
+  if (err) {
+    sb_rpc_respond_error(j->rpc, j->in, err, "cannot show the notification");
+    return;
+  }
+  Sbwire__V1__Response rsp = SBWIRE__V1__RESPONSE__INIT;
+  Sbwire__V1__NotifyResponse r = SBWIRE__V1__NOTIFY_RESPONSE__INIT;
+  r.shown = 1;
+  rsp.body_case = SBWIRE__V1__RESPONSE__BODY_NOTIFY;
+  rsp.notify = &r;
+  sb_rpc_respond(j->rpc, j->in, &rsp, NULL, 0);
+}
+
+static void run_clipboard_get(job_t *j) {
+  uint8_t *data = NULL;
+  size_t len = 0;
+  int empty = 0, err;
+  if (j->in->req->clipboard_get->format !=
+      SBWIRE__V1__CLIPBOARD_FORMAT__CLIPBOARD_FORMAT_TEXT) {
+    sb_rpc_respond_error(j->rpc, j->in, SB_EFIELD,
+                         "only text clipboard transfers are supported");
+    return;
+  }
+  err = sb_task_clipboard_get_text(&data, &len, &empty);
+  if (err) {
+    sb_rpc_respond_error(j->rpc, j->in, err, "cannot read the clipboard");
+    return;
+  }
+  Sbwire__V1__Response rsp = SBWIRE__V1__RESPONSE__INIT;
+  Sbwire__V1__ClipboardGetResponse r = SBWIRE__V1__CLIPBOARD_GET_RESPONSE__INIT;
+  r.empty = empty;
+  rsp.body_case = SBWIRE__V1__RESPONSE__BODY_CLIPBOARD_GET;
+  rsp.clipboard_get = &r;
+  if (len <= SB_MSG_INLINE_MAX) {
+    r.data.data = data;
+    r.data.len = len;
+    sb_rpc_respond(j->rpc, j->in, &rsp, NULL, 0);
+  } else {
+    sb_rpc_respond(j->rpc, j->in, &rsp, data, len);
+  }
+  sb_memzero(data, len);
+  sb_free(data);
+}
+
+static void run_clipboard_set(job_t *j) {
+  const Sbwire__V1__ClipboardSetRequest *s = j->in->req->clipboard_set;
+  const uint8_t *data = s->transfer_id ? j->in->data : s->data.data;
+  size_t len = s->transfer_id ? j->in->len : s->data.len;
+  int err;
+  if (s->format != SBWIRE__V1__CLIPBOARD_FORMAT__CLIPBOARD_FORMAT_TEXT) {
+    sb_rpc_respond_error(j->rpc, j->in, SB_EFIELD,
+                         "only text can be put on the clipboard");
+    return;
+  }
+  err = sb_task_clipboard_set_text(data, len);
+  if (err) {
+    sb_rpc_respond_error(j->rpc, j->in, err,
+                         err == SB_EUTF8 ? "the text is not valid UTF-8"
+                                         : "cannot set the clipboard");
+    return;
+  }
+  Sbwire__V1__Response rsp = SBWIRE__V1__RESPONSE__INIT;
+  Sbwire__V1__ClipboardSetResponse r = SBWIRE__V1__CLIPBOARD_SET_RESPONSE__INIT;
+  rsp.body_case = SBWIRE__V1__RESPONSE__BODY_CLIPBOARD_SET;
+  rsp.clipboard_set = &r;
+  sb_rpc_respond(j->rpc, j->in, &rsp, NULL, 0);
+}
+
+static void run_screenshot(job_t *j) {
+  const Sbwire__V1__ScreenshotRequest *s = j->in->req->screenshot;
+  sb_task_shot_t req;
+  uint8_t *png = NULL;
+  size_t len = 0;
+  uint32_t w = 0, h = 0;
+  int err;
+  memset(&req, 0, sizeof req);
+  if (s->target_case == SBWIRE__V1__SCREENSHOT_REQUEST__TARGET_MONITOR) {
+    req.target = 1;
+    req.monitor = s->monitor;
+  } else if (s->target_case == SBWIRE__V1__SCREENSHOT_REQUEST__TARGET_REGION) {
+    req.target = 2;
+    req.x = s->region->x;
+    req.y = s->region->y;
+    req.width = s->region->width;
+    req.height = s->region->height;
+  }
+  err = sb_task_screenshot(&req, &png, &len, &w, &h);
+  if (err) {
+    sb_rpc_respond_error(j->rpc, j->in, err, "cannot take the screenshot");
+    return;
+  }
+  Sbwire__V1__Response rsp = SBWIRE__V1__RESPONSE__INIT;
+  Sbwire__V1__ScreenshotResponse r = SBWIRE__V1__SCREENSHOT_RESPONSE__INIT;
+  r.width = w;
+  r.height = h;
+  rsp.body_case = SBWIRE__V1__RESPONSE__BODY_SCREENSHOT;
+  rsp.screenshot = &r;
+  if (len <= SB_MSG_INLINE_MAX) {
+    r.png.data = png;
+    r.png.len = len;
+    sb_rpc_respond(j->rpc, j->in, &rsp, NULL, 0);
+  } else {
+    sb_rpc_respond(j->rpc, j->in, &rsp, png, len);
+  }
+  sb_free(png);
+}
+
+static void job_main(void *arg) {
+  job_t *j = arg;
+  switch (j->in->req->body_case) {
+  case SBWIRE__V1__REQUEST__BODY_MESSAGE_BOX:
+    run_message_box(j);
+    break;
+  case SBWIRE__V1__REQUEST__BODY_NOTIFY:
+    run_notify(j);
+    break;
+  case SBWIRE__V1__REQUEST__BODY_CLIPBOARD_GET:
+    run_clipboard_get(j);
+    break;
+  case SBWIRE__V1__REQUEST__BODY_CLIPBOARD_SET:
+    run_clipboard_set(j);
+    break;
+  case SBWIRE__V1__REQUEST__BODY_SCREENSHOT:
+    run_screenshot(j);
+    break;
+  default:
+    sb_rpc_respond_error(j->rpc, j->in, SB_EFIELD, "not an agent task");
+    break;
+  }
+  sb_mutex_lock(j->d->lock);
+  j->done = 1;
+  j->in = NULL;
+  sb_mutex_unlock(j->d->lock);
+}
+
+static void reap(sb_dispatch_t *d, int all) {
+  for (int i = 0; i < SB_RPC_MAX_OUTSTANDING; i++) {
+    job_t *j = &d->jobs[i];
+    sb_mutex_lock(d->lock);
+    int ready = j->thread && (j->done || all);
+    if (ready && all && !j->done)
+      j->ctl.cancel = 1;
+    sb_mutex_unlock(d->lock);
+    if (ready) {
+      sb_thread_join(j->thread);
+      memset(j, 0, sizeof *j);
+    }
+  }
+}
+
+static void start_job(sb_dispatch_t *d, sb_rpc_t *rpc, sb_rpc_incoming_t *in,
+                      int is_box) {
+  job_t *j = NULL;
+  int boxes = 0;
+  reap(d, 0);
+  sb_mutex_lock(d->lock);
+  for (int i = 0; i < SB_RPC_MAX_OUTSTANDING; i++) {
+    if (d->jobs[i].thread && !d->jobs[i].done && d->jobs[i].is_box)
+      boxes++;
+    if (!j && !d->jobs[i].thread)
+      j = &d->jobs[i];
+  }
+  if (!j || (is_box && boxes >= SB_AGENT_MAX_BOXES)) {
+    sb_mutex_unlock(d->lock);
+    sb_rpc_respond_error(rpc, in, SB_EBUSY,
+                         is_box ? "too many message boxes are open"
+                                : "too many tasks running");
+    return;
+  }
+  memset(j, 0, sizeof *j);
+  j->d = d;
+  j->rpc = rpc;
+  j->in = in;
+  j->is_box = is_box;
+  j->ctl.deadline_ms = in->req->deadline_ms;
+  if (sb_thread_create(&j->thread, job_main, j, 0) != 0) {
+    j->thread = NULL;
+    sb_mutex_unlock(d->lock);
+    sb_rpc_respond_error(rpc, in, SB_ENOMEM, "cannot start the task");
+    return;
+  }
+  sb_mutex_unlock(d->lock);
+}
+
+void sb_dispatch_request(sb_dispatch_t *d, sb_rpc_t *rpc,
+                         sb_rpc_incoming_t *in) {
+  switch (in->req->body_case) {
+  case SBWIRE__V1__REQUEST__BODY_PING:
+    do_ping(rpc, in);
+    return;
+  case SBWIRE__V1__REQUEST__BODY_SESSION_INFO:
+    do_session_info(d, rpc, in);
+    return;
+  case SBWIRE__V1__REQUEST__BODY_CANCEL:
+    do_cancel(d, rpc, in);
+    return;
+  case SBWIRE__V1__REQUEST__BODY_MESSAGE_BOX:
+  case SBWIRE__V1__REQUEST__BODY_SCREENSHOT:
+    /* On a locked session the box would sit on a desktop nobody sees, and
+     * a screenshot would show the lock screen: say so instead. */
+    if (sb_task_session_locked()) {
+      sb_rpc_respond_error(rpc, in, SB_ELOCKED,
+                           "the session is locked; try again after unlock");
+      return;
+    }
+    start_job(d, rpc, in,
+              in->req->body_case == SBWIRE__V1__REQUEST__BODY_MESSAGE_BOX);
+    return;
+  case SBWIRE__V1__REQUEST__BODY_NOTIFY:
+  case SBWIRE__V1__REQUEST__BODY_CLIPBOARD_GET:
+  case SBWIRE__V1__REQUEST__BODY_CLIPBOARD_SET:
+    start_job(d, rpc, in, 0);
+    return;
+  default:
+    sb_rpc_respond_error(rpc, in, SB_EFIELD,
+                         "the agent does not serve this request");
+    return;
+  }
+}
+
+void sb_dispatch_shutdown(sb_dispatch_t *d) {
+  if (d)
+    reap(d, 1);
+}

@@ -1,0 +1,21 @@
+/* Agent request dispatch: quick requests are answered on the reader
+ * thread; tasks that block (dialogs, clipboard, screenshots) run on their
+ * own threads so the agent keeps answering while a box is open. */
+#ifndef SB_AGENT_DISPATCH_H
+#define SB_AGENT_DISPATCH_H
+
+#include "sessionbridge.h"
+
+/* At most this many message boxes open at once (then BUSY). */
+#define SB_AGENT_MAX_BOXES 4
+
+typedef struct sb_dispatch sb_dispatch_t;
+
+int sb_dispatch_new(sb_dispatch_t **out, uint32_t session_id);
+void sb_dispatch_request(sb_dispatch_t *d, sb_rpc_t *rpc,
+                         sb_rpc_incoming_t *in);
+/* Cancel running tasks and wait for their threads. */
+void sb_dispatch_shutdown(sb_dispatch_t *d);
+void sb_dispatch_free(sb_dispatch_t *d);
+
+#endif

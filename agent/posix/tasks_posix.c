@@ -1,0 +1,62 @@
+/* Agent tasks on POSIX. This native build exists so the whole protocol
+ * runs under ASan/UBSan; the desktop tasks (X11 clipboard and screenshots,
+ * D-Bus notifications, dialogs) belong to the POSIX backend that is not
+ * written yet, so they answer a clear error naming that. */
+#include <pwd.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sessionbridge.h"
+#include "tasks.h"
+
+static int no_desktop(const char *task) {
+  sb_log(SB_LOG_WARN, "agent: %s needs the POSIX desktop backend, which this "
+                      "build does not have",
+         task);
+  return SB_EOS;
+}
+
+int sb_task_session_info(sb_task_session_info_t *out) {
+  struct passwd *pw = getpwuid(geteuid());
+  memset(out, 0, sizeof *out);
+  out->session_id = (uint32_t)getsid(0);
+  snprintf(out->user, sizeof out->user, "%s", pw ? pw->pw_name : "?");
+  gethostname(out->domain, sizeof out->domain - 1);
+  out->locked = 0;
+  out->idle_ms = 0;
+  out->is_console = isatty(0);
+  snprintf(out->state, sizeof out->state, "active");
+  return 0;
+}
+
+int sb_task_session_locked(void) { return 0; }
+
+int sb_task_message_box(const char *title, const char *text, int buttons,
+                        int icon, uint32_t timeout_ms, sb_task_ctl_t *ctl,
+                        int *pressed, int *timed_out) {
+  (void)title, (void)text, (void)buttons, (void)icon, (void)timeout_ms;
+  (void)ctl, (void)pressed, (void)timed_out;
+  return no_desktop("a message box");
+}
+
+int sb_task_notify(const char *title, const char *text, int icon) {
+  (void)title, (void)text, (void)icon;
+  return no_desktop("a notification");
+}
+
+int sb_task_clipboard_get_text(uint8_t **data, size_t *len, int *empty) {
+  (void)data, (void)len, (void)empty;
+  return no_desktop("the clipboard");
+}
+
+int sb_task_clipboard_set_text(const uint8_t *data, size_t len) {
+  (void)data, (void)len;
+  return no_desktop("the clipboard");
+}
+
+int sb_task_screenshot(const sb_task_shot_t *req, uint8_t **png, size_t *len,
+                       uint32_t *width, uint32_t *height) {
+  (void)req, (void)png, (void)len, (void)width, (void)height;
+  return no_desktop("a screenshot");
+}
