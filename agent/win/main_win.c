@@ -1,0 +1,42 @@
+/* sbagent on Windows: a GUI-subsystem program (no console window in the
+ * user's session) launched by the service with CreateProcessAsUserW. Its
+ * log goes to %TEMP%\sbagent-<session>.log of the user, flushed per line,
+ * because there is no console to write to. */
+#include <windows.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "agent.h"
+
+static FILE *logf;
+
+static void to_file(void *arg, sb_log_level_t level, const char *msg) {
+  char ts[32];
+  (void)arg;
+  if (!logf)
+    return;
+  sb_wall_time(ts, sizeof ts);
+  fprintf(logf, "%s %s [%u] %s\n", ts, sb_log_level_name(level), sb_getpid(),
+          msg);
+  fflush(logf);
+}
+
+int main(int argc, char **argv) {
+  char path[MAX_PATH + 32];
+  DWORD session = 0;
+  char tmp[MAX_PATH];
+  /* No DLL search through the current directory (DLL planting). */
+  SetDllDirectoryW(L"");
+  ProcessIdToSessionId(GetCurrentProcessId(), &session);
+  if (GetTempPathA(sizeof tmp, tmp)) {
+    snprintf(path, sizeof path, "%ssbagent-%lu.log", tmp,
+             (unsigned long)session);
+    logf = fopen(path, "a");
+  }
+  sb_log_set_sink(to_file, NULL, SB_LOG_INFO);
+  int rc = sb_agent_main(argc, argv);
+  if (logf)
+    fclose(logf);
+  return rc;
+}

@@ -1,0 +1,67 @@
+/* Session info in the agent: which session, who, locked or not, idle. */
+#include <windows.h>
+
+#include <stdio.h>
+#include <wtsapi32.h>
+
+#include "sessionbridge.h"
+#include "tasks.h"
+
+static void wide_to_utf8(const WCHAR *w, char *out, size_t cap) {
+  if (!WideCharToMultiByte(CP_UTF8, 0, w, -1, out, (int)cap, NULL, NULL))
+    out[0] = 0;
+}
+
+/* Locked: the input desktop is not the one we run on. While the lock
+ * screen (or UAC's secure desktop) is up, the input desktop is Winlogon's
+ * and a normal process cannot open it at all; either way, our "Default"
+ * desktop is not receiving input. */
+int sb_task_session_locked(void) {
+  HDESK d = OpenInputDesktop(0, FALSE, DESKTOP_READOBJECTS);
+  WCHAR name[64];
+  DWORD n = 0;
+  int locked = 1;
+  if (!d)
+    return 1;
+  if (GetUserObjectInformationW(d, UOI_NAME, name, sizeof name, &n))
+    locked = lstrcmpiW(name, L"Default") != 0;
+  CloseDesktop(d);
+  return locked;
+}
+
+int sb_task_session_info(sb_task_session_info_t *out) {
+  DWORD session = 0;
+  WCHAR *buf = NULL;
+  DWORD bytes = 0;
+  LASTINPUTINFO lii;
+  memset(out, 0, sizeof *out);
+  if (!ProcessIdToSessionId(GetCurrentProcessId(), &session))
+    return SB_EOS;
+  out->session_id = session;
+  if (WTSQuerySessionInformationW(WTS_CURRENT_SERVER_HANDLE, session,
+                                  WTSUserName, &buf, &bytes)) {
+    wide_to_utf8(buf, out->user, sizeof out->user);
+    WTSFreeMemory(buf);
+  }
+  if (WTSQuerySessionInformationW(WTS_CURRENT_SERVER_HANDLE, session,
+                                  WTSDomainName, &buf, &bytes)) {
+    wide_to_utf8(buf, out->domain, sizeof out->domain);
+    WTSFreeMemory(buf);
+  }
+  if (!out->user[0]) {
+    /* Fall back on our own token's name. */
+    WCHAR name[128];
+    DWORD n = 128;
+    if (GetUserNameW(name, &n))
+      wide_to_utf8(name, out->user, sizeof out->user);
+  }
+  out->locked = sb_task_session_locked();
+  /* Idle time: now minus the last input event. Wine keeps dwTime at 0
+   * until real input arrives, so a fresh Xvfb shows the uptime. */
+  lii.cbSize = sizeof lii;
+  if (GetLastInputInfo(&lii))
+    out->idle_ms = (uint64_t)(GetTickCount() - lii.dwTime);
+  out->is_console = session == WTSGetActiveConsoleSessionId();
+  snprintf(out->state, sizeof out->state, "active");
+  return 0;
+}
