@@ -73,6 +73,8 @@ int sb_init(void) {
   return 0;
 }
 
+void sb_random(void *buf, size_t len) { randombytes_buf(buf, len); }
+
 static int fail(sb_channel_t *ch, int err) {
   if (ch->state != ST_FAILED) {
     ch->state = ST_FAILED;

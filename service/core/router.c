@@ -127,6 +127,11 @@ void sb_router_serve_agent(sb_router_t *r, uint32_t session_id, uint32_t pid,
   ch = open_channel(s, psk, who);
   if (!ch)
     return;
+  if (r->hooks.verify_agent &&
+      r->hooks.verify_agent(r->hooks.arg, s, session_id, pid) != 0) {
+    sb_channel_free(ch);
+    return;
+  }
   memset(&link, 0, sizeof link);
   link.session_id = session_id;
   link.pid = pid;
@@ -468,6 +473,10 @@ void sb_router_serve_control(sb_router_t *r, sb_stream_t *s,
   ch = open_channel(s, psk, "control client");
   if (!ch)
     return;
+  if (r->hooks.verify_control && r->hooks.verify_control(r->hooks.arg, s)) {
+    sb_channel_free(ch);
+    return;
+  }
   c = sb_calloc(1, sizeof *c);
   if (!c) {
     sb_channel_free(ch);

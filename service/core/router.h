@@ -37,6 +37,13 @@ typedef struct {
                        size_t *count);
   /* 1 if the session exists (known to the session manager). */
   int (*session_exists)(void *arg, uint32_t session_id);
+  /* Identity checks, run right after the handshake: by then data has
+   * been read from the pipe, which Windows needs before the server can
+   * read the client's token (ImpersonateNamedPipeClient). Non-zero
+   * refuses the connection. Optional. */
+  int (*verify_agent)(void *arg, sb_stream_t *s, uint32_t session_id,
+                      uint32_t pid);
+  int (*verify_control)(void *arg, sb_stream_t *s);
   /* Message box for a session without an agent (WTSSendMessage).
    * Optional. */
   int (*fallback_message)(void *arg, uint32_t session_id,

@@ -83,7 +83,6 @@ static void agent_conn(void *arg, sb_stream_t *s) {
   launch_t *l = arg;
   sb_service_t *svc = l->svc;
   uint32_t pid = 0;
-  int err;
   /* The agent can connect before launch_agent has returned its pid to
    * us; wait briefly for it. */
   for (int i = 0; i < 300; i++) {
@@ -94,24 +93,36 @@ static void agent_conn(void *arg, sb_stream_t *s) {
       break;
     sb_sleep_ms(10);
   }
-  err = pid ? svc->plat.check_agent_peer(svc->plat.ctx, s, pid, l->session_id)
-            : SB_EPEER;
-  if (err) {
-    log_rejected(svc, "agent pipe client", err);
+  if (!pid) {
+    log_rejected(svc, "agent pipe client (no agent launched yet)", SB_EPEER);
     return;
   }
+  /* The router handshakes with the launch's PSK, then calls
+   * verify_agent (pid, session, user) before serving. */
   sb_router_serve_agent(svc->router, l->session_id, pid, s, l->psk);
 }
 
 static void control_conn(void *arg, sb_stream_t *s) {
   sb_service_t *svc = arg;
+  sb_router_serve_control(svc->router, s, svc->control_psk);
+}
+
+static int hook_verify_agent(void *arg, sb_stream_t *s, uint32_t session,
+                             uint32_t pid) {
+  sb_service_t *svc = arg;
+  int err = svc->plat.check_agent_peer(svc->plat.ctx, s, pid, session);
+  if (err)
+    log_rejected(svc, "agent pipe client (not the agent we launched)", err);
+  return err;
+}
+
+static int hook_verify_control(void *arg, sb_stream_t *s) {
+  sb_service_t *svc = arg;
   int err = svc->plat.check_control_peer(svc->plat.ctx, s);
-  if (err) {
+  if (err)
     log_rejected(svc, "control pipe client (not SYSTEM or an administrator)",
                  err);
-    return;
-  }
-  sb_router_serve_control(svc->router, s, svc->control_psk);
+  return err;
 }
 
 /* ---- router hooks ---- */
@@ -397,6 +408,8 @@ int sb_service_start(sb_service_t **out, const sb_service_config_t *cfg,
   hooks.list_sessions = hook_list;
   hooks.session_exists = hook_exists;
   hooks.fallback_message = hook_fallback;
+  hooks.verify_agent = hook_verify_agent;
+  hooks.verify_control = hook_verify_control;
   if ((err = sb_router_new(&svc->router, &hooks)) != 0)
     goto fail;
   if (!cfg->control_endpoint &&

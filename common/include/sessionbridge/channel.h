@@ -39,6 +39,8 @@ typedef struct sb_channel sb_channel_t;
 
 /* Library initialisation (sodium_init); idempotent, thread-safe. */
 int sb_init(void);
+/* Cryptographically secure random bytes (keys, nonces, pipe names). */
+void sb_random(void *buf, size_t len);
 
 int sb_channel_new(sb_channel_t **out, const sb_io_t *io,
                    const sb_channel_opts_t *opts);

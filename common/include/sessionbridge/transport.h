@@ -74,6 +74,10 @@ sb_io_t sb_stream_io(sb_stream_t *s);
  * the server only). */
 int sb_stream_peer(sb_stream_t *s, sb_peer_t *out);
 int sb_stream_server_pid(sb_stream_t *s, uint32_t *pid);
+/* Server side: is the client SYSTEM or a member of Administrators
+ * (Windows, from its token at Identification level), or root (POSIX)?
+ * On Windows call it after data has been read from the pipe. */
+int sb_stream_peer_is_admin(sb_stream_t *s, int *is_admin);
 /* Make pending and future reads/writes fail with SB_ECANCELED; callable
  * from any thread. */
 void sb_stream_interrupt(sb_stream_t *s);

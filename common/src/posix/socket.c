@@ -400,6 +400,18 @@ int sb_stream_peer(sb_stream_t *s, sb_peer_t *out) {
   return 0;
 }
 
+int sb_stream_peer_is_admin(sb_stream_t *s, int *is_admin) {
+  sb_peer_t p;
+  int err;
+  if (!is_admin)
+    return SB_EINVAL;
+  *is_admin = 0;
+  err = sb_stream_peer(s, &p);
+  if (!err)
+    *is_admin = p.uid == 0;
+  return err;
+}
+
 int sb_stream_server_pid(sb_stream_t *s, uint32_t *pid) {
   sb_peer_t p;
   int err;

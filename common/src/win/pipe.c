@@ -462,6 +462,42 @@ int sb_stream_peer(sb_stream_t *s, sb_peer_t *out) {
   return 0;
 }
 
+int sb_stream_peer_is_admin(sb_stream_t *s, int *is_admin) {
+  HANDLE tok = NULL;
+  BYTE sys[SECURITY_MAX_SID_SIZE], admins[SECURITY_MAX_SID_SIZE];
+  BYTE ubuf[256];
+  DWORD n = sizeof sys, m = sizeof admins, got = 0;
+  BOOL member = FALSE;
+  int err = 0;
+  if (!s || !is_admin)
+    return SB_EINVAL;
+  *is_admin = 0;
+  if (!ImpersonateNamedPipeClient(s->h))
+    return last_err();
+  BOOL ok = OpenThreadToken(GetCurrentThread(), TOKEN_QUERY, TRUE, &tok);
+  if (!RevertToSelf())
+    abort();
+  if (!ok)
+    return last_err();
+  if (!CreateWellKnownSid(WinLocalSystemSid, NULL, sys, &n) ||
+      !CreateWellKnownSid(WinBuiltinAdministratorsSid, NULL, admins, &m)) {
+    err = last_err();
+    goto out;
+  }
+  if (GetTokenInformation(tok, TokenUser, ubuf, sizeof ubuf, &got) &&
+      EqualSid(((TOKEN_USER *)ubuf)->User.Sid, sys)) {
+    *is_admin = 1;
+    goto out;
+  }
+  /* CheckTokenMembership wants an impersonation token; the one we hold is
+   * the client's, at the level it allowed (Identification suffices). */
+  if (CheckTokenMembership(tok, admins, &member) && member)
+    *is_admin = 1;
+out:
+  CloseHandle(tok);
+  return err;
+}
+
 int sb_stream_server_pid(sb_stream_t *s, uint32_t *pid) {
   ULONG p = 0;
   if (!s || !pid)

@@ -1,0 +1,22 @@
+#ifndef SB_PLATFORM_WIN_H
+#define SB_PLATFORM_WIN_H
+
+#include <windows.h>
+
+#include "platform.h"
+
+/* The Windows OS seam of the service (platform_win.c). */
+typedef struct {
+  WCHAR agent_path[MAX_PATH];
+  HANDLE job; /* agents live in it and end with the service */
+  int console; /* run --console: not LocalSystem, may need a fallback */
+} sb_win_platform_t;
+
+int sb_win_platform_init(sb_win_platform_t *p, const WCHAR *agent_path,
+                         int console, sb_svc_platform_t *out);
+void sb_win_platform_free(sb_win_platform_t *p);
+
+/* The SDDL of an agent pipe for a user SID (exposed for tests). */
+int sb_win_agent_sddl_for(const char *user_sid, char *buf, size_t cap);
+
+#endif

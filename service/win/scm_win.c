@@ -1,0 +1,198 @@
+/* The SCM side: ServiceMain, the control handler, and the host that
+ * starts the portable core with the Windows platform (shared with
+ * `sbservice run --console`). */
+#include "platform_win.h"
+#include "svcwin.h"
+
+#include <stdio.h>
+#include <wtsapi32.h>
+
+static SERVICE_STATUS_HANDLE status_handle;
+static SERVICE_STATUS status;
+static HANDLE stop_event;
+static sb_service_t *service;
+static sb_win_platform_t winplat;
+static sb_svc_platform_t plat;
+
+static void report(DWORD state, DWORD exit_code, DWORD wait_hint) {
+  status.dwServiceType = SERVICE_WIN32_OWN_PROCESS;
+  status.dwCurrentState = state;
+  status.dwWin32ExitCode = exit_code;
+  status.dwWaitHint = wait_hint;
+  status.dwControlsAccepted =
+      state == SERVICE_RUNNING
+          ? SERVICE_ACCEPT_STOP | SERVICE_ACCEPT_SHUTDOWN |
+                SERVICE_ACCEPT_PRESHUTDOWN | SERVICE_ACCEPT_SESSIONCHANGE
+          : 0;
+  if (state == SERVICE_RUNNING || state == SERVICE_STOPPED)
+    status.dwCheckPoint = 0;
+  else
+    status.dwCheckPoint++;
+  if (status_handle)
+    SetServiceStatus(status_handle, &status);
+}
+
+static void stop_progress(void *arg) {
+  (void)arg;
+  report(SERVICE_STOP_PENDING, NO_ERROR, 15000);
+}
+
+sb_service_t *sb_host_service(void) { return service; }
+
+int sb_host_start(int console) {
+  WCHAR self[MAX_PATH], agent[MAX_PATH];
+  char agent8[MAX_PATH * 3];
+  sb_service_config_t cfg;
+  DWORD n = GetModuleFileNameW(NULL, self, MAX_PATH);
+  if (n == 0 || n >= MAX_PATH)
+    return SB_EOS;
+  /* sbagent.exe lives next to sbservice.exe; launched by full path. */
+  WCHAR *slash = wcsrchr(self, L'\\');
+  if (!slash)
+    return SB_EOS;
+  *slash = 0;
+  _snwprintf(agent, MAX_PATH, L"%ls\\sbagent.exe", self);
+  agent[MAX_PATH - 1] = 0;
+  WideCharToMultiByte(CP_UTF8, 0, agent, -1, agent8, sizeof agent8, NULL,
+                      NULL);
+  sb_win_platform_init(&winplat, agent, console, &plat);
+  memset(&cfg, 0, sizeof cfg);
+  cfg.agent_path = agent8;
+  cfg.agent_prefix = "\\\\.\\pipe\\sessionbridge-agent";
+  int err = sb_service_start(&service, &cfg, &plat);
+  if (err) {
+    sb_win_platform_free(&winplat);
+    return err;
+  }
+  sb_winlog_event(EVENTLOG_INFORMATION_TYPE, "sessionbridge service started");
+  return 0;
+}
+
+void sb_host_stop(void (*progress)(void *), void *arg) {
+  sb_service_stop(service, progress, arg);
+  service = NULL;
+  sb_win_platform_free(&winplat);
+  sb_winlog_event(EVENTLOG_INFORMATION_TYPE, "sessionbridge service stopped");
+}
+
+static sb_svc_event_t map_session_event(DWORD ev, int *ok) {
+  *ok = 1;
+  switch (ev) {
+  case WTS_SESSION_LOGON:
+    return SB_SVC_EVENT_LOGON;
+  case WTS_SESSION_LOGOFF:
+    return SB_SVC_EVENT_LOGOFF;
+  case WTS_SESSION_LOCK:
+    return SB_SVC_EVENT_LOCK;
+  case WTS_SESSION_UNLOCK:
+    return SB_SVC_EVENT_UNLOCK;
+  case WTS_CONSOLE_CONNECT:
+  case WTS_REMOTE_CONNECT:
+    return SB_SVC_EVENT_CONNECT;
+  case WTS_CONSOLE_DISCONNECT:
+  case WTS_REMOTE_DISCONNECT:
+    return SB_SVC_EVENT_DISCONNECT;
+  default:
+    *ok = 0;
+    return SB_SVC_EVENT_CONNECT;
+  }
+}
+
+DWORD WINAPI sb_scm_handler(DWORD control, DWORD event, LPVOID data,
+                            LPVOID ctx) {
+  (void)ctx;
+  switch (control) {
+  case SERVICE_CONTROL_STOP:
+  case SERVICE_CONTROL_SHUTDOWN:
+  case SERVICE_CONTROL_PRESHUTDOWN:
+    report(SERVICE_STOP_PENDING, NO_ERROR, 15000);
+    if (stop_event)
+      SetEvent(stop_event);
+    return NO_ERROR;
+  case SERVICE_CONTROL_INTERROGATE:
+    return NO_ERROR;
+  case SERVICE_CONTROL_SESSIONCHANGE: {
+    int ok;
+    sb_svc_event_t ev = map_session_event(event, &ok);
+    if (ok && service && data)
+      sb_service_session_event(service, ev,
+                               ((WTSSESSION_NOTIFICATION *)data)->dwSessionId);
+    return NO_ERROR;
+  }
+  default:
+    return ERROR_CALL_NOT_IMPLEMENTED;
+  }
+}
+
+static void WINAPI service_main(DWORD argc, LPWSTR *argv) {
+  (void)argc;
+  (void)argv;
+  status_handle = RegisterServiceCtrlHandlerExW(SB_SVC_NAME_W, sb_scm_handler,
+                                                NULL);
+  if (!status_handle)
+    return;
+  stop_event = CreateEventW(NULL, TRUE, FALSE, NULL);
+  report(SERVICE_START_PENDING, NO_ERROR, 10000);
+  sb_winlog_open(0);
+  int err = sb_host_start(0);
+  if (err) {
+    sb_log(SB_LOG_ERROR, "service failed to start: %s", sb_strerror(err));
+    sb_winlog_close();
+    report(SERVICE_STOPPED, ERROR_SERVICE_SPECIFIC_ERROR, 0);
+    return;
+  }
+  report(SERVICE_RUNNING, NO_ERROR, 0);
+  WaitForSingleObject(stop_event, INFINITE);
+  report(SERVICE_STOP_PENDING, NO_ERROR, 15000);
+  sb_host_stop(stop_progress, NULL);
+  sb_winlog_close();
+  CloseHandle(stop_event);
+  stop_event = NULL;
+  report(SERVICE_STOPPED, NO_ERROR, 0);
+}
+
+int sb_scm_dispatch(void) {
+  SERVICE_TABLE_ENTRYW table[] = {{(LPWSTR)SB_SVC_NAME_W, service_main},
+                                  {NULL, NULL}};
+  if (!StartServiceCtrlDispatcherW(table)) {
+    DWORD e = GetLastError();
+    if (e == ERROR_FAILED_SERVICE_CONTROLLER_CONNECT)
+      fprintf(stderr, "sbservice: not started by the service control manager."
+                      " Use: sbservice install|uninstall|start|stop|status, "
+                      "or sbservice run --console\n");
+    else
+      fprintf(stderr, "sbservice: StartServiceCtrlDispatcher failed: %lu\n",
+              (unsigned long)e);
+    return 1;
+  }
+  return 0;
+}
+
+static BOOL WINAPI console_ctrl(DWORD type) {
+  (void)type;
+  if (stop_event)
+    SetEvent(stop_event);
+  return TRUE;
+}
+
+int sb_run_console(void) {
+  int err;
+  stop_event = CreateEventW(NULL, TRUE, FALSE, NULL);
+  sb_winlog_open(1);
+  if (sb_win_prepare_data(0) != 0) {
+    sb_winlog_close();
+    return 1;
+  }
+  err = sb_host_start(1);
+  if (err) {
+    fprintf(stderr, "sbservice: cannot start: %s\n", sb_strerror(err));
+    sb_winlog_close();
+    return 1;
+  }
+  SetConsoleCtrlHandler(console_ctrl, TRUE);
+  fprintf(stderr, "sbservice: running in the console; Ctrl+C stops\n");
+  WaitForSingleObject(stop_event, INFINITE);
+  sb_host_stop(NULL, NULL);
+  sb_winlog_close();
+  return 0;
+}

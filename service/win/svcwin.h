@@ -1,0 +1,47 @@
+/* Pieces of sbservice.exe shared between its files. */
+#ifndef SB_SVCWIN_H
+#define SB_SVCWIN_H
+
+#include <windows.h>
+
+#include "service.h"
+
+#define SB_SVC_NAME_W L"sessionbridge"
+#define SB_SVC_DISPLAY_W L"sessionbridge (Session 0 to user session bridge)"
+#define SB_SVC_DESC_W                                                          \
+  L"Lets services act in interactive user sessions through an "               \
+  L"authenticated agent: message boxes, notifications, clipboard, "            \
+  L"screenshots."
+/* Data directory: SYSTEM and Administrators only, inherited by its files
+ * (the control key and the logs). */
+#define SB_DATA_DIR_SDDL L"D:PAI(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)"
+#define SB_EVENTLOG_KEY_W                                                      \
+  L"SYSTEM\\CurrentControlSet\\Services\\EventLog\\Application\\sessionbridge"
+
+/* log_win.c: Event Log + log file sink. */
+void sb_winlog_open(int console);
+void sb_winlog_close(void);
+void sb_winlog_event(WORD type, const char *msg);
+
+/* install_win.c */
+int sb_cmd_install(void);
+int sb_cmd_uninstall(void);
+int sb_cmd_start(void);
+int sb_cmd_stop(void);
+int sb_cmd_status(void);
+/* Create the data dir with its ACL and the control key if missing. */
+int sb_win_prepare_data(int verbose);
+
+/* scm_win.c */
+int sb_scm_dispatch(void);
+int sb_run_console(void);
+/* The control handler, callable directly from tests (Wine never delivers
+ * SHUTDOWN or SESSIONCHANGE). */
+DWORD WINAPI sb_scm_handler(DWORD control, DWORD event, LPVOID data,
+                            LPVOID ctx);
+/* Start / stop the service core with the Windows platform. */
+int sb_host_start(int console);
+void sb_host_stop(void (*progress)(void *), void *arg);
+sb_service_t *sb_host_service(void);
+
+#endif
