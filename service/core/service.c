@@ -297,8 +297,8 @@ static int do_launch(sb_service_t *svc, const sb_smgr_action_t *a,
   l->pid = pid;
   sb_smgr_launched(&svc->smgr, sb_now_ms(), a->session_id, a->logon_id, pid);
   sb_mutex_unlock(svc->lock);
-  sb_log(SB_LOG_INFO, "launched agent pid %u into session %u", pid,
-         a->session_id);
+  sb_log(SB_LOG_INFO, "launched agent pid %u into session %u (pipe %s)", pid,
+         a->session_id, l->endpoint);
   return 0;
 }
 
@@ -363,6 +363,15 @@ static void manager_main(void *arg) {
     }
     sb_sleep_ms(TICK_MS);
   }
+}
+
+int sb_svc_agent_sddl(const char *sid, char *buf, size_t cap) {
+  if (!sid || !buf || !sid[0] || strchr(sid, ')') || strchr(sid, ';'))
+    return SB_EINVAL;
+  if ((size_t)snprintf(buf, cap, "D:P(D;;GA;;;NU)(A;;GA;;;SY)(A;;0x12019b;;;%s)",
+                       sid) >= cap)
+    return SB_ETOOBIG;
+  return 0;
 }
 
 /* ---- public ---- */

@@ -30,7 +30,14 @@ typedef enum {
   SB_SVC_EVENT_DISCONNECT, /* console or remote disconnect */
 } sb_svc_event_t;
 
+/* Control pipe: protected DACL, NETWORK denied first, SYSTEM and
+ * Administrators only. */
 #define SB_SVC_CONTROL_SDDL "D:P(D;;GA;;;NU)(A;;GA;;;SY)(A;;GA;;;BA)"
+
+/* The SDDL of an agent pipe for a session user's SID: NETWORK denied,
+ * SYSTEM full, the user read/write but not FILE_CREATE_PIPE_INSTANCE
+ * (0x12019b, as OpenSSH's agent), so the user cannot add instances. */
+int sb_svc_agent_sddl(const char *user_sid, char *buf, size_t cap);
 
 /* Start: read the control key, open the control pipe (refuses if the name
  * exists), start the session manager thread. */

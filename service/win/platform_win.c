@@ -9,6 +9,7 @@
 #include <wtsapi32.h>
 
 #include "sessionbridge.h"
+#include "service.h"
 
 struct sb_agent_proc {
   HANDLE process;
@@ -162,23 +163,12 @@ static int session_sid(sb_win_platform_t *p, DWORD session, char *out,
   return err;
 }
 
-int sb_win_agent_sddl_for(const char *sid, char *buf, size_t cap) {
-  /* Protected DACL: NETWORK denied first; SYSTEM full; the session user
-   * read/write (0x12019b = FILE_GENERIC_READ | FILE_GENERIC_WRITE without
-   * FILE_CREATE_PIPE_INSTANCE, as OpenSSH's agent) so the user cannot add
-   * instances of our pipe. */
-  if ((size_t)snprintf(buf, cap, "D:P(D;;GA;;;NU)(A;;GA;;;SY)(A;;0x12019b;;;%s)",
-                       sid) >= cap)
-    return SB_ETOOBIG;
-  return 0;
-}
-
 static int agent_sddl(void *ctx, uint32_t session, char *buf, size_t cap) {
   char sid[128];
   int err = session_sid(ctx, session, sid, sizeof sid);
   if (err)
     return err;
-  return sb_win_agent_sddl_for(sid, buf, cap);
+  return sb_svc_agent_sddl(sid, buf, cap);
 }
 
 static int launch_agent(void *ctx, uint32_t session,

@@ -16,7 +16,4 @@ int sb_win_platform_init(sb_win_platform_t *p, const WCHAR *agent_path,
                          int console, sb_svc_platform_t *out);
 void sb_win_platform_free(sb_win_platform_t *p);
 
-/* The SDDL of an agent pipe for a user SID (exposed for tests). */
-int sb_win_agent_sddl_for(const char *user_sid, char *buf, size_t cap);
-
 #endif
