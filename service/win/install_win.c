@@ -22,6 +22,8 @@ static SC_HANDLE open_scm(void) {
   return scm;
 }
 
+static int apply_dacl(const WCHAR *path, PSECURITY_DESCRIPTOR sd);
+
 /* Write 32 random bytes into a new file; the directory's inheritable ACL
  * applies. CREATE_NEW: an existing key is kept (agents and admins already
  * use it). */
@@ -48,8 +50,35 @@ static int make_key(const char *path8, int verbose) {
     printf("error: cannot write %s\n", path8);
     return 1;
   }
+  PSECURITY_DESCRIPTOR sd = NULL;
+  if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(
+          SB_KEY_FILE_SDDL, SDDL_REVISION_1, &sd, NULL) ||
+      apply_dacl(path, sd) != 0) {
+    if (sd)
+      LocalFree(sd);
+    DeleteFileW(path);
+    return 1;
+  }
+  LocalFree(sd);
   if (verbose)
-    printf("created control key %s\n", path8);
+    printf("created control key %s (SYSTEM and Administrators only)\n",
+           path8);
+  return 0;
+}
+
+static int apply_dacl(const WCHAR *path, PSECURITY_DESCRIPTOR sd) {
+  PACL dacl = NULL;
+  BOOL present = FALSE, defaulted = FALSE;
+  GetSecurityDescriptorDacl(sd, &present, &dacl, &defaulted);
+  DWORD e = SetNamedSecurityInfoW((LPWSTR)path, SE_FILE_OBJECT,
+                                  DACL_SECURITY_INFORMATION |
+                                      PROTECTED_DACL_SECURITY_INFORMATION,
+                                  NULL, NULL, dacl, NULL);
+  if (e != ERROR_SUCCESS) {
+    printf("error: cannot set the ACL of %ls: error %lu\n", path,
+           (unsigned long)e);
+    return 1;
+  }
   return 0;
 }
 
@@ -67,22 +96,16 @@ int sb_win_prepare_data(int verbose) {
     if (verbose)
       printf("created data directory %s (SYSTEM and Administrators only)\n",
              dir8);
-  } else if (GetLastError() == ERROR_ALREADY_EXISTS) {
-    /* Re-apply the ACL: a directory someone else made must not keep
-     * looser permissions. */
-    PACL dacl = NULL;
-    BOOL present = FALSE, defaulted = FALSE;
-    GetSecurityDescriptorDacl(sa.lpSecurityDescriptor, &present, &dacl,
-                              &defaulted);
-    DWORD e = SetNamedSecurityInfoW(dir, SE_FILE_OBJECT,
-                                    DACL_SECURITY_INFORMATION |
-                                        PROTECTED_DACL_SECURITY_INFORMATION,
-                                    NULL, NULL, dacl, NULL);
-    if (e != ERROR_SUCCESS)
-      warn_setting("the data directory ACL", e);
-  } else {
+  } else if (GetLastError() != ERROR_ALREADY_EXISTS) {
     printf("error: cannot create %s: error %lu\n", dir8,
            (unsigned long)GetLastError());
+    LocalFree(sa.lpSecurityDescriptor);
+    return 1;
+  }
+  /* Apply the protected DACL explicitly as well: a directory someone else
+   * made must not keep looser permissions, and not every system stores
+   * the descriptor given at creation (Wine does not). */
+  if (apply_dacl(dir, sa.lpSecurityDescriptor) != 0) {
     LocalFree(sa.lpSecurityDescriptor);
     return 1;
   }

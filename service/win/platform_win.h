@@ -5,6 +5,12 @@
 
 #include "platform.h"
 
+/* Data directory: SYSTEM and Administrators only, protected from
+ * inheritance, inherited by its files (the control key and the logs). */
+#define SB_DATA_DIR_SDDL L"D:PAI(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)"
+/* The control key file itself. */
+#define SB_KEY_FILE_SDDL L"D:P(A;;FA;;;SY)(A;;FA;;;BA)"
+
 /* The Windows OS seam of the service (platform_win.c). */
 typedef struct {
   WCHAR agent_path[MAX_PATH];

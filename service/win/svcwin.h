@@ -4,6 +4,7 @@
 
 #include <windows.h>
 
+#include "platform_win.h"
 #include "service.h"
 
 #define SB_SVC_NAME_W L"sessionbridge"
@@ -12,9 +13,6 @@
   L"Lets services act in interactive user sessions through an "               \
   L"authenticated agent: message boxes, notifications, clipboard, "            \
   L"screenshots."
-/* Data directory: SYSTEM and Administrators only, inherited by its files
- * (the control key and the logs). */
-#define SB_DATA_DIR_SDDL L"D:PAI(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)"
 #define SB_EVENTLOG_KEY_W                                                      \
   L"SYSTEM\\CurrentControlSet\\Services\\EventLog\\Application\\sessionbridge"
 

@@ -5,6 +5,8 @@
  * failing for real here). */
 #include <windows.h>
 
+#include <sddl.h>
+
 #include "platform_win.h"
 #include "sbtest.h"
 #include "service.h"
@@ -121,4 +123,33 @@ SB_TEST(agent_peer_check_refuses_wrong_pid_and_session) {
   sb_stream_close(s);
   sb_thread_join(t);
   sb_listener_close(l);
+}
+
+/* Wine derives file DACLs from Unix permission bits and does not store
+ * the one we set, so the data directory's ACL cannot be read back from
+ * disk here: assert the descriptor install builds instead. */
+static void assert_admin_only(const WCHAR *sddl) {
+  PSECURITY_DESCRIPTOR sd = NULL;
+  LPSTR back = NULL;
+  CHECK(ConvertStringSecurityDescriptorToSecurityDescriptorW(
+      sddl, SDDL_REVISION_1, &sd, NULL));
+  CHECK(ConvertSecurityDescriptorToStringSecurityDescriptorA(
+      sd, SDDL_REVISION_1, DACL_SECURITY_INFORMATION, &back, NULL));
+  /* Protected, and only SYSTEM and Administrators appear. */
+  CHECK(strncmp(back, "D:P", 3) == 0);
+  CHECK(strstr(back, ";;;SY)") && strstr(back, ";;;BA)"));
+  const char *p = back;
+  int aces = 0;
+  while ((p = strchr(p, '(')) != NULL) {
+    aces++;
+    p++;
+  }
+  CHECK_EQ(aces, 2);
+  LocalFree(back);
+  LocalFree(sd);
+}
+
+SB_TEST(sddl_data_dir_and_key_built) {
+  assert_admin_only(SB_DATA_DIR_SDDL);
+  assert_admin_only(SB_KEY_FILE_SDDL);
 }

@@ -1,0 +1,36 @@
+# Helpers for the end-to-end scripts (sourced). They run under the Wine
+# prefix, display and wineserver that scripts/test.sh started.
+set -u
+BIN=${1:?usage: script BIN_DIR}
+W() { wine "$@" 2>/dev/null | tr -d '\r'; }
+# Run a wine program and return its exit code (stdout kept).
+WR() { wine "$@" 2>/dev/null | tr -d '\r'; return "${PIPESTATUS[0]}"; }
+fail() { echo "FAIL: $*"; cleanup_service; exit 1; }
+pass() { echo "ok: $*"; }
+DATA="$WINEPREFIX/drive_c/ProgramData/sessionbridge"
+LOG="$DATA/sessionbridge.log"
+cleanup_service() {
+  W "$BIN/sbservice.exe" uninstall >/dev/null 2>&1 || true
+}
+need() {
+  if [ -z "${WINEPREFIX:-}" ] || [ -z "${DISPLAY:-}" ]; then
+    echo "SKIP: needs WINEPREFIX and DISPLAY (run through scripts/test.sh)"
+    exit 77
+  fi
+}
+# Wait until sbctl sessions shows session 1 connected; prints ms waited.
+wait_connected() {
+  local t0 t1
+  t0=$(date +%s%N)
+  for _ in $(seq 1 ${1:-100}); do
+    if W "$BIN/sbctl.exe" sessions | grep -qE '^1 +connected'; then
+      t1=$(date +%s%N)
+      echo $(( (t1 - t0) / 1000000 ))
+      return 0
+    fi
+    sleep 0.1
+  done
+  return 1
+}
+# Live (not zombie) processes whose command line matches.
+alive() { ps -eo stat=,args= | grep -v '^Z' | grep -v grep | grep -q -- "$1"; }
