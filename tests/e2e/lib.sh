@@ -18,12 +18,16 @@ need() {
     exit 77
   fi
 }
-# Wait until sbctl sessions shows session 1 connected; prints ms waited.
+# The agent pid of session 1 as the service reports it.
+agent_pid() { W "$BIN/sbctl.exe" sessions | awk '$1 == 1 { print $5 }'; }
+# Wait until sbctl sessions shows session 1 connected (with an agent pid
+# other than $2, if given); prints ms waited.
 wait_connected() {
-  local t0 t1
+  local t0 t1 not=${2:-}
   t0=$(date +%s%N)
   for _ in $(seq 1 ${1:-100}); do
-    if W "$BIN/sbctl.exe" sessions | grep -qE '^1 +connected'; then
+    if W "$BIN/sbctl.exe" sessions |
+      awk -v not="$not" '$1 == 1 && $2 == "connected" && $5 != not { f = 1 } END { exit !f }'; then
       t1=$(date +%s%N)
       echo $(( (t1 - t0) / 1000000 ))
       return 0
