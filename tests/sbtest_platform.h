@@ -13,6 +13,10 @@ void sbtest__endpoint(const char *tag, char *buf, size_t cap);
  * opaque process handle or 0. */
 typedef intptr_t sbtest_proc_t;
 sbtest_proc_t sbtest_spawn_helper(const char *name, const char *const *args);
+/* The same, inheriting exactly one handle (Windows: listed alone in
+ * PROC_THREAD_ATTRIBUTE_HANDLE_LIST; POSIX: the fd stays open). */
+sbtest_proc_t sbtest_spawn_helper_inherit(const char *name, intptr_t handle,
+                                          const char *const *args);
 /* Wait up to timeout_ms; returns the exit code, or -1 on timeout (the
  * process is then killed). */
 int sbtest_wait(sbtest_proc_t p, int timeout_ms);

@@ -70,7 +70,6 @@ static void reap(sb_server_t *srv, int all) {
 
 static void refuse(sb_server_t *srv, sb_stream_t *s) {
   uint64_t now = sb_now_ms();
-  sb_stream_close(s);
   sb_mutex_lock(srv->lock);
   srv->refused++;
   srv->refused_since_log++;
@@ -84,6 +83,8 @@ static void refuse(sb_server_t *srv, sb_stream_t *s) {
     srv->refused_since_log = 0;
   }
   sb_mutex_unlock(srv->lock);
+  /* Counted before the peer can see the close. */
+  sb_stream_close(s);
 }
 
 static void accept_main(void *arg) {

@@ -63,6 +63,41 @@ sbtest_proc_t sbtest_spawn_helper(const char *name, const char *const *args) {
   return (sbtest_proc_t)pi.hProcess;
 }
 
+sbtest_proc_t sbtest_spawn_helper_inherit(const char *name, intptr_t handle,
+                                          const char *const *args) {
+  char cmd[4096];
+  size_t off = (size_t)snprintf(cmd, sizeof cmd, "\"%s\" --helper %s",
+                                sbtest_self(), name);
+  while (args && *args && off < sizeof cmd) {
+    off += (size_t)snprintf(cmd + off, sizeof cmd - off, " \"%s\"", *args);
+    args++;
+  }
+  SIZE_T size = 0;
+  InitializeProcThreadAttributeList(NULL, 1, 0, &size);
+  LPPROC_THREAD_ATTRIBUTE_LIST attrs = malloc(size);
+  HANDLE h = (HANDLE)handle;
+  STARTUPINFOEXA si;
+  PROCESS_INFORMATION pi;
+  memset(&si, 0, sizeof si);
+  si.StartupInfo.cb = sizeof si;
+  if (!attrs || !InitializeProcThreadAttributeList(attrs, 1, 0, &size) ||
+      !UpdateProcThreadAttribute(attrs, 0, PROC_THREAD_ATTRIBUTE_HANDLE_LIST,
+                                 &h, sizeof h, NULL, NULL)) {
+    free(attrs);
+    return 0;
+  }
+  si.lpAttributeList = attrs;
+  BOOL ok = CreateProcessA(NULL, cmd, NULL, NULL, TRUE,
+                           EXTENDED_STARTUPINFO_PRESENT, NULL, NULL,
+                           &si.StartupInfo, &pi);
+  DeleteProcThreadAttributeList(attrs);
+  free(attrs);
+  if (!ok)
+    return 0;
+  CloseHandle(pi.hThread);
+  return (sbtest_proc_t)pi.hProcess;
+}
+
 int sbtest_wait(sbtest_proc_t p, int timeout_ms) {
   HANDLE h = (HANDLE)p;
   DWORD code = 0;

@@ -177,30 +177,40 @@ int sb_listener_accept(sb_listener_t *l, sb_stream_t **out, int timeout_ms) {
   HANDLE waits[2];
   HANDLE conn;
   DWORD r, n;
+  uint64_t end = timeout_ms >= 0 ? sb_now_ms() + (uint64_t)timeout_ms : 0;
   int err;
   if (!l || !out)
     return SB_EINVAL;
   *out = NULL;
-  if (!l->pending && (err = create_instance(l, 0)) != 0)
-    return err;
-  if (!l->connected) {
+  for (;;) {
+    /* An interrupt wins even if a connect completed at the same time. */
+    if (WaitForSingleObject(l->interrupt_ev, 0) == WAIT_OBJECT_0)
+      return SB_ECANCELED;
+    if (!l->pending && (err = create_instance(l, 0)) != 0)
+      return err;
+    if (l->connected)
+      break;
+    DWORD wait = INFINITE;
+    if (timeout_ms >= 0) {
+      uint64_t now = sb_now_ms();
+      wait = now >= end ? 0 : (DWORD)(end - now);
+    }
     waits[0] = l->ov.hEvent;
     waits[1] = l->interrupt_ev;
-    r = WaitForMultipleObjects(2, waits, FALSE,
-                               timeout_ms < 0 ? INFINITE : (DWORD)timeout_ms);
+    r = WaitForMultipleObjects(2, waits, FALSE, wait);
     if (r == WAIT_OBJECT_0 + 1)
       return SB_ECANCELED;
     if (r == WAIT_TIMEOUT)
       return SB_ETIMEDOUT;
     if (r != WAIT_OBJECT_0)
       return last_err();
-    if (!GetOverlappedResult(l->pending, &l->ov, &n, FALSE)) {
-      /* The client left before we saw it: recycle the instance. */
-      DisconnectNamedPipe(l->pending);
-      CloseHandle(l->pending);
-      l->pending = NULL;
-      return SB_ETIMEDOUT;
-    }
+    if (GetOverlappedResult(l->pending, &l->ov, &n, FALSE))
+      break;
+    /* The client left before we saw it: recycle the instance and keep
+     * waiting for the next one. */
+    DisconnectNamedPipe(l->pending);
+    CloseHandle(l->pending);
+    l->pending = NULL;
   }
   conn = l->pending;
   l->pending = NULL;
