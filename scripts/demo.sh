@@ -18,7 +18,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-W() { wine "$@" 2>/dev/null | tr -d '\r'; }
+# Run a Windows program; keep its errors but drop Wine's note that the
+# 32-bit half is not installed (we build 64-bit only).
+W() {
+  wine "$@" </dev/null 2> >(grep -v -e wine32 -e multiarch -e 'add-architecture' >&2) |
+    tr -d '\r'
+}
 step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
 
 step "sbservice install"
@@ -46,23 +51,25 @@ W "$BIN/sbctl.exe" info --session 1
 
 if W "$BIN/sbctl.exe" --help | grep -q message; then
   step "sbctl message --session 1 --title 'sessionbridge demo' --text 'Press OK' --buttons okcancel   (xdotool presses Return)"
-  (
-    for _ in $(seq 1 100); do
-      wid=$(xdotool search --name 'sessionbridge demo' 2>/dev/null | head -n1 || true)
-      if [ -n "$wid" ]; then xdotool key --window "$wid" Return; break; fi
-      sleep 0.1
-    done
-  ) &
+  # sbctl waits for the answer in the background while xdotool, playing
+  # the user, finds the box by its title and presses Return.
   W "$BIN/sbctl.exe" message --session 1 --title 'sessionbridge demo' \
-    --text 'Press OK' --buttons okcancel --timeout-ms 20000 || true
-  wait || true
+    --text 'Press OK' --buttons okcancel --timeout-ms 20000 > "$SB_BUILD/demo-answer.txt" &
+  answer=$!
+  for _ in $(seq 1 100); do
+    wid=$(xdotool search --name 'sessionbridge demo' 2>/dev/null | head -n1 || true)
+    if [ -n "$wid" ]; then xdotool key --window "$wid" Return; break; fi
+    sleep 0.1
+  done
+  wait "$answer" || true
+  echo "answer: $(cat "$SB_BUILD/demo-answer.txt")"
 
   step "sbctl clipboard set --session 1 'Grüße aus Session 0 ✓'; xclip -o -selection clipboard"
   W "$BIN/sbctl.exe" clipboard set --session 1 'Grüße aus Session 0 ✓' || true
   xclip -o -selection clipboard || true
   echo
   step "echo 'set by X11' | xclip -i -selection clipboard; sbctl clipboard get --session 1"
-  echo -n 'set by X11' | xclip -i -selection clipboard
+  echo -n 'set by X11' | xclip -i -selection clipboard 2>/dev/null
   W "$BIN/sbctl.exe" clipboard get --session 1 || true
   echo
 

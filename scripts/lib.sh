@@ -40,6 +40,9 @@ sb_wine_start() {
     [ -e "/tmp/.X11-unix/X$n" ] && break
     sleep 0.1
   done
+  # A persistent server left by an earlier, interrupted run of ours would
+  # make the wait below hang: end it (this prefix is ours alone).
+  wineserver -k >/dev/null 2>&1 || true
   if [ ! -f "$WINEPREFIX/system.reg" ]; then
     sb_log "creating Wine prefix $WINEPREFIX (first time only)"
     wineboot -i >/dev/null 2>&1 || true

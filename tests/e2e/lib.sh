@@ -2,7 +2,7 @@
 # prefix, display and wineserver that scripts/test.sh started.
 set -u
 BIN=${1:?usage: script BIN_DIR}
-W() { wine "$@" 2>/dev/null | tr -d '\r'; }
+W() { wine "$@" </dev/null 2>/dev/null | tr -d '\r'; }
 # Run a wine program and return its exit code (stdout kept).
 WR() { wine "$@" 2>/dev/null | tr -d '\r'; return "${PIPESTATUS[0]}"; }
 fail() { echo "FAIL: $*"; cleanup_service; exit 1; }
