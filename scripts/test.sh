@@ -41,6 +41,14 @@ run_ctest native "$SB_BUILD/native"
 run_ctest native-asan "$SB_BUILD/native-asan" \
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1
 
+# valgrind memcheck over the native suite (every test, its own process).
+t0=$(date +%s)
+if vg=$(bash "$SB_ROOT/scripts/valgrind.sh" "$SB_BUILD/native" 2>&1); then :; else overall=1; fi
+TIME[valgrind]=$(( $(date +%s) - t0 ))
+RESULT[valgrind]=$(echo "$vg" | tail -n1)
+echo "$vg" | grep FAILED >&2 || true
+sb_log "valgrind: ${RESULT[valgrind]} in ${TIME[valgrind]} s"
+
 sb_wine_start
 trap sb_wine_stop EXIT
 run_ctest win64-wine "$SB_BUILD/win64" SB_TEST_TIMEOUT_MULT=4
@@ -49,7 +57,7 @@ trap - EXIT
 
 echo
 echo "================ sessionbridge test summary ================"
-for n in native native-asan win64-wine; do
+for n in native native-asan valgrind win64-wine; do
   printf '%-12s %-55s %5ss\n' "$n" "${RESULT[$n]:-not run}" "${TIME[$n]:-0}"
 done
 [ $overall -eq 0 ] && echo "ALL PASSED" || echo "FAILURES (logs in $SB_BUILD/ctest-*.log)"
