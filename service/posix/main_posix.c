@@ -61,7 +61,8 @@ static int ensure_key(const char *path) {
 }
 
 static void usage(void) {
-  fprintf(stderr, "usage: sbservice run --console [--runtime-dir DIR]\n"
+  fprintf(stderr, "usage: sbservice run --console [--runtime-dir DIR] "
+                  "[--backoff-ms BASE,CAP]\n"
                   "On POSIX only console mode exists: the service runs in "
                   "the foreground until SIGINT/SIGTERM.\n");
 }
@@ -72,6 +73,7 @@ int main(int argc, char **argv) {
   sb_svc_platform_t plat;
   sb_service_config_t cfg;
   sb_service_t *svc;
+  sb_smgr_config_t smgr = {500, 30000, 60000, 15000, 1000};
   int console = 0, err;
 
   if (argc < 2 || strcmp(argv[1], "run") != 0) {
@@ -83,6 +85,18 @@ int main(int argc, char **argv) {
       console = 1;
     else if (strcmp(argv[i], "--runtime-dir") == 0 && i + 1 < argc)
       setenv("SB_DATA_DIR", argv[++i], 1);
+    else if (strcmp(argv[i], "--backoff-ms") == 0 && i + 1 < argc) {
+      /* BASE,CAP: fault-injection runs kill the agent hundreds of times
+       * and cannot wait out the production 30 s cap. */
+      unsigned base, cap;
+      if (sscanf(argv[++i], "%u,%u", &base, &cap) != 2 || base == 0 ||
+          cap < base) {
+        usage();
+        return 1;
+      }
+      smgr.backoff_base_ms = base;
+      smgr.backoff_cap_ms = cap;
+    }
     else {
       usage();
       return 1;
@@ -123,6 +137,7 @@ int main(int argc, char **argv) {
   cfg.agent_path = agent;
   cfg.control_key_path = key;
   cfg.agent_prefix = prefix;
+  cfg.smgr = &smgr;
   sb_posix_platform_init(&pp, agent, &plat);
 
   signal(SIGPIPE, SIG_IGN);
