@@ -152,6 +152,10 @@ void sb_channel_free(sb_channel_t *ch) {
 
 sb_role_t sb_channel_role(const sb_channel_t *ch) { return ch->role; }
 
+int sb_channel_error(const sb_channel_t *ch) {
+  return ch->state == ST_FAILED ? ch->error : 0;
+}
+
 /* ---- framed I/O ---- */
 
 static int grow(uint8_t **buf, size_t *cap, size_t need) {

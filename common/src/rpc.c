@@ -405,7 +405,9 @@ static void reader_main(void *arg) {
     const uint8_t *buf;
     size_t len;
     err = sb_channel_recv(rpc->ch, &buf, &len, 1000);
-    if (err == SB_ETIMEDOUT) {
+    /* A send that timed out (a peer that never reads) failed the channel
+     * with SB_ETIMEDOUT too: that one ends the connection. */
+    if (err == SB_ETIMEDOUT && !sb_channel_error(rpc->ch)) {
       if (rpc->stopping)
         break;
       continue;

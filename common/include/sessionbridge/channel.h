@@ -61,6 +61,9 @@ int sb_channel_recv(sb_channel_t *ch, const uint8_t **msg, size_t *len,
 int sb_channel_close(sb_channel_t *ch);
 void sb_channel_free(sb_channel_t *ch);
 sb_role_t sb_channel_role(const sb_channel_t *ch);
+/* The error that closed the channel, or 0 while it is usable. Tells an
+ * idle SB_ETIMEDOUT from recv apart from a failed send's SB_ETIMEDOUT. */
+int sb_channel_error(const sb_channel_t *ch);
 
 /* Handshake and sending as one convenience for envelopes. */
 struct sb_msg;
