@@ -8,30 +8,11 @@
  * purpose). */
 #include <sodium.h>
 
+#include "detrng.h"
 #include "pair.h"
 #include "sbtest.h"
 
-/* Deterministic randombytes: a ChaCha20 keystream under a fixed key, read
- * sequentially. Every draw in the run comes from here. */
-static uint64_t rng_pos;
 static const uint8_t rng_key[32] = "sessionbridge test vector rng!!";
-
-static void rng_buf(void *const buf, const size_t size) {
-  uint8_t nonce[8] = {0};
-  uint8_t *tmp = malloc(rng_pos + size);
-  crypto_stream_chacha20(tmp, rng_pos + size, nonce, rng_key);
-  memcpy(buf, tmp + rng_pos, size);
-  rng_pos += size;
-  free(tmp);
-}
-static uint32_t rng_u32(void) {
-  uint32_t v;
-  rng_buf(&v, sizeof v);
-  return v;
-}
-static const char *rng_name(void) { return "sbtest-vector"; }
-static struct randombytes_implementation rng_impl = {
-    rng_name, rng_u32, NULL, NULL, rng_buf, NULL};
 
 static int contains(const uint8_t *hay, size_t n, const uint8_t *needle,
                     size_t m) {
@@ -94,8 +75,7 @@ SB_TEST(vectors_session_1) {
 
   for (int i = 0; i < 32; i++)
     psk[i] = (uint8_t)(0xA0 + i);
-  randombytes_set_implementation(&rng_impl);
-  rng_pos = 0;
+  sbt_detrng_install(rng_key);
   sbt_pair_new(&p, psk, psk, 0);
   sbt_pair_handshake(&p);
   CHECK_OK(p.client_err);
@@ -131,7 +111,7 @@ SB_TEST(vectors_session_1) {
   CHECK_OK(sb_channel_close(p.server));
   CHECK_ERR(sb_channel_recv(p.server, &m, &n, 1000), SB_EOF);
   CHECK_ERR(sb_channel_recv(p.client, &m, &n, 1000), SB_EOF);
-  randombytes_set_implementation(&randombytes_internal_implementation);
+  sbt_detrng_remove();
 
   size_t c2s_len, s2c_len;
   const uint8_t *c2s = sbt_end_record(p.cend, &c2s_len);
@@ -139,11 +119,11 @@ SB_TEST(vectors_session_1) {
 
   /* Re-derive the ephemeral keys from the same random stream: the client
    * drew sk then nonce, then the server did. */
-  rng_pos = 0;
-  rng_buf(c_sk, 32);
-  rng_buf(c_nonce, 32);
-  rng_buf(s_sk, 32);
-  rng_buf(s_nonce, 32);
+  sbt_detrng_rewind();
+  sbt_detrng_buf(c_sk, 32);
+  sbt_detrng_buf(c_nonce, 32);
+  sbt_detrng_buf(s_sk, 32);
+  sbt_detrng_buf(s_nonce, 32);
   crypto_scalarmult_base(c_pk, c_sk);
   crypto_scalarmult_base(s_pk, s_sk);
 

@@ -10,33 +10,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "detrng.h"
 #include "memio.h"
 #include "pair.h"
 #include "sessionbridge.h"
 
-static uint64_t rng_pos;
-static void rng_buf(void *const buf, const size_t size) {
-  static const uint8_t key[32] = "sessionbridge fuzz rng key 0001";
-  uint8_t nonce[8] = {0};
-  uint8_t *tmp = malloc(rng_pos + size);
-  crypto_stream_chacha20(tmp, rng_pos + size, nonce, key);
-  memcpy(buf, tmp + rng_pos, size);
-  rng_pos += size;
-  free(tmp);
-}
-static uint32_t rng_u32(void) {
-  uint32_t v;
-  rng_buf(&v, sizeof v);
-  return v;
-}
-static const char *rng_name(void) { return "fuzz"; }
-static struct randombytes_implementation rng = {rng_name, rng_u32, NULL,
-                                                NULL, rng_buf, NULL};
+static const uint8_t rng_key[32] = "sessionbridge fuzz rng key 0001";
 
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
   (void)argc;
   (void)argv;
-  randombytes_set_implementation(&rng);
+  sbt_detrng_install(rng_key);
   if (sb_init() != 0)
     abort();
   return 0;
@@ -45,7 +29,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   sbt_pair_t p;
   size_t off = 0;
-  rng_pos = 0;
+  sbt_detrng_rewind();
   sbt_pair_new(&p, sbt_psk_a, sbt_psk_a, 1000);
   sbt_pair_handshake(&p);
   if (p.client_err || p.server_err)

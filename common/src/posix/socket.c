@@ -369,20 +369,6 @@ int sb_stream_write(sb_stream_t *s, const void *buf, size_t len,
   return 0;
 }
 
-static int io_read(void *ctx, void *buf, size_t len, size_t *nread,
-                   int timeout_ms) {
-  return sb_stream_read(ctx, buf, len, nread, timeout_ms);
-}
-
-static int io_write(void *ctx, const void *buf, size_t len, int timeout_ms) {
-  return sb_stream_write(ctx, buf, len, timeout_ms);
-}
-
-sb_io_t sb_stream_io(sb_stream_t *s) {
-  sb_io_t io = {s, io_read, io_write};
-  return io;
-}
-
 int sb_stream_peer(sb_stream_t *s, sb_peer_t *out) {
   struct ucred cred;
   socklen_t len = sizeof cred;

@@ -416,20 +416,6 @@ int sb_stream_write(sb_stream_t *s, const void *buf, size_t len,
   return 0;
 }
 
-static int io_read(void *ctx, void *buf, size_t len, size_t *nread,
-                   int timeout_ms) {
-  return sb_stream_read(ctx, buf, len, nread, timeout_ms);
-}
-
-static int io_write(void *ctx, const void *buf, size_t len, int timeout_ms) {
-  return sb_stream_write(ctx, buf, len, timeout_ms);
-}
-
-sb_io_t sb_stream_io(sb_stream_t *s) {
-  sb_io_t io = {s, io_read, io_write};
-  return io;
-}
-
 /* The client's user SID, read from its token at Identification level
  * (the client opened with SECURITY_IDENTIFICATION). */
 static void client_sid(sb_stream_t *s, char *out, size_t cap) {
