@@ -35,6 +35,10 @@ int main(int argc, char **argv) {
     logf = fopen(path, "a");
   }
   sb_log_set_sink(to_file, NULL, SB_LOG_INFO);
+  /* Touch the desktop before any task runs: on Windows a no-op, under
+   * Wine it starts the desktop process whose clipboard manager bridges
+   * the Windows clipboard to X11 selections. */
+  GetDesktopWindow();
   int rc = sb_agent_main(argc, argv);
   if (logf)
     fclose(logf);

@@ -17,16 +17,6 @@ int sb_task_notify(const char *title, const char *text, int icon) {
   return SB_EOS;
 }
 
-int sb_task_clipboard_get_text(uint8_t **data, size_t *len, int *empty) {
-  (void)data, (void)len, (void)empty;
-  return SB_EOS;
-}
-
-int sb_task_clipboard_set_text(const uint8_t *data, size_t len) {
-  (void)data, (void)len;
-  return SB_EOS;
-}
-
 int sb_task_screenshot(const sb_task_shot_t *req, uint8_t **png, size_t *len,
                        uint32_t *width, uint32_t *height) {
   (void)req, (void)png, (void)len, (void)width, (void)height;

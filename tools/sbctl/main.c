@@ -87,6 +87,8 @@ int main(int argc, char **argv) {
     fprintf(stderr, "sbctl: cannot initialise the crypto library\n");
     return EXIT_LOCAL;
   }
+  argv = sbctl_utf8_argv(&argc, argv);
+  sbctl_stdio_binary();
   rc = parse_globals(&c, &argc, argv);
   if (rc)
     return rc;

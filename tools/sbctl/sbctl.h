@@ -36,6 +36,10 @@ int sbctl_need_session(sbctl_t *c, const char *cmd);
 /* JSON string output with escaping. */
 void sbctl_json_str(FILE *f, const char *s);
 
+/* Platform: the arguments as UTF-8, and binary stdio. */
+char **sbctl_utf8_argv(int *argc, char **argv);
+void sbctl_stdio_binary(void);
+
 int sbctl_cmd_sessions(sbctl_t *c, int argc, char **argv);
 int sbctl_cmd_ping(sbctl_t *c, int argc, char **argv);
 int sbctl_cmd_info(sbctl_t *c, int argc, char **argv);
