@@ -4,14 +4,6 @@
 #include "sessionbridge.h"
 #include "tasks.h"
 
-int sb_task_message_box(const char *title, const char *text, int buttons,
-                        int icon, uint32_t timeout_ms, sb_task_ctl_t *ctl,
-                        int *pressed, int *timed_out) {
-  (void)title, (void)text, (void)buttons, (void)icon, (void)timeout_ms;
-  (void)ctl, (void)pressed, (void)timed_out;
-  return SB_EOS;
-}
-
 int sb_task_notify(const char *title, const char *text, int icon) {
   (void)title, (void)text, (void)icon;
   return SB_EOS;
