@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "agent.h"
+#include "desktop_win.h"
 
 static FILE *logf;
 
@@ -35,6 +36,7 @@ int main(int argc, char **argv) {
     logf = fopen(path, "a");
   }
   sb_log_set_sink(to_file, NULL, SB_LOG_INFO);
+  sb_agent_attach_desktop();
   /* Touch the desktop before any task runs: on Windows a no-op, under
    * Wine it starts the desktop process whose clipboard manager bridges
    * the Windows clipboard to X11 selections. */

@@ -6,6 +6,7 @@
 
 #include <process.h>
 
+#include "desktop_win.h"
 #include "sessionbridge.h"
 #include "tasks.h"
 
@@ -39,6 +40,7 @@ static WCHAR *to_wide(const char *s) {
 }
 
 static unsigned __stdcall box_main(void *arg) {
+  sb_agent_attach_desktop();
   box_t *b = arg;
   /* MB_SETFOREGROUND|MB_TOPMOST: a box the user cannot find is worse
    * than none. */
@@ -112,6 +114,8 @@ int sb_task_message_box(const char *title, const char *text, int buttons,
   int err = 0;
   uint64_t start = sb_now_ms();
   (void)timeout_ms; /* ctl->deadline_ms carries the effective limit */
+  /* Same desktop as the box thread, or its window cannot be found. */
+  sb_agent_attach_desktop();
   *pressed = 0;
   *timed_out = 0;
   b = sb_calloc(1, sizeof *b);
