@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Issue 4 under Wine + Xvfb, through the real service and agent, each task
+# checked against an oracle nobody here wrote: xclip for the clipboard,
+# ImageMagick for screenshots, xdotool for message boxes.
+source "$(dirname "$0")/lib.sh"
+need
+for tool in xclip xdotool import compare identify; do
+  command -v $tool >/dev/null || { echo "SKIP: $tool missing"; exit 77; }
+done
+cleanup_service
+W "$BIN/sbservice.exe" install >/dev/null || fail install
+W "$BIN/sbservice.exe" start | grep -q RUNNING || fail start
+wait_connected 100 >/dev/null || fail "agent not connected"
+TMP=$(mktemp -d)
+
+# Clipboard: sbctl -> X11, X11 -> sbctl, non-ASCII both ways.
+text='Grüße aus Session 0 ✓ — 日本語'
+W "$BIN/sbctl.exe" clipboard set --session 1 "$text" || fail "clipboard set"
+got=$(timeout 5 xclip -o -selection clipboard)
+[ "$got" = "$text" ] || fail "xclip read [$got], want [$text]"
+pass "clipboard set -> xclip -o: $got"
+printf 'from X11: ünïcödé ✓' | xclip -i -selection clipboard
+sleep 0.3
+got=$(W "$BIN/sbctl.exe" clipboard get --session 1)
+[ "$got" = 'from X11: ünïcödé ✓' ] || fail "clipboard get [$got]"
+pass "xclip -i -> clipboard get: $got"
+# 3 MiB through a chunked transfer, read back by xclip.
+head -c 2400000 /dev/urandom | base64 -w 0 > "$TMP/big.txt"
+wine "$BIN/sbctl.exe" clipboard set --session 1 - < "$TMP/big.txt" 2>/dev/null || fail "big set"
+timeout 20 xclip -o -selection clipboard > "$TMP/big.out"
+cmp -s "$TMP/big.txt" "$TMP/big.out" || fail "3 MiB clipboard differs"
+pass "$(stat -c %s "$TMP/big.txt") bytes through a chunked transfer, equal in X11"
+head -c 16777217 /dev/zero | tr '\0' a > "$TMP/over.txt"
+wine "$BIN/sbctl.exe" clipboard set --session 1 - < "$TMP/over.txt" 2>"$TMP/over.err" >/dev/null; rc=$?
+grep -q TOO_LARGE "$TMP/over.err" && [ $rc -ne 0 ] || fail "16 MiB + 1 accepted (rc $rc)"
+pass "16 MiB + 1 refused: $(tr -d '\r' < "$TMP/over.err" | grep -v wine32 | head -n1)"
+
+# Screenshot: something known on screen, compared with import.
+xsetroot -solid '#3366cc' 2>/dev/null || true
+W "$BIN/sbctl.exe" screenshot --session 1 -o "$(winepath -w "$TMP/shot.png" 2>/dev/null)" || fail screenshot
+import -window root "$TMP/ref.png" || fail "import"
+size=$(identify -format '%wx%h' "$TMP/shot.png")
+want=$(xdpyinfo 2>/dev/null | awk '/dimensions:/ {print $2}')
+[ -n "$want" ] || want=$(identify -format '%wx%h' "$TMP/ref.png")
+[ "$size" = "$want" ] || fail "screenshot $size, screen $want"
+diff=$(compare -metric AE "$TMP/shot.png" "$TMP/ref.png" null: 2>&1 | cut -d' ' -f1)
+total=$(( ${size%x*} * ${size#*x} ))
+echo "differing pixels: $diff of $total"
+[ "${diff%.*}" -le $(( total / 100 )) ] || fail "screenshot differs in $diff pixels"
+pass "screenshot ${size} PNG equals import -window root within 1% ($diff px)"
+
+# Message boxes: a click, a timeout, two at once with a ping between.
+W "$BIN/sbctl.exe" message --session 1 --title 'sb-click' --text 'press No' \
+  --buttons yesno > "$TMP/click.out" &
+m=$!
+for _ in $(seq 1 100); do
+  wid=$(xdotool search --name 'sb-click' 2>/dev/null | head -n1)
+  [ -n "$wid" ] && break
+  sleep 0.1
+done
+[ -n "$wid" ] || fail "box not found by title"
+xdotool key --window "$wid" n 2>/dev/null
+wait $m
+[ "$(cat "$TMP/click.out")" = no ] || fail "click answer [$(cat "$TMP/click.out")]"
+pass "xdotool pressed No -> sbctl printed no"
+t0=$(date +%s%N)
+got=$(W "$BIN/sbctl.exe" message --session 1 --title 'sb-timeout' --text x --timeout-ms 1000)
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+[ "$got" = timeout ] || fail "timeout answer [$got]"
+[ $ms -ge 900 ] && [ $ms -le 4000 ] || fail "timeout after $ms ms"
+pass "no click, --timeout-ms 1000 -> timeout after $ms ms"
+W "$BIN/sbctl.exe" message --session 1 --title 'sb-two-a' --text a --timeout-ms 3000 > "$TMP/a.out" &
+a=$!
+W "$BIN/sbctl.exe" message --session 1 --title 'sb-two-b' --text b --timeout-ms 3000 > "$TMP/b.out" &
+b=$!
+sleep 0.5
+W "$BIN/sbctl.exe" ping --session 1 | grep -q pong || fail "ping while two boxes are open"
+for _ in $(seq 1 50); do
+  [ "$(xdotool search --name 'sb-two-' 2>/dev/null | wc -l)" -ge 2 ] && break
+  sleep 0.1
+done
+[ "$(xdotool search --name 'sb-two-' 2>/dev/null | wc -l)" -ge 2 ] || fail "two boxes not open at once"
+wait $a $b
+[ "$(cat "$TMP/a.out")" = timeout ] && [ "$(cat "$TMP/b.out")" = timeout ] || fail "two boxes"
+pass "two boxes open at once, a ping answered in between, both timed out"
+
+# Notification: shown; malformed ones get clear errors.
+[ "$(W "$BIN/sbctl.exe" notify --session 1 --title Backup --text finished)" = shown ] || fail notify
+xdotool search --name 'Wine System Tray' >/dev/null 2>&1 && echo "(icon in the Wine System Tray window; Wine draws no balloon)"
+wine "$BIN/sbctl.exe" notify --session 1 --title '' --text '' >/dev/null 2>"$TMP/n1"; rc=$?
+grep -q 'INVALID' "$TMP/n1" && [ $rc -eq 3 ] || fail "empty notify"
+wine "$BIN/sbctl.exe" notify --session 1 --title t --text "$(head -c 5000 /dev/zero | tr '\0' x)" >/dev/null 2>"$TMP/n2"; rc=$?
+grep -q 'TOO_LARGE' "$TMP/n2" && [ $rc -eq 3 ] || fail "oversized notify"
+pass "notify shown; empty -> INVALID, 5000-byte text -> TOO_LARGE"
+
+W "$BIN/sbservice.exe" uninstall >/dev/null
+rm -rf "$TMP"
+echo PASS
