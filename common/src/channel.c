@@ -523,36 +523,37 @@ int sb_channel_handshake(sb_channel_t *ch) {
   if (err)
     goto out;
 
-  if (ch->role == SB_ROLE_CLIENT) {
-    if (crypto_kx_client_session_keys(rx, tx, ch->kx_pk, ch->sec->kx_sk,
-                                      peer_pk) != 0) {
+  {
+    /* Both roles compute the same transcript (client Hello first) and
+     * the same two keys; they differ only in which key they send with and
+     * in who proves the PSK first. */
+    int client = ch->role == SB_ROLE_CLIENT;
+    int (*session_keys)(unsigned char *, unsigned char *, const unsigned char *,
+                        const unsigned char *, const unsigned char *) =
+        client ? crypto_kx_client_session_keys : crypto_kx_server_session_keys;
+    if (session_keys(rx, tx, ch->kx_pk, ch->sec->kx_sk, peer_pk) != 0) {
       err = SB_EPROTO;
       goto out;
     }
-    make_transcript(ch->transcript, mine, mine_len, theirs, theirs_len);
-    derive_key(k_tx, ch->sec->psk, c2s_label, sizeof c2s_label - 1, tx,
-               ch->transcript);
-    derive_key(k_rx, ch->sec->psk, s2c_label, sizeof s2c_label - 1, rx,
-               ch->transcript);
-    /* The server proves the PSK first; we send nothing encrypted to a
-     * server that cannot. */
-    err = recv_stream_start(ch, k_rx);
-    if (!err)
-      err = send_stream_start(ch, k_tx);
-  } else {
-    if (crypto_kx_server_session_keys(rx, tx, ch->kx_pk, ch->sec->kx_sk,
-                                      peer_pk) != 0) {
-      err = SB_EPROTO;
-      goto out;
-    }
-    make_transcript(ch->transcript, theirs, theirs_len, mine, mine_len);
-    derive_key(k_tx, ch->sec->psk, s2c_label, sizeof s2c_label - 1, tx,
-               ch->transcript);
-    derive_key(k_rx, ch->sec->psk, c2s_label, sizeof c2s_label - 1, rx,
-               ch->transcript);
-    err = send_stream_start(ch, k_tx);
-    if (!err)
+    if (client)
+      make_transcript(ch->transcript, mine, mine_len, theirs, theirs_len);
+    else
+      make_transcript(ch->transcript, theirs, theirs_len, mine, mine_len);
+    derive_key(k_tx, ch->sec->psk, client ? c2s_label : s2c_label,
+               sizeof c2s_label - 1, tx, ch->transcript);
+    derive_key(k_rx, ch->sec->psk, client ? s2c_label : c2s_label,
+               sizeof c2s_label - 1, rx, ch->transcript);
+    /* The server proves the PSK first; a client sends nothing encrypted
+     * to a server that cannot. */
+    if (client) {
       err = recv_stream_start(ch, k_rx);
+      if (!err)
+        err = send_stream_start(ch, k_tx);
+    } else {
+      err = send_stream_start(ch, k_tx);
+      if (!err)
+        err = recv_stream_start(ch, k_rx);
+    }
   }
 
 out:
