@@ -13,18 +13,33 @@
 
 /* The image path exactly as the SCM stores it (must be quoted). */
 SB_HELPER(svc_image_path) {
-  SC_HANDLE scm, svc;
+  SC_HANDLE scm = NULL, svc = NULL;
   BYTE buf[8192];
-  DWORD n = 0;
+  DWORD n = 0, err = 0;
   (void)argc;
   (void)argv;
-  scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_CONNECT);
-  if (!scm)
-    return 2;
-  svc = OpenServiceW(scm, L"sessionbridge", SERVICE_QUERY_CONFIG);
-  if (!svc || !QueryServiceConfigW(svc, (QUERY_SERVICE_CONFIGW *)buf,
+  /* Right after install, a freshly made Wine prefix can still be busy
+   * starting its services: retry for a few seconds. */
+  for (int i = 0; i < 50; i++) {
+    scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_CONNECT);
+    svc = scm ? OpenServiceW(scm, L"sessionbridge", SERVICE_QUERY_CONFIG)
+              : NULL;
+    if (svc && QueryServiceConfigW(svc, (QUERY_SERVICE_CONFIGW *)buf,
                                    sizeof buf, &n))
+      break;
+    err = GetLastError();
+    if (svc)
+      CloseServiceHandle(svc);
+    if (scm)
+      CloseServiceHandle(scm);
+    svc = scm = NULL;
+    Sleep(100);
+  }
+  if (!svc) {
+    printf("cannot query the service configuration: error %lu\n",
+           (unsigned long)err);
     return 3;
+  }
   QUERY_SERVICE_CONFIGW *c = (QUERY_SERVICE_CONFIGW *)buf;
   printf("%ls\n", c->lpBinaryPathName);
   printf("start=%lu account=%ls\n", (unsigned long)c->dwStartType,
