@@ -19,7 +19,9 @@ static void usage(FILE *f) {
           "  clipboard get --session N\n"
           "  clipboard set --session N TEXT|-\n"
           "  screenshot --session N -o FILE.png [--monitor K | --region "
-          "x,y,w,h]\n");
+          "x,y,w,h]\n"
+          "  raw SCENARIO|-                developer harness (see "
+          "tools/sbctl/cmd_raw.c, tests/scenarios)\n");
 }
 
 static const struct {
@@ -29,7 +31,7 @@ static const struct {
     {"sessions", sbctl_cmd_sessions},     {"ping", sbctl_cmd_ping},
     {"info", sbctl_cmd_info},             {"message", sbctl_cmd_message},
     {"notify", sbctl_cmd_notify},         {"clipboard", sbctl_cmd_clipboard},
-    {"screenshot", sbctl_cmd_screenshot},
+    {"screenshot", sbctl_cmd_screenshot}, {"raw", sbctl_cmd_raw},
 };
 
 /* Pull the global options and --session out of argv (anywhere), leaving

@@ -47,5 +47,6 @@ int sbctl_cmd_message(sbctl_t *c, int argc, char **argv);
 int sbctl_cmd_notify(sbctl_t *c, int argc, char **argv);
 int sbctl_cmd_clipboard(sbctl_t *c, int argc, char **argv);
 int sbctl_cmd_screenshot(sbctl_t *c, int argc, char **argv);
+int sbctl_cmd_raw(sbctl_t *c, int argc, char **argv);
 
 #endif
