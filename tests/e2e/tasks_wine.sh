@@ -93,6 +93,27 @@ wine "$BIN/sbctl.exe" notify --session 1 --title t --text "$(head -c 5000 /dev/z
 grep -q 'TOO_LARGE' "$TMP/n2" && [ $rc -eq 3 ] || fail "oversized notify"
 pass "notify shown; empty -> INVALID, 5000-byte text -> TOO_LARGE"
 
+# Fault injection: the agent killed while a box is open. The request ends
+# with a clear error at once (not at its 20 s deadline) and the agent is
+# relaunched.
+old=$(agent_pid)
+wine "$BIN/sbctl.exe" message --session 1 --title 'sb-kill' --text x \
+  --timeout-ms 20000 >/dev/null 2>"$TMP/kill.err" &
+m=$!
+for _ in $(seq 1 100); do
+  xdotool search --name 'sb-kill' >/dev/null 2>&1 && break
+  sleep 0.1
+done
+t0=$(date +%s%N)
+pkill -9 -f sbagent.exe
+wait $m; rc=$?
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+tr -d '\r' < "$TMP/kill.err" | grep -v -e wine32 -e multiarch -e add-architecture
+[ $rc -eq 3 ] && grep -q 'AGENT_LOST' "$TMP/kill.err" || fail "killed agent: rc $rc"
+[ $ms -lt 10000 ] || fail "the request took $ms ms to fail"
+wait_connected 200 "$old" >/dev/null || fail "agent not relaunched"
+pass "agent killed mid-request: AGENT_LOST after $ms ms, agent relaunched"
+
 W "$BIN/sbservice.exe" uninstall >/dev/null
 rm -rf "$TMP"
 echo PASS
