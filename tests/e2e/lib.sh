@@ -36,5 +36,21 @@ wait_connected() {
   done
   return 1
 }
-# Live (not zombie) processes whose command line matches.
-alive() { ps -eo stat=,args= | grep -v '^Z' | grep -v grep | grep -q -- "$1"; }
+# Pids of live (not zombie) processes of OUR Wine prefix whose command
+# line matches: other prefixes on the machine (another test run) are not
+# ours to see or kill.
+our_pids() {
+  local pid
+  for pid in $(pgrep -f -- "$1"); do
+    [ "$(ps -o stat= -p "$pid" 2>/dev/null | cut -c1)" = Z ] && continue
+    tr '\0' '\n' < "/proc/$pid/environ" 2>/dev/null |
+      grep -qx "WINEPREFIX=$WINEPREFIX" && echo "$pid"
+  done
+}
+alive() { [ -n "$(our_pids "$1")" ]; }
+kill_agents() {
+  local p
+  p=$(our_pids 'sbagent.exe')
+  [ -n "$p" ] || return 1
+  kill -9 $p 2>/dev/null
+}

@@ -90,13 +90,13 @@ pass "wrong key and rogue agent refused and logged; service still answers"
 
 # Kill the agent: relaunched, backoff visible in the log.
 old=$(agent_pid)
-pkill -9 -f 'sbagent.exe' || fail "no agent process to kill"
+kill_agents || fail "no agent process to kill"
 ms=$(wait_connected 100 "$old") || fail "agent not relaunched"
 grep -q "relaunch in 500 ms" "$LOG" || fail "no backoff line"
 pass "agent relaunched ${ms} ms after kill"
 # Kill it repeatedly: the service neither spins nor dies.
 old=$(agent_pid)
-for i in $(seq 1 10); do pkill -9 -f 'sbagent.exe'; sleep 0.2; done
+for i in $(seq 1 10); do kill_agents; sleep 0.2; done
 grep -o "relaunch in [0-9]* ms" "$LOG" | tail -n 3
 W "$BIN/sbservice.exe" status | grep -q RUNNING || fail "service died"
 ms=$(wait_connected 200 "$old") || fail "agent not back after the kill loop"

@@ -105,7 +105,7 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 t0=$(date +%s%N)
-pkill -9 -f sbagent.exe
+kill_agents
 wait $m; rc=$?
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 tr -d '\r' < "$TMP/kill.err" | grep -v -e wine32 -e multiarch -e add-architecture
