@@ -12,7 +12,7 @@ static size_t tick(sb_smgr_t *m, uint64_t now) {
 }
 
 static void init(sb_smgr_t *m) {
-  sb_smgr_config_t cfg = {500, 30000, 60000, 15000, 1000};
+  sb_smgr_config_t cfg = {500, 30000, 60000, 15000, 1000, 10000};
   sb_smgr_init(m, &cfg);
 }
 
@@ -235,4 +235,119 @@ SB_TEST(smgr_connect_timeout_kills_silent_agent) {
   CHECK_EQ(acts[0].type, SB_SMGR_ACT_KILL);
   sb_smgr_exited(&m, 15001, 1, 50, 1);
   CHECK_EQ(sb_smgr_find(&m, 1)->state, SB_SMGR_BACKOFF);
+}
+
+SB_TEST(smgr_session_id_reuse) {
+  sb_smgr_t m;
+  init(&m);
+  bring_up(&m, 0, 1, 100, 11);
+  /* Alice logs off; her agent ends with the logoff exit code. */
+  sb_smgr_logoff(&m, 1000, 1);
+  CHECK(sb_smgr_find(&m, 1) == NULL);
+  CHECK_EQ(tick(&m, 1001), 1);
+  CHECK_EQ(acts[0].type, SB_SMGR_ACT_KILL);
+  sb_smgr_exited(&m, 1002, 1, 11, SB_SMGR_EXIT_LOGOFF);
+  CHECK_EQ(sb_smgr_agents_running(&m), 0);
+  /* Much later Bob gets the same session id with a new logon. */
+  sb_smgr_logon(&m, 50000, 1, 300, "DOM\\bob");
+  CHECK_EQ(tick(&m, 50000), 1);
+  CHECK_EQ(acts[0].type, SB_SMGR_ACT_LAUNCH);
+  CHECK_EQ(acts[0].logon_id, 300);
+  /* Stale results for Alice's logon must not touch Bob's session. */
+  sb_smgr_launched(&m, 50001, 1, 100, 99);
+  sb_smgr_exited(&m, 50001, 1, 11, 1);
+  sb_smgr_connected(&m, 50001, 1, 11);
+  CHECK_EQ(sb_smgr_find(&m, 1)->logon_id, 300);
+  CHECK_EQ(sb_smgr_find(&m, 1)->launches, 0);
+  CHECK_EQ(sb_smgr_find(&m, 1)->crashes, 0);
+  sb_smgr_launched(&m, 50002, 1, 300, 33);
+  sb_smgr_connected(&m, 50003, 1, 33);
+  CHECK_EQ(sb_smgr_find(&m, 1)->state, SB_SMGR_CONNECTED);
+  CHECK_EQ(sb_smgr_find(&m, 1)->launches, 1);
+  CHECK_EQ(sb_smgr_agents_running(&m), 1);
+}
+
+SB_TEST(smgr_late_enumeration_after_logoff) {
+  sb_smgr_t m;
+  init(&m);
+  bring_up(&m, 0, 1, 100, 11);
+  sb_smgr_logoff(&m, 1000, 1);
+  /* WTS still lists the dying session: it must not come back, nor get a
+   * second agent, while its old agent is being killed... */
+  sb_smgr_logon(&m, 1500, 1, 100, "DOM\\user");
+  CHECK(sb_smgr_find(&m, 1) == NULL);
+  CHECK_EQ(tick(&m, 1500), 1);
+  CHECK_EQ(acts[0].type, SB_SMGR_ACT_KILL);
+  sb_smgr_exited(&m, 1600, 1, 11, SB_SMGR_EXIT_LOGOFF);
+  /* ...nor after it is gone. */
+  sb_smgr_logon(&m, 3000, 1, 100, "DOM\\user");
+  CHECK(sb_smgr_find(&m, 1) == NULL);
+  CHECK_EQ(tick(&m, 3000), 0);
+  /* A real new logon on that id is not held back. */
+  sb_smgr_logon(&m, 3100, 1, 101, "DOM\\user");
+  CHECK_EQ(tick(&m, 3100), 1);
+  CHECK_EQ(acts[0].type, SB_SMGR_ACT_LAUNCH);
+  CHECK_EQ(acts[0].logon_id, 101);
+}
+
+SB_TEST(smgr_disconnect_keeps_agent) {
+  sb_smgr_t m;
+  sb_smgr_info_t info[4];
+  init(&m);
+  bring_up(&m, 0, 2, 5, 50);
+  sb_smgr_connection(&m, 2, 0, 1); /* RDP client went away */
+  CHECK_EQ(tick(&m, 100), 0);
+  CHECK_EQ(sb_smgr_find(&m, 2)->state, SB_SMGR_CONNECTED);
+  CHECK_EQ(sb_smgr_snapshot(&m, 100, info, 4), 1);
+  CHECK_EQ(info[0].disconnected, 1);
+  CHECK_EQ(info[0].remote, 1);
+  CHECK_EQ(info[0].pid, 50);
+  sb_smgr_connection(&m, 2, 1, 0); /* reconnected at the console */
+  CHECK_EQ(sb_smgr_snapshot(&m, 200, info, 4), 1);
+  CHECK_EQ(info[0].disconnected, 0);
+  CHECK_EQ(info[0].remote, 0);
+  CHECK_EQ(sb_smgr_agents_running(&m), 1);
+}
+
+SB_TEST(smgr_snapshot_lists_live_sessions) {
+  sb_smgr_t m;
+  sb_smgr_info_t info[4];
+  init(&m);
+  bring_up(&m, 0, 1, 1, 10);
+  bring_up(&m, 0, 2, 2, 20);
+  sb_smgr_lock(&m, 2, 1);
+  sb_smgr_logoff(&m, 5, 1); /* stopping: not listed */
+  sb_smgr_exited(&m, 10, 2, 20, 0xC0000005u);
+  CHECK_EQ(sb_smgr_snapshot(&m, 110, info, 4), 1);
+  CHECK_EQ(info[0].session_id, 2);
+  CHECK(strcmp(info[0].state, "backoff") == 0);
+  CHECK(strcmp(info[0].user, "DOM\\user") == 0);
+  CHECK_EQ(info[0].pid, 0);
+  CHECK_EQ(info[0].launches, 1);
+  CHECK_EQ(info[0].locked, 1);
+  CHECK_EQ(info[0].last_exit_code, 0xC0000005u);
+  CHECK_EQ(info[0].next_launch_in_ms, 400);
+  /* cap is honoured */
+  CHECK_EQ(sb_smgr_snapshot(&m, 110, info, 0), 0);
+}
+
+SB_TEST(smgr_launch_recheck_after_logoff) {
+  sb_smgr_t m;
+  init(&m);
+  sb_smgr_logon(&m, 0, 3, 9, "u");
+  CHECK_EQ(tick(&m, 0), 1);
+  CHECK_EQ(sb_smgr_launch_wanted(&m, 3, 9), 1);
+  CHECK_EQ(sb_smgr_launch_wanted(&m, 3, 8), 0);
+  /* The logoff lands between the action and CreateProcessAsUser: the
+   * caller sees it is no longer wanted and reports a cancelled launch. */
+  sb_smgr_logoff(&m, 1, 3);
+  CHECK_EQ(sb_smgr_launch_wanted(&m, 3, 9), 0);
+  sb_smgr_launch_failed(&m, 2, 3, 9, SB_ECANCELED);
+  CHECK_EQ(sb_smgr_agents_running(&m), 0);
+  CHECK_EQ(tick(&m, 100000), 0);
+  /* Service stop also withdraws a pending launch. */
+  sb_smgr_logon(&m, 200000, 4, 10, "v");
+  CHECK_EQ(tick(&m, 200000), 1);
+  sb_smgr_stop(&m);
+  CHECK_EQ(sb_smgr_launch_wanted(&m, 4, 10), 0);
 }

@@ -5,11 +5,14 @@
 
 #include "sessionbridge.h"
 
-static const sb_smgr_config_t defaults = {500, 30000, 60000, 15000, 1000};
+static const sb_smgr_config_t defaults = {500,   30000, 60000,
+                                           15000, 1000,  10000};
 
 void sb_smgr_init(sb_smgr_t *m, const sb_smgr_config_t *cfg) {
   memset(m, 0, sizeof *m);
   m->cfg = cfg ? *cfg : defaults;
+  if (!m->cfg.relogon_hold_ms)
+    m->cfg.relogon_hold_ms = defaults.relogon_hold_ms;
 }
 
 const char *sb_smgr_state_name(sb_smgr_state_t s) {
@@ -53,6 +56,38 @@ static sb_smgr_session_t *find_pid(sb_smgr_t *m, uint32_t id, uint32_t pid) {
   return NULL;
 }
 
+int sb_smgr_launch_wanted(const sb_smgr_t *m, uint32_t id, uint64_t luid) {
+  const sb_smgr_session_t *s = find_key((sb_smgr_t *)m, id, luid);
+  return !m->stopping && s && !s->logged_off && s->launch_pending &&
+         s->state == SB_SMGR_LAUNCHING;
+}
+
+size_t sb_smgr_snapshot(const sb_smgr_t *m, uint64_t now, sb_smgr_info_t *out,
+                        size_t cap) {
+  size_t n = 0;
+  for (int i = 0; i < SB_SMGR_MAX_SESSIONS && n < cap; i++) {
+    const sb_smgr_session_t *s = &m->s[i];
+    if (!s->used || s->logged_off)
+      continue;
+    sb_smgr_info_t *o = &out[n++];
+    memset(o, 0, sizeof *o);
+    o->session_id = s->session_id;
+    o->logon_id = s->logon_id;
+    snprintf(o->state, sizeof o->state, "%s", sb_smgr_state_name(s->state));
+    snprintf(o->user, sizeof o->user, "%s", s->user);
+    o->pid = s->pid;
+    o->launches = s->launches;
+    o->crashes = s->crashes;
+    o->last_exit_code = s->last_exit_code;
+    if (s->state == SB_SMGR_BACKOFF && s->next_launch_at > now)
+      o->next_launch_in_ms = s->next_launch_at - now;
+    o->locked = s->locked;
+    o->disconnected = s->disconnected;
+    o->remote = s->remote;
+  }
+  return n;
+}
+
 const sb_smgr_session_t *sb_smgr_find(const sb_smgr_t *m, uint32_t id) {
   return find_live((sb_smgr_t *)m, id);
 }
@@ -67,8 +102,28 @@ int sb_smgr_agents_running(const sb_smgr_t *m) {
 /* A session whose agent is gone and which is logged off is forgotten. */
 static void forget(sb_smgr_session_t *s) { memset(s, 0, sizeof *s); }
 
+static int recently_ended(const sb_smgr_t *m, uint64_t now, uint32_t id,
+                          uint64_t luid) {
+  for (int i = 0; i < SB_SMGR_MAX_SESSIONS; i++) {
+    const sb_smgr_ended_t *e = &m->ended[i];
+    if (e->used && e->session_id == id && e->logon_id == luid &&
+        now - e->at < m->cfg.relogon_hold_ms)
+      return 1;
+  }
+  return 0;
+}
+
 /* End the session: kill its agent if one runs, else forget it now. */
-static void end_session(sb_smgr_session_t *s) {
+static void end_session(sb_smgr_t *m, uint64_t now, sb_smgr_session_t *s) {
+  /* Remember the key for a while: WTS keeps listing a session for a
+   * moment after its logoff event, and without this the next enumeration
+   * would start a new agent in a session that is going away. The oldest
+   * entry is overwritten; a ring this size outlives the hold in practice. */
+  sb_smgr_ended_t *e = &m->ended[m->ended_next++ % SB_SMGR_MAX_SESSIONS];
+  e->used = 1;
+  e->session_id = s->session_id;
+  e->logon_id = s->logon_id;
+  e->at = now;
   s->logged_off = 1;
   if (s->pid || s->launch_pending)
     s->state = SB_SMGR_STOPPING;
@@ -78,15 +133,16 @@ static void end_session(sb_smgr_session_t *s) {
 
 void sb_smgr_logon(sb_smgr_t *m, uint64_t now, uint32_t id, uint64_t luid,
                    const char *user) {
-  sb_smgr_session_t *s = find_key(m, id, luid);
-  (void)now;
-  if (m->stopping || (s && !s->logged_off))
-    return; /* known already (enumeration repeats itself) */
+  /* Known already (enumeration repeats itself), or the same logon still
+   * being stopped / just ended: never a second entry for one key. */
+  if (m->stopping || find_key(m, id, luid) || recently_ended(m, now, id, luid))
+    return;
+  sb_smgr_session_t *s;
   /* Same id, different logon: the old user is gone (fast user switching
    * or id reuse). Its agent must not serve the new user. */
   sb_smgr_session_t *old = find_live(m, id);
   if (old)
-    end_session(old);
+    end_session(m, now, old);
   for (int i = 0; i < SB_SMGR_MAX_SESSIONS; i++) {
     if (!m->s[i].used) {
       s = &m->s[i];
@@ -106,10 +162,9 @@ void sb_smgr_logon(sb_smgr_t *m, uint64_t now, uint32_t id, uint64_t luid,
 }
 
 void sb_smgr_logoff(sb_smgr_t *m, uint64_t now, uint32_t id) {
-  (void)now;
   for (int i = 0; i < SB_SMGR_MAX_SESSIONS; i++)
     if (m->s[i].used && m->s[i].session_id == id && !m->s[i].logged_off)
-      end_session(&m->s[i]);
+      end_session(m, now, &m->s[i]);
 }
 
 void sb_smgr_lock(sb_smgr_t *m, uint32_t id, int locked) {
@@ -118,6 +173,17 @@ void sb_smgr_lock(sb_smgr_t *m, uint32_t id, int locked) {
    * answer LOCKED from the agent rather than the agent going away. */
   if (s)
     s->locked = locked;
+}
+
+void sb_smgr_connection(sb_smgr_t *m, uint32_t id, int connected,
+                        int remote) {
+  sb_smgr_session_t *s = find_live(m, id);
+  /* A disconnected RDP or console session still runs its programs, so
+   * its agent is kept; this is only reported in listings. */
+  if (s) {
+    s->disconnected = !connected;
+    s->remote = remote != 0;
+  }
 }
 
 void sb_smgr_launched(sb_smgr_t *m, uint64_t now, uint32_t id, uint64_t luid,

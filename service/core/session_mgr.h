@@ -50,6 +50,9 @@ typedef struct {
   uint32_t healthy_run_ms;    /* a run this long resets the backoff (60000) */
   uint32_t connect_timeout_ms;/* launched but silent this long: kill (15000) */
   uint32_t no_token_retry_ms; /* WTSQueryUserToken not ready yet (1000) */
+  /* A logged-off (id, LUID) seen again this soon is the dying session in
+   * a late enumeration, not a new logon (10000; 0 means the default). */
+  uint32_t relogon_hold_ms;
 } sb_smgr_config_t;
 
 typedef struct {
@@ -68,13 +71,42 @@ typedef struct {
   uint64_t launched_at;
   uint64_t connected_at;
   uint32_t last_exit_code;
+  int disconnected;   /* console/RDP disconnected: the agent stays */
+  int remote;         /* last connect/disconnect was a remote (RDP) one */
 } sb_smgr_session_t;
+
+/* A session that logged off recently, so a late enumeration that still
+ * lists it does not bring it back to life. */
+typedef struct {
+  int used;
+  uint32_t session_id;
+  uint64_t logon_id;
+  uint64_t at;
+} sb_smgr_ended_t;
 
 typedef struct {
   sb_smgr_config_t cfg;
   sb_smgr_session_t s[SB_SMGR_MAX_SESSIONS];
+  sb_smgr_ended_t ended[SB_SMGR_MAX_SESSIONS];
+  unsigned ended_next;
   int stopping;
 } sb_smgr_t;
+
+/* One line of a session listing (a copy: safe to use after unlocking). */
+typedef struct {
+  uint32_t session_id;
+  uint64_t logon_id;
+  char state[16];
+  char user[128];
+  uint32_t pid;       /* 0: no agent process */
+  uint32_t launches;
+  uint32_t crashes;   /* consecutive, drives the backoff */
+  uint32_t last_exit_code;
+  uint64_t next_launch_in_ms; /* backoff: time left; else 0 */
+  int locked;
+  int disconnected;
+  int remote;
+} sb_smgr_info_t;
 
 void sb_smgr_init(sb_smgr_t *m, const sb_smgr_config_t *cfg);
 const char *sb_smgr_state_name(sb_smgr_state_t s);
@@ -85,6 +117,9 @@ void sb_smgr_logon(sb_smgr_t *m, uint64_t now, uint32_t id, uint64_t logon_id,
                    const char *user);
 void sb_smgr_logoff(sb_smgr_t *m, uint64_t now, uint32_t id);
 void sb_smgr_lock(sb_smgr_t *m, uint32_t id, int locked);
+/* Console or remote (RDP) connect / disconnect. Only recorded: a
+ * disconnected session keeps running, and so does its agent. */
+void sb_smgr_connection(sb_smgr_t *m, uint32_t id, int connected, int remote);
 /* Results of a LAUNCH action. */
 void sb_smgr_launched(sb_smgr_t *m, uint64_t now, uint32_t id,
                       uint64_t logon_id, uint32_t pid);
@@ -98,6 +133,14 @@ void sb_smgr_stop(sb_smgr_t *m);
 /* Actions due at `now` (at most cap). */
 size_t sb_smgr_tick(sb_smgr_t *m, uint64_t now, sb_smgr_action_t *out,
                     size_t cap);
+/* Whether a LAUNCH action handed out for (id, LUID) is still wanted: the
+ * caller asks under its lock right before creating the process, so a
+ * logoff that raced the action does not get an agent started for it. */
+int sb_smgr_launch_wanted(const sb_smgr_t *m, uint32_t id, uint64_t logon_id);
+/* Copy the live sessions (not those on their way out) into out; returns
+ * how many (at most cap). */
+size_t sb_smgr_snapshot(const sb_smgr_t *m, uint64_t now, sb_smgr_info_t *out,
+                        size_t cap);
 /* The live (not stopping) session with this id, or NULL. */
 const sb_smgr_session_t *sb_smgr_find(const sb_smgr_t *m, uint32_t id);
 /* Number of sessions with an agent process (for tests and stop). */

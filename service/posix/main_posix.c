@@ -73,7 +73,7 @@ int main(int argc, char **argv) {
   sb_svc_platform_t plat;
   sb_service_config_t cfg;
   sb_service_t *svc;
-  sb_smgr_config_t smgr = {500, 30000, 60000, 15000, 1000};
+  sb_smgr_config_t smgr = {500, 30000, 60000, 15000, 1000, 10000};
   int console = 0, err;
 
   if (argc < 2 || strcmp(argv[1], "run") != 0) {
