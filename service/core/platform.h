@@ -16,7 +16,7 @@ typedef struct {
   uint32_t session_id;
   uint64_t logon_id;   /* logon LUID (Windows) / 0; keys the session */
   int has_user;        /* a user is logged on (an agent can run) */
-  int locked;
+  int locked;          /* 1 locked, 0 not, -1 the OS cannot tell */
   int is_console;
   char user[128];      /* "DOMAIN\\user" or "" */
   char state[16];      /* "active", "connected", "disconnected", ... */

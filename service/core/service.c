@@ -140,24 +140,22 @@ static void hook_agent_state(void *arg, uint32_t id, uint32_t pid,
 static int hook_list(void *arg, sb_router_session_t *out, size_t cap,
                      size_t *count) {
   sb_service_t *svc = arg;
-  size_t n = 0;
+  sb_smgr_info_t info[SB_SMGR_MAX_SESSIONS];
   sb_mutex_lock(svc->lock);
-  for (int i = 0; i < SB_SMGR_MAX_SESSIONS && n < cap; i++) {
-    const sb_smgr_session_t *s = &svc->smgr.s[i];
-    if (!s->used || s->logged_off)
-      continue;
-    memset(&out[n], 0, sizeof out[n]);
-    out[n].session_id = s->session_id;
-    snprintf(out[n].state, sizeof out[n].state, "%s",
-             sb_smgr_state_name(s->state));
-    snprintf(out[n].user, sizeof out[n].user, "%s", s->user);
-    out[n].agent_connected = s->state == SB_SMGR_CONNECTED;
-    out[n].agent_pid = s->pid;
-    out[n].launches = s->launches;
-    out[n].locked = s->locked;
-    n++;
-  }
+  size_t n = sb_smgr_snapshot(&svc->smgr, sb_now_ms(), info,
+                              cap < SB_SMGR_MAX_SESSIONS ? cap
+                                                         : SB_SMGR_MAX_SESSIONS);
   sb_mutex_unlock(svc->lock);
+  for (size_t i = 0; i < n; i++) {
+    memset(&out[i], 0, sizeof out[i]);
+    out[i].session_id = info[i].session_id;
+    snprintf(out[i].state, sizeof out[i].state, "%s", info[i].state);
+    snprintf(out[i].user, sizeof out[i].user, "%s", info[i].user);
+    out[i].agent_connected = strcmp(info[i].state, "connected") == 0;
+    out[i].agent_pid = info[i].pid;
+    out[i].launches = info[i].launches;
+    out[i].locked = info[i].locked;
+  }
   *count = n;
   return 0;
 }
@@ -201,7 +199,10 @@ static void enumerate(sb_service_t *svc, uint64_t now) {
       continue;
     sb_smgr_logon(&svc->smgr, now, list[i].session_id, list[i].logon_id,
                   list[i].user);
-    sb_smgr_lock(&svc->smgr, list[i].session_id, list[i].locked);
+    /* Only when the OS can tell: otherwise every enumeration would undo
+     * the lock state that SESSIONCHANGE reported. */
+    if (list[i].locked >= 0)
+      sb_smgr_lock(&svc->smgr, list[i].session_id, list[i].locked);
   }
   /* Sessions that are gone (or lost their user) end. */
   for (int j = 0; j < SB_SMGR_MAX_SESSIONS; j++) {
@@ -258,6 +259,16 @@ static int do_launch(sb_service_t *svc, const sb_smgr_action_t *a,
   l->psk = sb_malloc(SB_PSK_SIZE);
   if (!l->psk)
     return SB_ENOMEM;
+  /* The action was handed out a moment ago without the lock held across
+   * the launch: if the session logged off (or the service is stopping)
+   * since, no agent must be started for it. A logoff that lands during
+   * the launch itself is handled by the state machine (the agent is then
+   * killed). */
+  sb_mutex_lock(svc->lock);
+  int wanted = sb_smgr_launch_wanted(&svc->smgr, a->session_id, a->logon_id);
+  sb_mutex_unlock(svc->lock);
+  if (!wanted)
+    return SB_ECANCELED;
   sb_random(l->psk, SB_PSK_SIZE);
   sb_random(rnd, sizeof rnd);
   /* A fresh random name per launch: nothing can be pre-created for it. */
@@ -316,7 +327,8 @@ static void run_actions(sb_service_t *svc, sb_smgr_action_t *acts, size_t n) {
         l = &svc->launches[j];
     int err = l ? do_launch(svc, &acts[i], l) : SB_ELIMIT;
     if (err) {
-      sb_log(err == SB_ENOTOKEN ? SB_LOG_INFO : SB_LOG_ERROR,
+      sb_log(err == SB_ENOTOKEN || err == SB_ECANCELED ? SB_LOG_INFO
+                                                       : SB_LOG_ERROR,
              "cannot launch the agent into session %u: %s",
              acts[i].session_id, sb_strerror(err));
       if (l)
@@ -462,8 +474,12 @@ void sb_service_session_event(sb_service_t *svc, sb_svc_event_t ev,
   switch (ev) {
   case SB_SVC_EVENT_LOGON:
   case SB_SVC_EVENT_CONNECT:
+  case SB_SVC_EVENT_REMOTE_CONNECT:
     /* The enumeration carries the logon id and user name. */
     svc->enumerate_now = 1;
+    if (ev != SB_SVC_EVENT_LOGON)
+      sb_smgr_connection(&svc->smgr, id, 1,
+                         ev == SB_SVC_EVENT_REMOTE_CONNECT);
     break;
   case SB_SVC_EVENT_LOGOFF:
     sb_smgr_logoff(&svc->smgr, now, id);
@@ -475,7 +491,11 @@ void sb_service_session_event(sb_service_t *svc, sb_svc_event_t ev,
     sb_smgr_lock(&svc->smgr, id, 0);
     break;
   case SB_SVC_EVENT_DISCONNECT:
-    break; /* a disconnected session keeps its agent */
+  case SB_SVC_EVENT_REMOTE_DISCONNECT:
+    /* A disconnected session keeps running, and keeps its agent. */
+    sb_smgr_connection(&svc->smgr, id, 0,
+                       ev == SB_SVC_EVENT_REMOTE_DISCONNECT);
+    break;
   }
   sb_mutex_unlock(svc->lock);
   sb_log(SB_LOG_INFO, "session %u: event %d", id, (int)ev);

@@ -26,8 +26,10 @@ typedef enum {
   SB_SVC_EVENT_LOGOFF,
   SB_SVC_EVENT_LOCK,
   SB_SVC_EVENT_UNLOCK,
-  SB_SVC_EVENT_CONNECT,    /* console or remote connect */
-  SB_SVC_EVENT_DISCONNECT, /* console or remote disconnect */
+  SB_SVC_EVENT_CONNECT,           /* console connect */
+  SB_SVC_EVENT_DISCONNECT,        /* console disconnect */
+  SB_SVC_EVENT_REMOTE_CONNECT,    /* RDP client connected */
+  SB_SVC_EVENT_REMOTE_DISCONNECT, /* RDP client gone; the session runs on */
 } sb_svc_event_t;
 
 /* Control pipe: protected DACL, NETWORK denied first, SYSTEM and

@@ -65,6 +65,10 @@ static void fill_session(DWORD id, sb_os_session_t *s) {
              user);
   s->has_user = user[0] != 0;
   s->is_console = id == WTSGetActiveConsoleSessionId();
+  /* WTS reports the lock state only through WTSSessionInfoEx, whose flag
+   * is inverted on Windows 7 and which Wine lacks: leave it to the
+   * SESSIONCHANGE lock/unlock events rather than guess. */
+  s->locked = -1;
   snprintf(s->state, sizeof s->state, "active");
 }
 

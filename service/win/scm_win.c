@@ -11,6 +11,10 @@ static SERVICE_STATUS_HANDLE status_handle;
 static SERVICE_STATUS status;
 static HANDLE stop_event;
 static sb_service_t *service;
+/* The SCM calls the handler on the dispatcher thread while ServiceMain
+ * may be stopping the core on its own: this lock keeps a session event
+ * from reaching a core that is being freed. */
+static SRWLOCK service_lock = SRWLOCK_INIT;
 static sb_win_platform_t winplat;
 static sb_svc_platform_t plat;
 
@@ -37,7 +41,12 @@ static void stop_progress(void *arg) {
   report(SERVICE_STOP_PENDING, NO_ERROR, 15000);
 }
 
-sb_service_t *sb_host_service(void) { return service; }
+sb_service_t *sb_host_service(void) {
+  AcquireSRWLockShared(&service_lock);
+  sb_service_t *svc = service;
+  ReleaseSRWLockShared(&service_lock);
+  return svc;
+}
 
 int sb_host_start(int console) {
   WCHAR self[MAX_PATH], agent[MAX_PATH];
@@ -59,18 +68,27 @@ int sb_host_start(int console) {
   memset(&cfg, 0, sizeof cfg);
   cfg.agent_path = agent8;
   cfg.agent_prefix = "\\\\.\\pipe\\sessionbridge-agent";
-  int err = sb_service_start(&service, &cfg, &plat);
+  sb_service_t *svc = NULL;
+  int err = sb_service_start(&svc, &cfg, &plat);
   if (err) {
     sb_win_platform_free(&winplat);
     return err;
   }
+  AcquireSRWLockExclusive(&service_lock);
+  service = svc;
+  ReleaseSRWLockExclusive(&service_lock);
   sb_winlog_event(EVENTLOG_INFORMATION_TYPE, "sessionbridge service started");
   return 0;
 }
 
 void sb_host_stop(void (*progress)(void *), void *arg) {
-  sb_service_stop(service, progress, arg);
+  /* Unpublish first: a session event that arrives from now on is
+   * dropped instead of using the core while it is freed. */
+  AcquireSRWLockExclusive(&service_lock);
+  sb_service_t *svc = service;
   service = NULL;
+  ReleaseSRWLockExclusive(&service_lock);
+  sb_service_stop(svc, progress, arg);
   sb_win_platform_free(&winplat);
   sb_winlog_event(EVENTLOG_INFORMATION_TYPE, "sessionbridge service stopped");
 }
@@ -87,11 +105,13 @@ static sb_svc_event_t map_session_event(DWORD ev, int *ok) {
   case WTS_SESSION_UNLOCK:
     return SB_SVC_EVENT_UNLOCK;
   case WTS_CONSOLE_CONNECT:
-  case WTS_REMOTE_CONNECT:
     return SB_SVC_EVENT_CONNECT;
+  case WTS_REMOTE_CONNECT:
+    return SB_SVC_EVENT_REMOTE_CONNECT;
   case WTS_CONSOLE_DISCONNECT:
-  case WTS_REMOTE_DISCONNECT:
     return SB_SVC_EVENT_DISCONNECT;
+  case WTS_REMOTE_DISCONNECT:
+    return SB_SVC_EVENT_REMOTE_DISCONNECT;
   default:
     *ok = 0;
     return SB_SVC_EVENT_CONNECT;
@@ -114,9 +134,13 @@ DWORD WINAPI sb_scm_handler(DWORD control, DWORD event, LPVOID data,
   case SERVICE_CONTROL_SESSIONCHANGE: {
     int ok;
     sb_svc_event_t ev = map_session_event(event, &ok);
-    if (ok && service && data)
+    if (!ok || !data)
+      return NO_ERROR;
+    AcquireSRWLockShared(&service_lock);
+    if (service)
       sb_service_session_event(service, ev,
                                ((WTSSESSION_NOTIFICATION *)data)->dwSessionId);
+    ReleaseSRWLockShared(&service_lock);
     return NO_ERROR;
   }
   default:
