@@ -501,6 +501,16 @@ void sb_service_session_event(sb_service_t *svc, sb_svc_event_t ev,
   sb_log(SB_LOG_INFO, "session %u: event %d", id, (int)ev);
 }
 
+size_t sb_service_snapshot(sb_service_t *svc, sb_smgr_info_t *out,
+                           size_t cap) {
+  if (!svc || !out)
+    return 0;
+  sb_mutex_lock(svc->lock);
+  size_t n = sb_smgr_snapshot(&svc->smgr, sb_now_ms(), out, cap);
+  sb_mutex_unlock(svc->lock);
+  return n;
+}
+
 int sb_service_agents_connected(sb_service_t *svc) {
   return sb_router_agents(svc->router);
 }

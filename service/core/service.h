@@ -48,6 +48,9 @@ int sb_service_start(sb_service_t **out, const sb_service_config_t *cfg,
 /* A session change (SERVICE_CONTROL_SESSIONCHANGE or its POSIX twin). */
 void sb_service_session_event(sb_service_t *svc, sb_svc_event_t ev,
                               uint32_t session_id);
+/* Copy of the session manager's live sessions (for tests and listings). */
+size_t sb_service_snapshot(sb_service_t *svc, sb_smgr_info_t *out,
+                           size_t cap);
 /* Number of agents with an open channel. */
 int sb_service_agents_connected(sb_service_t *svc);
 /* End every agent, close every pipe, free. wait_hint is called while
