@@ -248,3 +248,81 @@ SB_TEST(transport_connect_missing_endpoint) {
   sbtest_endpoint("nobody", ep, sizeof ep);
   CHECK_ERR(sb_stream_connect(&c, ep, 200), SB_ENOENT);
 }
+
+static void accept_briefly(void *arg) {
+  acc_t *a = arg;
+  a->err = sb_listener_accept(a->l, &a->s, 50);
+}
+
+SB_TEST(transport_accept_across_threads_and_idle) {
+  /* Windows cancels a thread's pending I/O when the thread exits. A
+   * listener that left its ConnectNamedPipe in flight after an accept
+   * returned would lose (and reset) the next client when the accepting
+   * thread goes away: the server's accept thread is long-lived, but
+   * nothing in the API says it must be. */
+  char ep[256];
+  sb_listener_t *l;
+  sb_stream_t *c[3], *s[3];
+  sb_thread_t *t;
+  uint8_t b;
+  size_t n;
+  sbtest_endpoint("threads", ep, sizeof ep);
+  CHECK_OK(sb_listener_open(&l, ep, &opts));
+  for (int i = 0; i < 3; i++) {
+    acc_t a = {l, NULL, 0};
+    /* An accept times out on a thread that then exits... */
+    CHECK_OK(sb_thread_create(&t, accept_briefly, &a, 0));
+    sb_thread_join(t);
+    CHECK_ERR(a.err, SB_ETIMEDOUT);
+    /* ...a client connects while nobody is accepting... */
+    CHECK_OK(sb_stream_connect(&c[i], ep, sbtest_ms(5000)));
+    /* ...and a later accept, on yet another thread, still gets it. */
+    a.err = -1;
+    CHECK_OK(sb_thread_create(&t, accept_thread, &a, 0));
+    sb_thread_join(t);
+    CHECK_OK(a.err);
+    s[i] = a.s;
+    CHECK_OK(sb_stream_write(c[i], "k", 1, sbtest_ms(1000)));
+    CHECK_OK(sb_stream_read(s[i], &b, 1, &n, sbtest_ms(2000)));
+    CHECK_EQ(b, 'k');
+  }
+  for (int i = 0; i < 3; i++) {
+    sb_stream_close(c[i]);
+    sb_stream_close(s[i]);
+  }
+  sb_listener_close(l);
+}
+
+SB_TEST(transport_client_gone_before_accept) {
+  /* A client that connects and leaves before the server accepts must not
+   * be handed out, nor break the listener for the next one. */
+  char ep[256];
+  sb_listener_t *l;
+  sb_stream_t *c, *s = NULL;
+  uint8_t b;
+  size_t n;
+  sbtest_endpoint("gone", ep, sizeof ep);
+  CHECK_OK(sb_listener_open(&l, ep, &opts));
+  CHECK_OK(sb_stream_connect(&c, ep, sbtest_ms(5000)));
+  sb_stream_close(c);
+  CHECK_OK(sb_stream_connect(&c, ep, sbtest_ms(5000)));
+  CHECK_OK(sb_stream_write(c, "n", 1, sbtest_ms(1000)));
+  /* POSIX queues both connections (the first reads EOF at once); Windows
+   * resets the abandoned instance and hands out only the live one. */
+  for (int i = 0; i < 2; i++) {
+    CHECK_OK(sb_listener_accept(l, &s, sbtest_ms(2000)));
+    int err = sb_stream_read(s, &b, 1, &n, sbtest_ms(2000));
+    if (err == 0) {
+      CHECK_EQ(b, 'n');
+      break;
+    }
+    CHECK_ERR(err, SB_EOF);
+    CHECK(i == 0);
+    sb_stream_close(s);
+    s = NULL;
+  }
+  CHECK(s != NULL);
+  sb_stream_close(s);
+  sb_stream_close(c);
+  sb_listener_close(l);
+}
