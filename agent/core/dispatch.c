@@ -112,9 +112,9 @@ static void run_message_box(job_t *j) {
    * request's deadline. */
   uint32_t effective = timeout && timeout < deadline ? timeout : deadline;
   j->ctl.deadline_ms = effective;
-  err = sb_task_message_box(mb->title, mb->text, (int)mb->buttons,
-                            (int)mb->icon, effective, &j->ctl, &pressed,
-                            &timed_out);
+  err =
+      sb_task_message_box(mb->title, mb->text, (int)mb->buttons, (int)mb->icon,
+                          effective, &j->ctl, &pressed, &timed_out);
   if (err) {
     sb_rpc_respond_error(j->rpc, j->in, err,
                          err == SB_ECANCELED ? "cancelled; the box was closed"
@@ -131,8 +131,8 @@ static void run_message_box(job_t *j) {
   }
   Sbwire__V1__Response rsp = SBWIRE__V1__RESPONSE__INIT;
   Sbwire__V1__MessageBoxResponse r = SBWIRE__V1__MESSAGE_BOX_RESPONSE__INIT;
-  r.pressed = timed_out ? SBWIRE__V1__BUTTON__BUTTON_NONE
-                        : (Sbwire__V1__Button)pressed;
+  r.pressed =
+      timed_out ? SBWIRE__V1__BUTTON__BUTTON_NONE : (Sbwire__V1__Button)pressed;
   r.timed_out = timed_out;
   rsp.body_case = SBWIRE__V1__RESPONSE__BODY_MESSAGE_BOX;
   rsp.message_box = &r;

@@ -32,8 +32,8 @@ static uint8_t *chunk(uint8_t *o, const char *type, const uint8_t *data,
   return o + 12 + len;
 }
 
-int sb_png_encode_bgra(const uint8_t *px, uint32_t w, uint32_t h,
-                       size_t stride, uint8_t **out, size_t *out_len) {
+int sb_png_encode_bgra(const uint8_t *px, uint32_t w, uint32_t h, size_t stride,
+                       uint8_t **out, size_t *out_len) {
   uint8_t ihdr[13];
   uint64_t raw, blocks, idat, total;
   uint8_t *buf = NULL, *z = NULL, *o;

@@ -24,25 +24,45 @@ typedef struct {
   uint32_t deadline_ms; /* the task gives up (timed out) after this */
 } sb_task_ctl_t;
 
+/* The session this process runs in: id, user and domain (UTF-8), locked,
+ * milliseconds since the last user input, console or not. */
 int sb_task_session_info(sb_task_session_info_t *out);
-/* 1 if the session is locked now (tasks that need the desktop refuse). */
+/* 1 if the session is locked now (tasks that need the desktop refuse).
+ * Windows: the input desktop cannot be opened (access denied, as while the
+ * lock screen or a secure desktop has the input) or is not "Default". */
 int sb_task_session_locked(void);
 
-/* Message box. buttons/icon are proto Buttons/Icon values; *pressed gets a
- * proto Button value; *timed_out is set when timeout_ms or the deadline
- * passed (the box is closed). Returns SB_ECANCELED when cancelled. */
+/* Message box; blocks until it is answered or closed, so the caller runs it
+ * on its own thread. buttons/icon are proto Buttons/Icon values; *pressed
+ * gets a proto Button value (BUTTON_NONE when closed by us). The box closes
+ * at the first of timeout_ms and ctl->deadline_ms (0: no limit) and then
+ * *timed_out is 1; ctl may be NULL. Returns SB_ECANCELED when ctl->cancel
+ * was set (the box is closed too), SB_EUTF8 for a title or text that is not
+ * UTF-8. */
 int sb_task_message_box(const char *title, const char *text, int buttons,
                         int icon, uint32_t timeout_ms, sb_task_ctl_t *ctl,
                         int *pressed, int *timed_out);
 
+/* Tray notification (icon is a proto Icon value). 0 once the icon and its
+ * balloon were accepted by the shell; SB_EFIELD when title and text are
+ * both empty, SB_ETOOBIG when text is over SB_MSG_NOTIFY_TEXT_MAX bytes.
+ * Longer titles and texts than the shell shows are cut, not refused. */
 int sb_task_notify(const char *title, const char *text, int icon);
+/* The checks sb_task_notify makes first (both platforms). */
+int sb_task_notify_check(const char *title, const char *text);
 
-/* Clipboard text as UTF-8 (sb_malloc'd, *empty set if there is none). */
+/* Clipboard text as UTF-8 (sb_malloc'd and NUL-terminated; *empty set and
+ * *data NULL when there is no text). SB_EBUSY when another program held
+ * the clipboard for about a second, SB_ETOOBIG over SB_CLIPBOARD_MAX.
+ * Set is all-or-nothing: SB_EUTF8 or SB_ETOOBIG leave the clipboard as it
+ * was. */
 int sb_task_clipboard_get_text(uint8_t **data, size_t *len, int *empty);
 int sb_task_clipboard_set_text(const uint8_t *data, size_t len);
 
 /* Screenshot as PNG (sb_malloc'd). target: 0 virtual screen, 1 monitor
- * index, 2 region. */
+ * index (0-based, EnumDisplayMonitors order), 2 region in virtual-screen
+ * coordinates, clipped to the screen. SB_EFIELD for a missing monitor or a
+ * region that is empty or off screen, SB_ETOOBIG over SB_SCREENSHOT_MAX. */
 typedef struct {
   int target;
   uint32_t monitor;

@@ -11,14 +11,17 @@
 #include "tasks.h"
 
 static int no_desktop(const char *task) {
-  sb_log(SB_LOG_WARN, "agent: %s needs the POSIX desktop backend, which this "
-                      "build does not have",
+  sb_log(SB_LOG_WARN,
+         "agent: %s needs the POSIX desktop backend, which this "
+         "build does not have",
          task);
   return SB_EOS;
 }
 
 int sb_task_session_info(sb_task_session_info_t *out) {
   struct passwd *pw = getpwuid(geteuid());
+  if (!out)
+    return SB_EINVAL;
   memset(out, 0, sizeof *out);
   out->session_id = (uint32_t)getsid(0);
   snprintf(out->user, sizeof out->user, "%s", pw ? pw->pw_name : "?");
@@ -41,8 +44,9 @@ int sb_task_message_box(const char *title, const char *text, int buttons,
 }
 
 int sb_task_notify(const char *title, const char *text, int icon) {
-  (void)title, (void)text, (void)icon;
-  return no_desktop("a notification");
+  int err = sb_task_notify_check(title, text);
+  (void)icon;
+  return err ? err : no_desktop("a notification");
 }
 
 int sb_task_clipboard_get_text(uint8_t **data, size_t *len, int *empty) {

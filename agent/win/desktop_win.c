@@ -13,8 +13,8 @@ void sb_agent_attach_desktop(void) {
   HWINSTA ws = GetProcessWindowStation();
   if (!GetUserObjectInformationW(ws, UOI_NAME, cur, sizeof cur, &n) ||
       lstrcmpiW(cur, L"WinSta0") != 0) {
-    HWINSTA interactive = OpenWindowStationW(L"WinSta0", FALSE,
-                                             WINSTA_ALL_ACCESS);
+    HWINSTA interactive =
+        OpenWindowStationW(L"WinSta0", FALSE, WINSTA_ALL_ACCESS);
     if (!interactive || !SetProcessWindowStation(interactive))
       return;
   }

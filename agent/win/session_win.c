@@ -12,17 +12,26 @@ static void wide_to_utf8(const WCHAR *w, char *out, size_t cap) {
     out[0] = 0;
 }
 
-/* Locked: the input desktop is not the one we run on. While the lock
- * screen (or UAC's secure desktop) is up, the input desktop is Winlogon's
- * and a normal process cannot open it at all; either way, our "Default"
- * desktop is not receiving input. */
+/* Locked, by a heuristic, because Windows has no "is locked" call for the
+ * session's own processes: while the lock screen (or UAC's secure desktop)
+ * has the input, the input desktop is Winlogon's, and a normal process
+ * gets ERROR_ACCESS_DENIED from OpenInputDesktop; a process that may open
+ * it (elevated, as under Wine) sees a name other than "Default". Any other
+ * failure says nothing about the lock, and calling it locked would make
+ * every desktop task refuse, so it counts as unlocked and is logged. */
 int sb_task_session_locked(void) {
   HDESK d = OpenInputDesktop(0, FALSE, DESKTOP_READOBJECTS);
   WCHAR name[64];
   DWORD n = 0;
-  int locked = 1;
-  if (!d)
-    return 1;
+  int locked = 0;
+  if (!d) {
+    DWORD e = GetLastError();
+    if (e == ERROR_ACCESS_DENIED)
+      return 1;
+    sb_log(SB_LOG_DEBUG, "session: OpenInputDesktop failed: error %lu",
+           (unsigned long)e);
+    return 0;
+  }
   if (GetUserObjectInformationW(d, UOI_NAME, name, sizeof name, &n))
     locked = lstrcmpiW(name, L"Default") != 0;
   CloseDesktop(d);
@@ -34,6 +43,8 @@ int sb_task_session_info(sb_task_session_info_t *out) {
   WCHAR *buf = NULL;
   DWORD bytes = 0;
   LASTINPUTINFO lii;
+  if (!out)
+    return SB_EINVAL;
   memset(out, 0, sizeof *out);
   if (!ProcessIdToSessionId(GetCurrentProcessId(), &session))
     return SB_EOS;
@@ -49,11 +60,18 @@ int sb_task_session_info(sb_task_session_info_t *out) {
     WTSFreeMemory(buf);
   }
   if (!out->user[0]) {
-    /* Fall back on our own token's name. */
+    /* No WTS answer (no Terminal Services): our own token's name. */
     WCHAR name[128];
     DWORD n = 128;
     if (GetUserNameW(name, &n))
       wide_to_utf8(name, out->user, sizeof out->user);
+  }
+  if (!out->domain[0]) {
+    /* A local account's domain is the computer's name. */
+    WCHAR name[MAX_COMPUTERNAME_LENGTH + 1];
+    DWORD n = MAX_COMPUTERNAME_LENGTH + 1;
+    if (GetComputerNameW(name, &n))
+      wide_to_utf8(name, out->domain, sizeof out->domain);
   }
   out->locked = sb_task_session_locked();
   /* Idle time: now minus the last input event. Wine keeps dwTime at 0

@@ -5,44 +5,68 @@
 #include "tasks.h"
 
 /* Another program may hold the clipboard for a moment (Wine's X11 bridge
- * does while it syncs): retry for about a second before saying BUSY. */
+ * does while it syncs, clipboard managers do on every change): retry for
+ * about a second before saying BUSY. */
+#define OPEN_TRIES 40
+#define OPEN_WAIT_MS 25
+
 static int open_clipboard(void) {
-  for (int i = 0; i < 40; i++) {
+  /* Under Wine the first window call starts the desktop process, whose
+   * clipboard manager bridges the Windows clipboard to X11 selections; on
+   * Windows it is a no-op. */
+  GetDesktopWindow();
+  for (int i = 0; i < OPEN_TRIES; i++) {
     if (OpenClipboard(NULL))
       return 0;
-    Sleep(25);
+    Sleep(OPEN_WAIT_MS);
   }
+  sb_log(SB_LOG_WARN, "clipboard: still held by another program after %d ms",
+         OPEN_TRIES * OPEN_WAIT_MS);
   return SB_EBUSY;
 }
 
 int sb_task_clipboard_get_text(uint8_t **data, size_t *len, int *empty) {
-  int err;
+  HANDLE h;
+  const WCHAR *w = NULL;
+  SIZE_T cap, n = 0;
+  int need = 0, err;
+  if (!data || !len || !empty)
+    return SB_EINVAL;
   *data = NULL;
   *len = 0;
   *empty = 0;
   if ((err = open_clipboard()) != 0)
     return err;
-  HANDLE h = GetClipboardData(CF_UNICODETEXT);
+  h = GetClipboardData(CF_UNICODETEXT);
   if (!h) {
-    CloseClipboard();
+    /* No text on the clipboard (nothing, or only other formats). */
     *empty = 1;
-    return 0;
+    err = 0;
+    goto out;
   }
-  const WCHAR *w = GlobalLock(h);
+  w = GlobalLock(h);
   if (!w) {
-    CloseClipboard();
-    return SB_EOS;
+    err = SB_EOS;
+    goto out;
   }
   /* The global block may be larger than the text: stop at its NUL, and
    * never read past the block. */
-  SIZE_T cap = GlobalSize(h) / sizeof(WCHAR);
-  SIZE_T n = 0;
+  cap = GlobalSize(h) / sizeof(WCHAR);
   while (n < cap && w[n])
     n++;
-  int need = n ? WideCharToMultiByte(CP_UTF8, 0, w, (int)n, NULL, 0, NULL,
-                                     NULL)
-               : 0;
-  if (n && need <= 0) {
+  if (n == 0) {
+    *empty = 1;
+    err = 0;
+    goto out;
+  }
+  /* Every UTF-16 unit is at least one UTF-8 byte: refuse before asking for
+   * the converted size, which must fit in an int. */
+  if (n > SB_CLIPBOARD_MAX) {
+    err = SB_ETOOBIG;
+    goto out;
+  }
+  need = WideCharToMultiByte(CP_UTF8, 0, w, (int)n, NULL, 0, NULL, NULL);
+  if (need <= 0) {
     err = SB_EUTF8;
     goto out;
   }
@@ -55,26 +79,34 @@ int sb_task_clipboard_get_text(uint8_t **data, size_t *len, int *empty) {
     err = SB_ENOMEM;
     goto out;
   }
-  if (n)
-    WideCharToMultiByte(CP_UTF8, 0, w, (int)n, (char *)*data, need, NULL,
-                        NULL);
+  if (WideCharToMultiByte(CP_UTF8, 0, w, (int)n, (char *)*data, need, NULL,
+                          NULL) != need) {
+    sb_free(*data);
+    *data = NULL;
+    err = SB_EUTF8;
+    goto out;
+  }
+  (*data)[need] = 0;
   *len = (size_t)need;
-  *empty = n == 0;
   err = 0;
 out:
-  GlobalUnlock(h);
+  if (w)
+    GlobalUnlock(h);
   CloseClipboard();
   return err;
 }
 
 int sb_task_clipboard_set_text(const uint8_t *data, size_t len) {
   HGLOBAL mem = NULL;
+  WCHAR *w;
   int wlen = 0, err;
+  if (!data && len)
+    return SB_EINVAL;
   if (len > SB_CLIPBOARD_MAX)
     return SB_ETOOBIG;
-  /* Convert and allocate everything first: once the clipboard is
-   * emptied, nothing may fail, so a bad request never leaves the user's
-   * clipboard half-changed. */
+  /* Convert and allocate everything first: once the clipboard is emptied,
+   * nothing may fail, so a bad request never leaves the user's clipboard
+   * half-changed. */
   if (len) {
     wlen = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS,
                                (const char *)data, (int)len, NULL, 0);
@@ -84,22 +116,33 @@ int sb_task_clipboard_set_text(const uint8_t *data, size_t len) {
   mem = GlobalAlloc(GMEM_MOVEABLE, ((size_t)wlen + 1) * sizeof(WCHAR));
   if (!mem)
     return SB_ENOMEM;
-  WCHAR *w = GlobalLock(mem);
-  if (len)
-    MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, (const char *)data,
-                        (int)len, w, wlen);
+  w = GlobalLock(mem);
+  if (!w) {
+    err = SB_EOS;
+    goto fail;
+  }
+  if (len &&
+      MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, (const char *)data,
+                          (int)len, w, wlen) != wlen) {
+    GlobalUnlock(mem);
+    err = SB_EUTF8;
+    goto fail;
+  }
   w[wlen] = 0;
   GlobalUnlock(mem);
-  if ((err = open_clipboard()) != 0) {
-    GlobalFree(mem);
-    return err;
-  }
+  if ((err = open_clipboard()) != 0)
+    goto fail;
   if (!EmptyClipboard() || !SetClipboardData(CF_UNICODETEXT, mem)) {
+    sb_log(SB_LOG_WARN, "clipboard: cannot set the text: error %lu",
+           (unsigned long)GetLastError());
     CloseClipboard();
-    GlobalFree(mem);
-    return SB_EOS;
+    err = SB_EOS;
+    goto fail;
   }
   /* The system owns mem now. */
   CloseClipboard();
   return 0;
+fail:
+  GlobalFree(mem);
+  return err;
 }

@@ -10,6 +10,10 @@
 #include "sessionbridge.h"
 #include "tasks.h"
 
+/* How long to keep trying to close a box that should go (it may not be on
+ * screen yet when the request is only just made). */
+#define CLOSE_TRY_MS 5000
+
 /* Shared by the task thread and the box thread; the last one to let go
  * frees it (the task may return before a closed box is fully gone). */
 typedef struct {
@@ -17,6 +21,7 @@ typedef struct {
   WCHAR *text;
   UINT style;
   int result;
+  DWORD error; /* GetLastError() when MessageBoxW failed */
   DWORD tid;
   volatile LONG refs;
 } box_t;
@@ -29,10 +34,12 @@ static void box_release(box_t *b) {
   }
 }
 
+/* Invalid UTF-8 is refused rather than shown with replacement marks: the
+ * user would be asked a question nobody wrote. */
 static WCHAR *to_wide(const char *s) {
-  int n = MultiByteToWideChar(CP_UTF8, 0, s, -1, NULL, 0);
+  int n = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, -1, NULL, 0);
   WCHAR *w = n > 0 ? sb_malloc((size_t)n * sizeof(WCHAR)) : NULL;
-  if (w && !MultiByteToWideChar(CP_UTF8, 0, s, -1, w, n)) {
+  if (w && !MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, -1, w, n)) {
     sb_free(w);
     w = NULL;
   }
@@ -46,6 +53,8 @@ static unsigned __stdcall box_main(void *arg) {
    * than none. */
   b->result = MessageBoxW(NULL, b->text, b->title,
                           b->style | MB_SETFOREGROUND | MB_TOPMOST);
+  if (b->result == 0)
+    b->error = GetLastError();
   box_release(b);
   return 0;
 }
@@ -81,8 +90,8 @@ static int close_box(box_t *b) {
 }
 
 static UINT style_of(int buttons, int icon) {
-  static const UINT btn[] = {MB_OK, MB_OK, MB_OKCANCEL, MB_YESNO,
-                             MB_YESNOCANCEL, MB_RETRYCANCEL};
+  static const UINT btn[] = {MB_OK,    MB_OK,          MB_OKCANCEL,
+                             MB_YESNO, MB_YESNOCANCEL, MB_RETRYCANCEL};
   static const UINT ico[] = {0, MB_ICONINFORMATION, MB_ICONWARNING,
                              MB_ICONERROR, MB_ICONQUESTION};
   return btn[buttons >= 0 && buttons <= 5 ? buttons : 0] |
@@ -113,11 +122,16 @@ int sb_task_message_box(const char *title, const char *text, int buttons,
   HANDLE th;
   int err = 0;
   uint64_t start = sb_now_ms();
-  (void)timeout_ms; /* ctl->deadline_ms carries the effective limit */
-  /* Same desktop as the box thread, or its window cannot be found. */
-  sb_agent_attach_desktop();
+  uint32_t limit = timeout_ms;
+  if (!pressed || !timed_out)
+    return SB_EINVAL;
   *pressed = 0;
   *timed_out = 0;
+  /* The box's own timeout and the request's deadline: the first wins. */
+  if (ctl && ctl->deadline_ms && (!limit || ctl->deadline_ms < limit))
+    limit = ctl->deadline_ms;
+  /* Same desktop as the box thread, or its window cannot be found. */
+  sb_agent_attach_desktop();
   b = sb_calloc(1, sizeof *b);
   if (!b)
     return SB_ENOMEM;
@@ -138,12 +152,16 @@ int sb_task_message_box(const char *title, const char *text, int buttons,
   }
   for (;;) {
     if (WaitForSingleObject(th, 50) == WAIT_OBJECT_0) {
+      if (b->result == 0) {
+        sb_log(SB_LOG_WARN, "message box: MessageBoxW failed: error %lu",
+               (unsigned long)b->error);
+        err = SB_EOS;
+      }
       *pressed = button_of(b->result);
       break;
     }
-    int expired = ctl->deadline_ms &&
-                  sb_now_ms() - start >= (uint64_t)ctl->deadline_ms;
-    if (expired || ctl->cancel) {
+    int expired = limit && sb_now_ms() - start >= (uint64_t)limit;
+    if (expired || (ctl && ctl->cancel)) {
       if (expired)
         *timed_out = 1;
       else
@@ -153,9 +171,16 @@ int sb_task_message_box(const char *title, const char *text, int buttons,
        * window down can take Wine two more seconds without a window
        * manager, and the caller should hear the timeout when it
        * happened. */
-      while (!close_box(b) &&
-             WaitForSingleObject(th, 50) != WAIT_OBJECT_0)
-        ;
+      uint64_t give_up = sb_now_ms() + CLOSE_TRY_MS;
+      while (!close_box(b) && WaitForSingleObject(th, 50) != WAIT_OBJECT_0) {
+        if (sb_now_ms() >= give_up) {
+          /* A box we cannot find cannot be closed; answer anyway. The
+           * thread keeps its reference and frees the box when it ends. */
+          sb_log(SB_LOG_WARN, "message box: no window to close after %d ms",
+                 CLOSE_TRY_MS);
+          break;
+        }
+      }
       WaitForSingleObject(th, 200);
       break;
     }

@@ -13,10 +13,25 @@
 
 #define SHOW_MS 4000
 
-static void copy_w(WCHAR *dst, size_t cap, const char *src) {
-  if (!MultiByteToWideChar(CP_UTF8, 0, src ? src : "", -1, dst, (int)cap))
-    dst[0] = 0;
-  dst[cap - 1] = 0;
+/* UTF-8 into a fixed WCHAR field, cut to fit: the shell shows at most 63
+ * title and 255 text characters, and a longer one must be shortened, not
+ * dropped (a too-small buffer makes MultiByteToWideChar fail outright). */
+static int copy_w(WCHAR *dst, size_t cap, const char *src) {
+  int n;
+  WCHAR *w;
+  dst[0] = 0;
+  if (!src || !src[0])
+    return 0;
+  n = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, src, -1, NULL, 0);
+  if (n <= 0)
+    return SB_EUTF8;
+  w = sb_malloc((size_t)n * sizeof(WCHAR));
+  if (!w)
+    return SB_ENOMEM;
+  MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, src, -1, w, n);
+  lstrcpynW(dst, w, (int)cap);
+  sb_free(w);
+  return 0;
 }
 
 typedef struct {
@@ -44,9 +59,8 @@ static unsigned __stdcall note_main(void *arg) {
   NOTIFYICONDATAW nid;
   HWND hwnd;
   sb_agent_attach_desktop();
-  hwnd = CreateWindowExW(0, L"STATIC", L"sessionbridge notification", 0,
-                              0, 0, 0, 0, NULL, NULL, GetModuleHandleW(NULL),
-                              NULL);
+  hwnd = CreateWindowExW(0, L"STATIC", L"sessionbridge notification", 0, 0, 0,
+                         0, 0, NULL, NULL, GetModuleHandleW(NULL), NULL);
   n->result = SB_EOS;
   if (!hwnd) {
     sb_log(SB_LOG_WARN, "notify: cannot create the icon's window: error %lu",
@@ -97,25 +111,25 @@ done:
 }
 
 int sb_task_notify(const char *title, const char *text, int icon) {
-  static const DWORD flags[] = {NIIF_NONE, NIIF_INFO, NIIF_WARNING,
-                                NIIF_ERROR, NIIF_INFO};
+  static const DWORD flags[] = {NIIF_NONE, NIIF_INFO, NIIF_WARNING, NIIF_ERROR,
+                                NIIF_INFO};
   note_t *n;
   HANDLE th;
   int err;
-  if ((!title || !title[0]) && (!text || !text[0]))
-    return SB_EFIELD;
-  if (text && strlen(text) > SB_MSG_NOTIFY_TEXT_MAX)
-    return SB_ETOOBIG;
+  if ((err = sb_task_notify_check(title, text)) != 0)
+    return err;
   n = sb_calloc(1, sizeof *n);
   if (!n)
     return SB_ENOMEM;
-  copy_w(n->title, sizeof n->title / sizeof n->title[0], title);
-  copy_w(n->text, sizeof n->text / sizeof n->text[0], text);
+  if ((err = copy_w(n->title, sizeof n->title / sizeof n->title[0], title)) ||
+      (err = copy_w(n->text, sizeof n->text / sizeof n->text[0], text))) {
+    sb_free(n);
+    return err;
+  }
   n->info_flags = flags[icon >= 0 && icon <= 4 ? icon : 0];
   n->ready = CreateEventW(NULL, TRUE, FALSE, NULL);
   n->refs = 2;
-  th = n->ready ? (HANDLE)_beginthreadex(NULL, 0, note_main, n, 0, NULL)
-                : NULL;
+  th = n->ready ? (HANDLE)_beginthreadex(NULL, 0, note_main, n, 0, NULL) : NULL;
   if (!th) {
     if (n->ready)
       CloseHandle(n->ready);
@@ -124,7 +138,7 @@ int sb_task_notify(const char *title, const char *text, int icon) {
   }
   CloseHandle(th);
   err = WaitForSingleObject(n->ready, 5000) == WAIT_OBJECT_0 ? n->result
-                                                            : SB_ETIMEDOUT;
+                                                             : SB_ETIMEDOUT;
   note_release(n);
   return err;
 }

@@ -41,10 +41,16 @@ static int target_rect(const sb_task_shot_t *req, RECT *out) {
     if (req->width == 0 || req->height == 0 || req->width > 65535 ||
         req->height > 65535)
       return SB_EFIELD;
-    want.left = req->x;
-    want.top = req->y;
-    want.right = (LONG)((int64_t)req->x + req->width);
-    want.bottom = (LONG)((int64_t)req->y + req->height);
+    /* In 64 bits and clamped to the virtual screen before narrowing to
+     * LONG, so x + width past INT32_MAX cannot wrap round onto it. */
+    int64_t l = req->x, t = req->y;
+    int64_t r = l + req->width, b = t + req->height;
+    if (r <= vs.left || b <= vs.top || l >= vs.right || t >= vs.bottom)
+      return SB_EFIELD; /* entirely off screen */
+    want.left = (LONG)(l < vs.left ? vs.left : l);
+    want.top = (LONG)(t < vs.top ? vs.top : t);
+    want.right = (LONG)(r > vs.right ? vs.right : r);
+    want.bottom = (LONG)(b > vs.bottom ? vs.bottom : b);
   }
   if (!IntersectRect(out, &want, &vs))
     return SB_EFIELD; /* entirely off screen */
@@ -63,8 +69,12 @@ int sb_task_screenshot(const sb_task_shot_t *req, uint8_t **png, size_t *len,
   HGDIOBJ old = NULL;
   void *bits = NULL;
   int err;
+  if (!req || !png || !len || !width || !height)
+    return SB_EINVAL;
   *png = NULL;
   *len = 0;
+  *width = 0;
+  *height = 0;
   if ((err = target_rect(req, &r)) != 0)
     return err;
   int w = r.right - r.left, h = r.bottom - r.top;
@@ -88,8 +98,8 @@ int sb_task_screenshot(const sb_task_shot_t *req, uint8_t **png, size_t *len,
   if (!BitBlt(mem, 0, 0, w, h, screen, r.left, r.top, SRCCOPY | CAPTUREBLT))
     goto out;
   GdiFlush();
-  err = sb_png_encode_bgra(bits, (uint32_t)w, (uint32_t)h, (size_t)w * 4,
-                           png, len);
+  err = sb_png_encode_bgra(bits, (uint32_t)w, (uint32_t)h, (size_t)w * 4, png,
+                           len);
   if (!err) {
     *width = (uint32_t)w;
     *height = (uint32_t)h;

@@ -1,0 +1,196 @@
+/* Screenshots, called directly in the test process: the PNG is decoded
+ * here (chunks, CRCs, stored deflate blocks, Adler-32) and its size
+ * checked against the request. Pixels against ImageMagick's own capture:
+ * tests/oracle/screenshot.sh. */
+#include "sb_png.h"
+#include "sbtest.h"
+#include "sbtest_platform.h"
+#include "sessionbridge.h"
+#include "tasks.h"
+
+static uint32_t rd32(const uint8_t *p) {
+  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 |
+         p[3];
+}
+
+/* Walks the PNG and checks it is well formed, with IHDR w x h RGB8 and
+ * exactly (w*3+1)*h bytes of image data. */
+static void check_png(const uint8_t *png, size_t len, uint32_t w, uint32_t h) {
+  size_t off = 8, raw = 0;
+  int saw_ihdr = 0, saw_end = 0;
+  uint32_t a = 1, b = 0, adler = 0;
+  CHECK(len > 8);
+  CHECK_MEM(png, "\x89PNG\r\n\x1a\n", 8);
+  while (off + 12 <= len && !saw_end) {
+    uint32_t n = rd32(png + off);
+    const uint8_t *type = png + off + 4, *data = png + off + 8;
+    CHECK(off + 12 + (size_t)n <= len);
+    CHECK_EQ(rd32(data + n), sb_png_crc(type, n + 4, 0));
+    if (!memcmp(type, "IHDR", 4)) {
+      CHECK_EQ(n, 13);
+      CHECK_EQ(rd32(data), w);
+      CHECK_EQ(rd32(data + 4), h);
+      CHECK_EQ(data[8], 8);
+      CHECK_EQ(data[9], 2);
+      saw_ihdr = 1;
+    } else if (!memcmp(type, "IDAT", 4)) {
+      /* zlib header, then stored blocks until BFINAL, then Adler-32. */
+      size_t z = 2;
+      int final = 0;
+      CHECK(saw_ihdr);
+      CHECK_EQ((data[0] * 256 + data[1]) % 31, 0);
+      while (!final) {
+        CHECK(z + 5 <= n);
+        final = data[z] & 1;
+        CHECK_EQ(data[z] >> 1, 0); /* BTYPE 00: stored */
+        uint32_t bl = data[z + 1] | (uint32_t)data[z + 2] << 8;
+        uint32_t nl = data[z + 3] | (uint32_t)data[z + 4] << 8;
+        CHECK_EQ(bl ^ 0xFFFFu, nl);
+        CHECK(z + 5 + bl <= n);
+        for (uint32_t i = 0; i < bl; i++) {
+          uint8_t byte = data[z + 5 + i];
+          /* Every row starts with filter type 0. */
+          if ((raw + i) % ((size_t)w * 3 + 1) == 0)
+            CHECK_EQ(byte, 0);
+          a = (a + byte) % 65521u;
+          b = (b + a) % 65521u;
+        }
+        raw += bl;
+        z += 5 + bl;
+      }
+      CHECK_EQ(z + 4, n);
+      adler = rd32(data + z);
+    } else if (!memcmp(type, "IEND", 4)) {
+      saw_end = 1;
+    }
+    off += 12 + n;
+  }
+  CHECK(saw_ihdr && saw_end);
+  CHECK_EQ(off, len);
+  CHECK_EQ(raw, ((uint64_t)w * 3 + 1) * h);
+  CHECK_EQ(adler, (b << 16) | a);
+}
+
+static int posix_refuses(const sb_task_shot_t *req) {
+  uint8_t *png = NULL;
+  size_t len = 0;
+  uint32_t w = 0, h = 0;
+  if (sbtest_is_windows())
+    return 0;
+  CHECK_ERR(sb_task_screenshot(req, &png, &len, &w, &h), SB_EOS);
+  CHECK(png == NULL);
+  return 1;
+}
+
+static void shot(const sb_task_shot_t *req, uint32_t *w, uint32_t *h) {
+  uint8_t *png = NULL;
+  size_t len = 0;
+  CHECK_OK(sb_task_screenshot(req, &png, &len, w, h));
+  CHECK(png != NULL);
+  check_png(png, len, *w, *h);
+  sb_free(png);
+}
+
+SB_TEST(task_screenshot_virtual_screen) {
+  sb_task_shot_t req = {0, 0, 0, 0, 0, 0};
+  uint32_t w, h;
+  if (posix_refuses(&req))
+    return;
+  shot(&req, &w, &h);
+  /* Xvfb in the test set-up is 1280x800; any real screen is at least
+   * 640x480. The exact size against xdpyinfo: tests/oracle/screenshot.sh */
+  CHECK(w >= 640 && h >= 480);
+  fprintf(stderr, "virtual screen %ux%u\n", w, h);
+}
+
+SB_TEST(task_screenshot_monitor) {
+  sb_task_shot_t all = {0, 0, 0, 0, 0, 0}, mon = {1, 0, 0, 0, 0, 0};
+  uint32_t w, h, mw, mh;
+  uint8_t *png = NULL;
+  size_t len = 0;
+  if (posix_refuses(&mon))
+    return;
+  shot(&all, &w, &h);
+  shot(&mon, &mw, &mh);
+  /* One monitor here: monitor 0 is the whole virtual screen. */
+  CHECK(mw <= w && mh <= h && mw > 0 && mh > 0);
+  mon.monitor = 99;
+  CHECK_ERR(sb_task_screenshot(&mon, &png, &len, &mw, &mh), SB_EFIELD);
+  CHECK(png == NULL);
+}
+
+SB_TEST(task_screenshot_region) {
+  sb_task_shot_t req = {2, 0, 10, 20, 30, 40};
+  uint32_t w, h, sw, sh;
+  sb_task_shot_t all = {0, 0, 0, 0, 0, 0};
+  if (posix_refuses(&req))
+    return;
+  shot(&req, &w, &h);
+  CHECK_EQ(w, 30);
+  CHECK_EQ(h, 40);
+  /* Partly off screen: clipped to what is on it. */
+  shot(&all, &sw, &sh);
+  req.x = (int32_t)sw - 10;
+  req.y = -5;
+  req.width = 100;
+  req.height = 20;
+  shot(&req, &w, &h);
+  CHECK_EQ(w, 10);
+  CHECK_EQ(h, 15);
+  req.x = -100000;
+  req.y = -100000;
+  req.width = 65535;
+  req.height = 65535;
+  uint8_t *png = NULL;
+  size_t len = 0;
+  /* 65535 from -100000 ends before 0: off screen. */
+  CHECK_ERR(sb_task_screenshot(&req, &png, &len, &w, &h), SB_EFIELD);
+  /* Larger than the screen in both directions: the whole screen. */
+  req.x = -1000;
+  req.y = -1000;
+  shot(&req, &w, &h);
+  CHECK_EQ(w, sw);
+  CHECK_EQ(h, sh);
+}
+
+SB_TEST(task_screenshot_bad_region) {
+  sb_task_shot_t req = {2, 0, 0, 0, 0, 10};
+  uint8_t *png = NULL;
+  size_t len = 0;
+  uint32_t w = 7, h = 7;
+  if (posix_refuses(&req))
+    return;
+  CHECK_ERR(sb_task_screenshot(&req, &png, &len, &w, &h), SB_EFIELD);
+  req.width = 10;
+  req.height = 0;
+  CHECK_ERR(sb_task_screenshot(&req, &png, &len, &w, &h), SB_EFIELD);
+  /* Sizes whose byte count overflows 32 bits are refused, not wrapped. */
+  req.width = 0xFFFFFFFFu;
+  req.height = 0xFFFFFFFFu;
+  CHECK_ERR(sb_task_screenshot(&req, &png, &len, &w, &h), SB_EFIELD);
+  /* Entirely off screen. */
+  req.x = -50;
+  req.y = -50;
+  req.width = 10;
+  req.height = 10;
+  CHECK_ERR(sb_task_screenshot(&req, &png, &len, &w, &h), SB_EFIELD);
+  /* x + width past INT32_MAX must not wrap round onto the screen. */
+  req.x = 0x7FFFFF00;
+  req.y = 0;
+  req.width = 60000;
+  CHECK_ERR(sb_task_screenshot(&req, &png, &len, &w, &h), SB_EFIELD);
+  CHECK(png == NULL);
+  CHECK_EQ(len, 0);
+  CHECK_ERR(sb_task_screenshot(NULL, &png, &len, &w, &h), SB_EINVAL);
+}
+
+SB_TEST(task_png_refuses_oversize) {
+  /* 65535 x 65535 is 12 GiB of RGB: refused before the pixels are read or
+   * anything is allocated (the pointer is never dereferenced). */
+  static const uint8_t one[4];
+  uint8_t *png = NULL;
+  size_t len = 0;
+  CHECK_ERR(sb_png_encode_bgra(one, 65535, 65535, 65535u * 4, &png, &len),
+            SB_ETOOBIG);
+  CHECK(png == NULL);
+}
