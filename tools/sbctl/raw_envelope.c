@@ -320,8 +320,11 @@ int raw_env_parse(raw_env_t *e, char **words, int n, uint64_t *next_id) {
         printf("  envelope: two kinds (%s)\n", w.w[i]);
         goto out;
       }
+      /* "none" leaves the body unset (-1 here, 0 on the wire). */
       body = !strcmp(w.w[i], "none") ? -1 : body_by_name(w.w[i]);
-      if (body == 0 || body < -1) {
+      if (body == -1 && strcmp(w.w[i], "none"))
+        body = 0;
+      if (body == 0) {
         printf("  envelope: unknown kind %s\n", w.w[i]);
         goto out;
       }

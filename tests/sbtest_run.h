@@ -1,0 +1,17 @@
+/* Running a program built next to sbtest (sbctl, say) from a test, per
+ * platform (tests/posix/sbtest_run.c, tests/win/sbtest_run.c), so test
+ * files need no #ifdef. */
+#ifndef SBTEST_RUN_H
+#define SBTEST_RUN_H
+
+#include <stddef.h>
+
+/* SB_TEST_BIN_DIR/name plus the platform's executable suffix. */
+void sbtest_bin_path(const char *name, char *buf, size_t cap);
+/* Run path with args (NULL-terminated, argv[0] not included), its output
+ * going to ours; wait up to timeout_ms. Returns the exit code, or -1 when
+ * it could not start or ran past the timeout (it is then killed). */
+int sbtest_run_program(const char *path, const char *const *args,
+                       int timeout_ms);
+
+#endif
