@@ -38,15 +38,26 @@ int sbtasks_init(int *argc, char ***argv) {
   return 0;
 }
 
+/* Held as programs hold it, with a window: Wine lets a second opener with
+ * no window in while the first also has none. */
 int sbtasks_clipboard_hold(unsigned ms) {
-  GetDesktopWindow();
-  if (!OpenClipboard(NULL))
-    return SB_EBUSY;
+  HWND w = CreateWindowExW(0, L"STATIC", L"sbtasks clipboard holder", 0, 0,
+                           0, 0, 0, HWND_MESSAGE, NULL,
+                           GetModuleHandleW(NULL), NULL);
+  int err = 0;
+  if (!w)
+    return SB_EOS;
+  if (!OpenClipboard(w)) {
+    err = SB_EBUSY;
+    goto out;
+  }
   printf("held\n");
   fflush(stdout);
   Sleep(ms);
   CloseClipboard();
-  return 0;
+out:
+  DestroyWindow(w);
+  return err;
 }
 
 int sbtasks_keep_desktop(unsigned ms) {

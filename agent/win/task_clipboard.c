@@ -10,13 +10,13 @@
 #define OPEN_TRIES 40
 #define OPEN_WAIT_MS 25
 
-static int open_clipboard(void) {
+static int open_clipboard(HWND owner) {
   /* Under Wine the first window call starts the desktop process, whose
    * clipboard manager bridges the Windows clipboard to X11 selections; on
    * Windows it is a no-op. */
   GetDesktopWindow();
   for (int i = 0; i < OPEN_TRIES; i++) {
-    if (OpenClipboard(NULL))
+    if (OpenClipboard(owner))
       return 0;
     Sleep(OPEN_WAIT_MS);
   }
@@ -35,7 +35,7 @@ int sb_task_clipboard_get_text(uint8_t **data, size_t *len, int *empty) {
   *data = NULL;
   *len = 0;
   *empty = 0;
-  if ((err = open_clipboard()) != 0)
+  if ((err = open_clipboard(NULL)) != 0)
     return err;
   h = GetClipboardData(CF_UNICODETEXT);
   if (!h) {
@@ -97,6 +97,7 @@ out:
 }
 
 int sb_task_clipboard_set_text(const uint8_t *data, size_t len) {
+  HWND owner = NULL;
   HGLOBAL mem = NULL;
   WCHAR *w;
   int wlen = 0, err;
@@ -130,7 +131,19 @@ int sb_task_clipboard_set_text(const uint8_t *data, size_t len) {
   }
   w[wlen] = 0;
   GlobalUnlock(mem);
-  if ((err = open_clipboard()) != 0)
+  /* A window to own the clipboard while we change it: EmptyClipboard
+   * after OpenClipboard(NULL) leaves no owner, which the documentation
+   * says makes SetClipboardData fail, and Wine lets two NULL openers in at
+   * once, so a program holding the clipboard would not keep us out. The
+   * text stays after the window goes (only delayed rendering needs it). */
+  owner = CreateWindowExW(0, L"STATIC", L"sessionbridge clipboard", 0, 0, 0,
+                          0, 0, HWND_MESSAGE, NULL, GetModuleHandleW(NULL),
+                          NULL);
+  if (!owner) {
+    err = SB_EOS;
+    goto fail;
+  }
+  if ((err = open_clipboard(owner)) != 0)
     goto fail;
   if (!EmptyClipboard() || !SetClipboardData(CF_UNICODETEXT, mem)) {
     sb_log(SB_LOG_WARN, "clipboard: cannot set the text: error %lu",
@@ -141,8 +154,11 @@ int sb_task_clipboard_set_text(const uint8_t *data, size_t len) {
   }
   /* The system owns mem now. */
   CloseClipboard();
+  DestroyWindow(owner);
   return 0;
 fail:
+  if (owner)
+    DestroyWindow(owner);
   GlobalFree(mem);
   return err;
 }
