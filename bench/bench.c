@@ -1,12 +1,16 @@
-/* sessionbridge benchmark: figures, not pass/fail. Every comparison is a
+/* sessionbridge benchmark: figures, not pass/fail (scripts/bench.sh runs
+ * it; docs/performance.md explains the method). Every comparison is a
  * ratio measured in the same run, runs interleaved, medians and p99.
  *   1. RTT of an authenticated ping through sb_rpc over a Unix socket vs
  *      the same payload ping-ponged over a plain Unix socket (64 B, 4 KiB)
+ *   2. the same vs a D-Bus method call through a private dbus-daemon
+ *      (DBUS_SESSION_BUS_ADDRESS, echo service sbbench-dbus-echo)
  *   3. bulk: a 32 MiB download through the channel (chunked transfer) vs
  *      a raw socket copy vs libsodium secretstream push+pull in memory
- *   4. scale: N concurrent clients pinging one server; RSS per idle
- *      handshaken connection
- * Usage: bench [--quick] [--json] */
+ *   4. scale: the router with simulated agents and concurrent control
+ *      clients (bench_scale.c); RSS per idle handshaken connection
+ * Group 5 (Wine) is measured by the script around the Windows binaries.
+ * Usage: sbbench [--quick] [--json] [--cdf FILE] */
 #include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -17,7 +21,22 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_scale.h"
 #include "sessionbridge.h"
+
+#ifdef SB_BENCH_HAVE_DBUS
+#include "dbus_bench.h"
+#define bench_dbus_echo sb_bench_dbus_echo
+#else
+/* Built without libdbus: the D-Bus column is left out. */
+typedef struct sb_bench_dbus sb_bench_dbus_t;
+static int bench_dbus_echo(sb_bench_dbus_t *d, const uint8_t *p, size_t n) {
+  (void)d;
+  (void)p;
+  (void)n;
+  return -1;
+}
+#endif
 
 static const uint8_t psk[32] = {7, 7, 7};
 static int quick;
@@ -38,18 +57,6 @@ static int cmp_u64(const void *a, const void *b) {
 static double pct(uint64_t *v, size_t n, double p) {
   qsort(v, n, sizeof *v, cmp_u64);
   return (double)v[(size_t)(p * (double)(n - 1))] / 1000.0; /* us */
-}
-
-static long rss_kib(void) {
-  FILE *f = fopen("/proc/self/status", "r");
-  char line[256];
-  long kib = -1;
-  while (f && fgets(line, sizeof line, f))
-    if (!strncmp(line, "VmRSS:", 6))
-      kib = atol(line + 6);
-  if (f)
-    fclose(f);
-  return kib;
 }
 
 /* ---- server: ping echo and a bulk download ---- */
@@ -148,47 +155,108 @@ static void *raw_echo(void *arg) {
   return NULL;
 }
 
-static void rtt(const char *ep, size_t len, int n, double *ours_p50,
-                double *ours_p99, double *raw_p50, double *raw_p99) {
-  uint64_t *a = calloc((size_t)n, sizeof *a), *b = calloc((size_t)n, sizeof *b);
+
+/* One ping-pong of len bytes over the raw socketpair; the echo thread
+ * answers. */
+static int raw_round(int fd, const uint8_t *payload, uint8_t *back,
+                     size_t len) {
+  if (write(fd, payload, len) != (ssize_t)len)
+    return -1;
+  size_t got = 0;
+  while (got < len) {
+    ssize_t r = read(fd, back + got, len - got);
+    if (r <= 0)
+      return -1;
+    got += (size_t)r;
+  }
+  return 0;
+}
+
+typedef struct {
+  size_t len;
+  double p50[3], p99[3]; /* ours, raw, dbus (us); dbus < 0: not measured */
+  uint64_t *lat[3];      /* sorted samples (ns), kept for the CDF */
+  int n;
+} rtt_t;
+
+/* Groups 1 and 2: n rounds, each one ours, one raw and one D-Bus call in
+ * a rotating order, so load from other processes (this machine is shared)
+ * hits all three alike and none always runs first after a sleep. */
+static void rtt(const char *ep, rtt_t *r, int n, sb_bench_dbus_t *dbus) {
   uint8_t payload[4096], back[4096];
   client_t c;
   int sv[2];
   pthread_t t;
+  size_t len = r->len;
   memset(payload, 0x5a, sizeof payload);
-  client_open(ep, &c);
-  socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
-  echo_t e = {sv[1], len, n};
+  for (int k = 0; k < 3; k++)
+    r->lat[k] = calloc((size_t)n, sizeof(uint64_t));
+  r->n = n;
+  if (client_open(ep, &c) || socketpair(AF_UNIX, SOCK_STREAM, 0, sv)) {
+    fprintf(stderr, "bench: cannot open the round-trip connections\n");
+    exit(1);
+  }
+  echo_t e = {sv[1], len, n + 200};
   pthread_create(&t, NULL, raw_echo, &e);
-  for (int i = 0; i < 200; i++) /* warm up */
+  for (int i = 0; i < 200; i++) { /* warm up all three paths */
     ping(&c, payload, len);
-  /* Interleaved: one of ours, one raw, so drift hits both alike. */
+    raw_round(sv[0], payload, back, len);
+    if (dbus)
+      bench_dbus_echo(dbus, payload, len);
+  }
   for (int i = 0; i < n; i++) {
-    uint64_t t0 = now_ns();
-    ping(&c, payload, len);
-    a[i] = now_ns() - t0;
-    t0 = now_ns();
-    if (write(sv[0], payload, len) != (ssize_t)len)
-      break;
-    size_t got = 0;
-    while (got < len) {
-      ssize_t r = read(sv[0], back + got, len - got);
-      if (r <= 0)
-        break;
-      got += (size_t)r;
+    for (int j = 0; j < 3; j++) {
+      int k = (i + j) % 3, err = 0;
+      if (k == 2 && !dbus)
+        continue;
+      uint64_t t0 = now_ns();
+      if (k == 0)
+        err = ping(&c, payload, len);
+      else if (k == 1)
+        err = raw_round(sv[0], payload, back, len);
+      else
+        err = bench_dbus_echo(dbus, payload, len);
+      r->lat[k][i] = now_ns() - t0;
+      if (err) {
+        fprintf(stderr, "bench: round trip %d failed\n", k);
+        exit(1);
+      }
     }
-    b[i] = now_ns() - t0;
   }
   pthread_join(t, NULL);
   close(sv[0]);
   close(sv[1]);
   client_close(&c);
-  *ours_p50 = pct(a, (size_t)n, 0.5);
-  *ours_p99 = pct(a, (size_t)n, 0.99);
-  *raw_p50 = pct(b, (size_t)n, 0.5);
-  *raw_p99 = pct(b, (size_t)n, 0.99);
-  free(a);
-  free(b);
+  for (int k = 0; k < 3; k++) {
+    if (k == 2 && !dbus) {
+      r->p50[k] = r->p99[k] = -1;
+      continue;
+    }
+    r->p50[k] = pct(r->lat[k], (size_t)n, 0.5);
+    r->p99[k] = pct(r->lat[k], (size_t)n, 0.99);
+  }
+}
+
+/* The latency CDF for the plot: one line per percentile step, columns
+ * percentile, ours, raw, D-Bus (us; D-Bus "nan" when not measured). */
+static void write_cdf(const char *path, const rtt_t *r) {
+  FILE *f = fopen(path, "w");
+  if (!f) {
+    fprintf(stderr, "bench: cannot write %s\n", path);
+    return;
+  }
+  fprintf(f, "# %zu B round trip CDF: percentile ours_us raw_us dbus_us\n",
+          r->len);
+  for (int q = 0; q <= 1000; q++) {
+    size_t i = (size_t)((double)q / 1000.0 * (double)(r->n - 1));
+    fprintf(f, "%.1f %.2f %.2f ", q / 10.0, r->lat[0][i] / 1000.0,
+            r->lat[1][i] / 1000.0);
+    if (r->p50[2] >= 0)
+      fprintf(f, "%.2f\n", r->lat[2][i] / 1000.0);
+    else
+      fprintf(f, "nan\n");
+  }
+  fclose(f);
 }
 
 static double bulk_channel(const char *ep) {
@@ -264,124 +332,173 @@ static double bulk_secretstream(void) {
   return (double)bulk_len / (double)dt;
 }
 
-typedef struct {
-  const char *ep;
-  int n;
-  uint64_t *lat;
-} scale_t;
 
-static void *scale_client(void *arg) {
-  scale_t *s = arg;
-  client_t c;
-  uint8_t payload[64] = {1};
-  if (client_open(s->ep, &c))
-    return NULL;
-  for (int i = 0; i < s->n; i++) {
-    uint64_t t0 = now_ns();
-    ping(&c, payload, sizeof payload);
-    s->lat[i] = now_ns() - t0;
-  }
-  client_close(&c);
-  return NULL;
+static double median3(double *v, int n) {
+  /* Small n: insertion sort then the middle. */
+  for (int i = 1; i < n; i++)
+    for (int j = i; j > 0 && v[j] < v[j - 1]; j--) {
+      double t = v[j];
+      v[j] = v[j - 1];
+      v[j - 1] = t;
+    }
+  return v[n / 2];
+}
+
+static void json_num(const char *key, double v, int last) {
+  if (v < 0)
+    printf("\"%s\": null%s", key, last ? "" : ", ");
+  else
+    printf("\"%s\": %.4g%s", key, v, last ? "" : ", ");
 }
 
 int main(int argc, char **argv) {
   int json = 0;
-  char ep[256];
+  const char *cdf = NULL;
+  char ep[256], dir[200];
   sb_server_t *srv;
   sb_server_opts_t so;
+  sb_bench_dbus_t *dbus = NULL;
   for (int i = 1; i < argc; i++) {
-    quick |= !strcmp(argv[i], "--quick");
-    json |= !strcmp(argv[i], "--json");
+    if (!strcmp(argv[i], "--quick"))
+      quick = 1;
+    else if (!strcmp(argv[i], "--json"))
+      json = 1;
+    else if (!strcmp(argv[i], "--cdf") && i + 1 < argc)
+      cdf = argv[++i];
+    else {
+      fprintf(stderr, "usage: sbbench [--quick] [--json] [--cdf FILE]\n");
+      return 2;
+    }
   }
   if (sb_init())
     return 1;
-  bulk = malloc(bulk_len);
-  randombytes_buf(bulk, bulk_len);
-  snprintf(ep, sizeof ep, "/tmp/sbbench-%d/bench.sock", (int)getpid());
-  char dir[200];
   snprintf(dir, sizeof dir, "/tmp/sbbench-%d", (int)getpid());
   mkdir(dir, 0700);
+
+  /* Group 4 first: its service is forked, and a fork is only clean while
+   * this process has no other thread. Printed in its place below. */
+  sb_bench_scale_t sc;
+  memset(&sc, 0, sizeof sc);
+  sc.agents = 64;
+  sc.clients = quick ? 64 : 256;
+  sc.per_client = quick ? 20 : 100;
+  sc.idle = quick ? 64 : 256;
+  int scale_ok = sb_bench_scale(dir, &sc) == 0;
+
+  bulk = malloc(bulk_len);
+  randombytes_buf(bulk, bulk_len);
+  snprintf(ep, sizeof ep, "%s/bench.sock", dir);
   memset(&so, 0, sizeof so);
   so.endpoint = ep;
   so.listen.mode = 0600;
   so.listen.gid = -1;
-  so.max_connections = 1024;
+  so.max_connections = 64;
   so.on_conn = on_conn;
   if (sb_server_start(&srv, &so)) {
     fprintf(stderr, "cannot start the server\n");
     return 1;
   }
+#ifdef SB_BENCH_HAVE_DBUS
+  dbus = sb_bench_dbus_open(5000);
+#endif
+
   int n = quick ? 2000 : 20000;
-  double o64, o64p, r64, r64p, o4k, o4kp, r4k, r4kp;
-  rtt(ep, 64, n, &o64, &o64p, &r64, &r64p);
-  rtt(ep, 4096, n, &o4k, &o4kp, &r4k, &r4kp);
-  printf("1. round trip (us)      p50      p99   ratio p50 (ours / raw)\n");
-  printf("   ours 64 B        %8.1f %8.1f   %.2f\n", o64, o64p, o64 / r64);
-  printf("   raw  64 B        %8.1f %8.1f\n", r64, r64p);
-  printf("   ours 4 KiB       %8.1f %8.1f   %.2f\n", o4k, o4kp, o4k / r4k);
-  printf("   raw  4 KiB       %8.1f %8.1f\n", r4k, r4kp);
+  rtt_t r64 = {.len = 64}, r4k = {.len = 4096};
+  rtt(ep, &r64, n, dbus);
+  rtt(ep, &r4k, n, dbus);
+  if (cdf)
+    write_cdf(cdf, &r64);
+  printf("\n1+2. round trip, %d interleaved rounds (us)\n", n);
+  printf("   %-22s %9s %9s %12s %12s\n", "", "p50", "p99", "ours/this",
+         "ours/this");
+  printf("   %-22s %9s %9s %12s %12s\n", "", "", "", "p50", "p99");
+  const rtt_t *rs[2] = {&r64, &r4k};
+  const char *names[3] = {"sessionbridge", "raw Unix socket", "D-Bus"};
+  for (int s = 0; s < 2; s++)
+    for (int k = 0; k < 3; k++) {
+      char label[64];
+      snprintf(label, sizeof label, "%s %s", names[k],
+               s ? "4 KiB" : "64 B");
+      if (rs[s]->p50[k] < 0) {
+        printf("   %-22s %9s (not measured: no D-Bus)\n", label, "-");
+        continue;
+      }
+      printf("   %-22s %9.1f %9.1f", label, rs[s]->p50[k], rs[s]->p99[k]);
+      if (k)
+        printf(" %12.2f %12.2f", rs[s]->p50[0] / rs[s]->p50[k],
+               rs[s]->p99[0] / rs[s]->p99[k]);
+      printf("\n");
+    }
 
-  double ch = 0, raw = 0, ss = 0;
-  int reps = quick ? 1 : 3;
-  for (int i = 0; i < reps; i++) { /* best of, interleaved */
-    double a = bulk_channel(ep), b = bulk_raw(), c = bulk_secretstream();
-    ch = a > ch ? a : ch;
-    raw = b > raw ? b : raw;
-    ss = c > ss ? c : ss;
+  /* Group 3: interleaved repetitions, medians. */
+  int reps = quick ? 3 : 5;
+  double chv[8], rawv[8], ssv[8];
+  for (int i = 0; i < reps; i++) {
+    chv[i] = bulk_channel(ep);
+    rawv[i] = bulk_raw();
+    ssv[i] = bulk_secretstream();
   }
-  printf("3. bulk 32 MiB (GB/s)  channel %.2f   raw socket %.2f   "
-         "secretstream in memory %.2f   time ratio channel/secretstream %.2f\n",
-         ch, raw, ss, ss / ch);
+  double ch = median3(chv, reps), raw = median3(rawv, reps),
+         ss = median3(ssv, reps);
+  printf("\n3. bulk, 32 MiB, median of %d interleaved runs\n", reps);
+  printf("   %-36s %8s %14s\n", "", "GB/s", "time ours/this");
+  printf("   %-36s %8.2f\n", "sessionbridge (download, chunked)", ch);
+  printf("   %-36s %8.2f %14.2f\n", "raw Unix socket copy", raw, raw / ch);
+  printf("   %-36s %8.2f %14.2f\n", "secretstream push+pull in memory", ss,
+         ss / ch);
 
-  /* Scale: concurrent clients, then idle connections for RSS. */
-  int clients = quick ? 32 : 256, per = quick ? 50 : 200;
-  pthread_t *th = calloc((size_t)clients, sizeof *th);
-  scale_t *sc = calloc((size_t)clients, sizeof *sc);
-  uint64_t *all = calloc((size_t)clients * (size_t)per, sizeof *all);
-  uint64_t t0 = now_ns();
-  for (int i = 0; i < clients; i++) {
-    sc[i].ep = ep;
-    sc[i].n = per;
-    sc[i].lat = all + (size_t)i * (size_t)per;
-    pthread_create(&th[i], NULL, scale_client, &sc[i]);
+  printf("\n4. scale: router, %d agents, %d control clients x %d pings "
+         "(64 B), closed loop\n",
+         sc.agents, sc.clients, sc.per_client);
+  if (scale_ok) {
+    printf("   %-36s %10.0f\n", "pings/s", sc.pings_per_s);
+    printf("   %-36s %10.2f\n", "p50 (ms)", sc.p50_ms);
+    printf("   %-36s %10.2f\n", "p99 (ms)", sc.p99_ms);
+    printf("   %-36s %10d\n", "failed pings", sc.errors);
+    printf("   %-36s %10ld\n", "service RSS, started (KiB)", sc.rss_start_kib);
+    printf("   %-36s %10ld\n", "  + agents (KiB)", sc.rss_agents_kib);
+    printf("   %-36s %10ld   (%d idle)\n", "  + idle control conns (KiB)",
+           sc.rss_idle_kib, sc.idle);
+    printf("   %-36s %10ld\n", "  loaded, all connected (KiB)",
+           sc.rss_loaded_kib);
+    printf("   %-36s %10.1f\n", "RSS per idle connection (KiB)",
+           sc.per_idle_kib);
+  } else {
+    printf("   (failed to run)\n");
   }
-  for (int i = 0; i < clients; i++)
-    pthread_join(th[i], NULL);
-  double secs = (double)(now_ns() - t0) / 1e9;
-  size_t total = (size_t)clients * (size_t)per;
-  double s50 = pct(all, total, 0.5) / 1000.0, s99 = pct(all, total, 0.99) / 1000.0;
-  printf("4. scale: %d clients x %d pings: %.0f pings/s, p50 %.2f ms, p99 %.2f "
-         "ms\n",
-         clients, per, (double)total / secs, s50, s99);
-  int idle = quick ? 64 : 256;
-  client_t *ic = calloc((size_t)idle, sizeof *ic);
-  sb_sleep_ms(300);
-  long before = rss_kib();
-  for (int i = 0; i < idle; i++)
-    client_open(ep, &ic[i]);
-  sb_sleep_ms(500);
-  long after = rss_kib();
-  /* Both ends live in this process: halve for the server side alone
-   * would undercount client buffers; report the honest total per pair
-   * and the per-connection share of it. */
-  double per_conn = (double)(after - before) / idle / 2.0;
-  printf("   RSS with %d idle connections: %ld -> %ld KiB, %.1f KiB per "
-         "connection (both ends in this process, halved)\n",
-         idle, before, after, per_conn);
-  for (int i = 0; i < idle; i++)
-    client_close(&ic[i]);
+
+#ifdef SB_BENCH_HAVE_DBUS
+  if (dbus) {
+    sb_bench_dbus_quit(dbus);
+    sb_bench_dbus_close(dbus);
+  }
+#endif
   sb_server_stop(srv);
   rmdir(dir);
-  if (json)
-    printf("{\"rtt_ratio_raw_64B\": %.3f, \"rtt_ratio_raw_4KiB\": %.3f, "
-           "\"rtt_p50_us_64B\": %.1f, \"raw_p50_us_64B\": %.1f, "
-           "\"rtt_ratio_dbus_64B\": null, \"bulk_gbps\": %.3f, "
-           "\"raw_socket_gbps\": %.3f, \"secretstream_gbps\": %.3f, "
-           "\"bulk_ratio_secretstream\": %.3f, \"scale_p99_ms\": %.3f, "
-           "\"scale_pings_per_s\": %.0f, \"rss_per_idle_conn_kib\": %.1f}\n",
-           o64 / r64, o4k / r4k, o64, r64, ch, raw, ss, ss / ch, s99,
-           (double)total / secs, per_conn);
+  if (json) {
+    printf("{");
+    json_num("rtt_ratio_raw_64B", r64.p50[0] / r64.p50[1], 0);
+    json_num("rtt_ratio_raw_4KiB", r4k.p50[0] / r4k.p50[1], 0);
+    json_num("rtt_ratio_dbus_64B", dbus ? r64.p50[0] / r64.p50[2] : -1, 0);
+    json_num("rtt_ratio_dbus_4KiB", dbus ? r4k.p50[0] / r4k.p50[2] : -1, 0);
+    json_num("rtt_p50_us_64B", r64.p50[0], 0);
+    json_num("rtt_p99_us_64B", r64.p99[0], 0);
+    json_num("raw_p50_us_64B", r64.p50[1], 0);
+    json_num("dbus_p50_us_64B", r64.p50[2], 0);
+    json_num("rtt_p50_us_4KiB", r4k.p50[0], 0);
+    json_num("bulk_gbps", ch, 0);
+    json_num("raw_socket_gbps", raw, 0);
+    json_num("secretstream_gbps", ss, 0);
+    json_num("bulk_ratio_raw", raw / ch, 0);
+    json_num("bulk_ratio_secretstream", ss / ch, 0);
+    json_num("scale_pings_per_s", scale_ok ? sc.pings_per_s : -1, 0);
+    json_num("scale_p50_ms", scale_ok ? sc.p50_ms : -1, 0);
+    json_num("scale_p99_ms", scale_ok ? sc.p99_ms : -1, 0);
+    json_num("scale_rss_loaded_kib", scale_ok ? (double)sc.rss_loaded_kib : -1,
+             0);
+    json_num("rss_per_idle_conn_kib", scale_ok ? sc.per_idle_kib : -1, 1);
+    printf("}\n");
+  }
   free(bulk);
   return 0;
 }
