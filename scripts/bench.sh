@@ -7,6 +7,6 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 "$SB_ROOT/scripts/install-deps.sh"
-sb_configure_native "$SB_BUILD/native"
+sb_configure_native "$SB_BUILD/native" -DSB_BENCH=ON
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), kernel $(uname -r)"
 exec "$SB_BUILD/native/bin/sbbench" "$@"
