@@ -10,7 +10,7 @@
  *   4. scale: the router with simulated agents and concurrent control
  *      clients (bench_scale.c); RSS per idle handshaken connection
  * Group 5 (Wine) is measured by the script around the Windows binaries.
- * Usage: sbbench [--quick] [--json] [--cdf FILE] */
+ * Usage: sbbench [--quick] [--json] [--cdf FILE] [--only rtt|bulk|scale] */
 #include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -155,7 +155,6 @@ static void *raw_echo(void *arg) {
   return NULL;
 }
 
-
 /* One ping-pong of len bytes over the raw socketpair; the echo thread
  * answers. */
 static int raw_round(int fd, const uint8_t *payload, uint8_t *back,
@@ -296,8 +295,8 @@ static double bulk_raw(void) {
   uint64_t t0 = now_ns();
   size_t off = 0;
   while (off < bulk_len) {
-    ssize_t w = write(sv[0], bulk + off, bulk_len - off > 65536 ? 65536
-                                                              : bulk_len - off);
+    ssize_t w = write(sv[0], bulk + off,
+                      bulk_len - off > 65536 ? 65536 : bulk_len - off);
     if (w <= 0)
       break;
     off += (size_t)w;
@@ -332,7 +331,6 @@ static double bulk_secretstream(void) {
   return (double)bulk_len / (double)dt;
 }
 
-
 static double median3(double *v, int n) {
   /* Small n: insertion sort then the middle. */
   for (int i = 1; i < n; i++)
@@ -345,7 +343,7 @@ static double median3(double *v, int n) {
 }
 
 static void json_num(const char *key, double v, int last) {
-  if (v < 0)
+  if (!(v >= 0)) /* not measured (negative or NaN) */
     printf("\"%s\": null%s", key, last ? "" : ", ");
   else
     printf("\"%s\": %.4g%s", key, v, last ? "" : ", ");
@@ -353,7 +351,7 @@ static void json_num(const char *key, double v, int last) {
 
 int main(int argc, char **argv) {
   int json = 0;
-  const char *cdf = NULL;
+  const char *cdf = NULL, *only = "";
   char ep[256], dir[200];
   sb_server_t *srv;
   sb_server_opts_t so;
@@ -365,8 +363,11 @@ int main(int argc, char **argv) {
       json = 1;
     else if (!strcmp(argv[i], "--cdf") && i + 1 < argc)
       cdf = argv[++i];
+    else if (!strcmp(argv[i], "--only") && i + 1 < argc)
+      only = argv[++i]; /* one group alone, for profiling */
     else {
-      fprintf(stderr, "usage: sbbench [--quick] [--json] [--cdf FILE]\n");
+      fprintf(stderr, "usage: sbbench [--quick] [--json] [--cdf FILE] [--only "
+                      "rtt|bulk|scale]\n");
       return 2;
     }
   }
@@ -383,7 +384,10 @@ int main(int argc, char **argv) {
   sc.clients = quick ? 64 : 256;
   sc.per_client = quick ? 20 : 100;
   sc.idle = quick ? 64 : 256;
-  int scale_ok = sb_bench_scale(dir, &sc) == 0;
+  int do_scale = !*only || !strcmp(only, "scale"),
+      do_rtt = !*only || !strcmp(only, "rtt"),
+      do_bulk = !*only || !strcmp(only, "bulk");
+  int scale_ok = do_scale && sb_bench_scale(dir, &sc) == 0;
 
   bulk = malloc(bulk_len);
   randombytes_buf(bulk, bulk_len);
@@ -404,67 +408,73 @@ int main(int argc, char **argv) {
 
   int n = quick ? 2000 : 20000;
   rtt_t r64 = {.len = 64}, r4k = {.len = 4096};
-  rtt(ep, &r64, n, dbus);
-  rtt(ep, &r4k, n, dbus);
-  if (cdf)
-    write_cdf(cdf, &r64);
-  printf("\n1+2. round trip, %d interleaved rounds (us)\n", n);
-  printf("   %-22s %9s %9s %12s %12s\n", "", "p50", "p99", "ours/this",
-         "ours/this");
-  printf("   %-22s %9s %9s %12s %12s\n", "", "", "", "p50", "p99");
-  const rtt_t *rs[2] = {&r64, &r4k};
-  const char *names[3] = {"sessionbridge", "raw Unix socket", "D-Bus"};
-  for (int s = 0; s < 2; s++)
-    for (int k = 0; k < 3; k++) {
-      char label[64];
-      snprintf(label, sizeof label, "%s %s", names[k],
-               s ? "4 KiB" : "64 B");
-      if (rs[s]->p50[k] < 0) {
-        printf("   %-22s %9s (not measured: no D-Bus)\n", label, "-");
-        continue;
+  double chv[8] = {0}, rawv[8] = {0}, ssv[8] = {0};
+  if (do_rtt) {
+    rtt(ep, &r64, n, dbus);
+    rtt(ep, &r4k, n, dbus);
+    if (cdf)
+      write_cdf(cdf, &r64);
+    printf("\n1+2. round trip, %d interleaved rounds (us)\n", n);
+    printf("   %-22s %9s %9s %12s %12s\n", "", "p50", "p99", "ours/this",
+           "ours/this");
+    printf("   %-22s %9s %9s %12s %12s\n", "", "", "", "p50", "p99");
+    const rtt_t *rs[2] = {&r64, &r4k};
+    const char *names[3] = {"sessionbridge", "raw Unix socket", "D-Bus"};
+    for (int s = 0; s < 2; s++)
+      for (int k = 0; k < 3; k++) {
+        char label[64];
+        snprintf(label, sizeof label, "%s %s", names[k], s ? "4 KiB" : "64 B");
+        if (rs[s]->p50[k] < 0) {
+          printf("   %-22s %9s (not measured: no D-Bus)\n", label, "-");
+          continue;
+        }
+        printf("   %-22s %9.1f %9.1f", label, rs[s]->p50[k], rs[s]->p99[k]);
+        if (k)
+          printf(" %12.2f %12.2f", rs[s]->p50[0] / rs[s]->p50[k],
+                 rs[s]->p99[0] / rs[s]->p99[k]);
+        printf("\n");
       }
-      printf("   %-22s %9.1f %9.1f", label, rs[s]->p50[k], rs[s]->p99[k]);
-      if (k)
-        printf(" %12.2f %12.2f", rs[s]->p50[0] / rs[s]->p50[k],
-               rs[s]->p99[0] / rs[s]->p99[k]);
-      printf("\n");
-    }
+  }
 
   /* Group 3: interleaved repetitions, medians. */
   int reps = quick ? 3 : 5;
-  double chv[8], rawv[8], ssv[8];
-  for (int i = 0; i < reps; i++) {
+  for (int i = 0; i < reps && do_bulk; i++) {
     chv[i] = bulk_channel(ep);
     rawv[i] = bulk_raw();
     ssv[i] = bulk_secretstream();
   }
   double ch = median3(chv, reps), raw = median3(rawv, reps),
          ss = median3(ssv, reps);
-  printf("\n3. bulk, 32 MiB, median of %d interleaved runs\n", reps);
-  printf("   %-36s %8s %14s\n", "", "GB/s", "time ours/this");
-  printf("   %-36s %8.2f\n", "sessionbridge (download, chunked)", ch);
-  printf("   %-36s %8.2f %14.2f\n", "raw Unix socket copy", raw, raw / ch);
-  printf("   %-36s %8.2f %14.2f\n", "secretstream push+pull in memory", ss,
-         ss / ch);
+  if (do_bulk) {
+    printf("\n3. bulk, 32 MiB, median of %d interleaved runs\n", reps);
+    printf("   %-36s %8s %14s\n", "", "GB/s", "time ours/this");
+    printf("   %-36s %8.2f\n", "sessionbridge (download, chunked)", ch);
+    printf("   %-36s %8.2f %14.2f\n", "raw Unix socket copy", raw, raw / ch);
+    printf("   %-36s %8.2f %14.2f\n", "secretstream push+pull in memory", ss,
+           ss / ch);
+  }
 
-  printf("\n4. scale: router, %d agents, %d control clients x %d pings "
-         "(64 B), closed loop\n",
-         sc.agents, sc.clients, sc.per_client);
-  if (scale_ok) {
-    printf("   %-36s %10.0f\n", "pings/s", sc.pings_per_s);
-    printf("   %-36s %10.2f\n", "p50 (ms)", sc.p50_ms);
-    printf("   %-36s %10.2f\n", "p99 (ms)", sc.p99_ms);
-    printf("   %-36s %10d\n", "failed pings", sc.errors);
-    printf("   %-36s %10ld\n", "service RSS, started (KiB)", sc.rss_start_kib);
-    printf("   %-36s %10ld\n", "  + agents (KiB)", sc.rss_agents_kib);
-    printf("   %-36s %10ld   (%d idle)\n", "  + idle control conns (KiB)",
-           sc.rss_idle_kib, sc.idle);
-    printf("   %-36s %10ld\n", "  loaded, all connected (KiB)",
-           sc.rss_loaded_kib);
-    printf("   %-36s %10.1f\n", "RSS per idle connection (KiB)",
-           sc.per_idle_kib);
-  } else {
-    printf("   (failed to run)\n");
+  if (do_scale) {
+    printf("\n4. scale: router, %d agents, %d control clients x %d pings "
+           "(64 B), closed loop\n",
+           sc.agents, sc.clients, sc.per_client);
+    if (scale_ok) {
+      printf("   %-36s %10.0f\n", "pings/s", sc.pings_per_s);
+      printf("   %-36s %10.2f\n", "p50 (ms)", sc.p50_ms);
+      printf("   %-36s %10.2f\n", "p99 (ms)", sc.p99_ms);
+      printf("   %-36s %10d\n", "failed pings", sc.errors);
+      printf("   %-36s %10ld\n", "service RSS, started (KiB)",
+             sc.rss_start_kib);
+      printf("   %-36s %10ld\n", "  + agents (KiB)", sc.rss_agents_kib);
+      printf("   %-36s %10ld   (%d idle)\n", "  + idle control conns (KiB)",
+             sc.rss_idle_kib, sc.idle);
+      printf("   %-36s %10ld\n", "  loaded, all connected (KiB)",
+             sc.rss_loaded_kib);
+      printf("   %-36s %10.1f\n", "RSS per idle connection (KiB)",
+             sc.per_idle_kib);
+    } else {
+      printf("   (failed to run)\n");
+    }
   }
 
 #ifdef SB_BENCH_HAVE_DBUS
