@@ -278,9 +278,14 @@ int sb_bench_scale(const char *dir, sb_bench_scale_t *r) {
   pthread_attr_init(&attr);
   pthread_attr_setstacksize(&attr, 256 * 1024);
   for (int i = 0; i < r->clients; i++) {
-    ca[i] = (client_arg_t){control_ep, i, r->per_client,
+    ca[i] = (client_arg_t){control_ep,
+                           i,
+                           r->per_client,
                            lat + (size_t)i * (size_t)r->per_client,
-                           0, &start, &done, &closeb};
+                           0,
+                           &start,
+                           &done,
+                           &closeb};
     pthread_create(&th[i], &attr, control_client, &ca[i]);
   }
   pthread_attr_destroy(&attr);

@@ -40,8 +40,7 @@ sb_bench_dbus_t *sb_bench_dbus_open(int wait_ms) {
   return NULL;
 }
 
-int sb_bench_dbus_echo(sb_bench_dbus_t *d, const uint8_t *payload,
-                       size_t len) {
+int sb_bench_dbus_echo(sb_bench_dbus_t *d, const uint8_t *payload, size_t len) {
   DBusMessage *m, *r;
   DBusError err;
   int n = (int)len, rc = -1;

@@ -50,9 +50,8 @@ int main(void) {
     fprintf(stderr, "sbbench-dbus-echo: %s\n", err.message);
     return 1;
   }
-  if (dbus_bus_request_name(c, SB_BENCH_DBUS_NAME,
-                            DBUS_NAME_FLAG_DO_NOT_QUEUE, &err) !=
-      DBUS_REQUEST_NAME_REPLY_PRIMARY_OWNER) {
+  if (dbus_bus_request_name(c, SB_BENCH_DBUS_NAME, DBUS_NAME_FLAG_DO_NOT_QUEUE,
+                            &err) != DBUS_REQUEST_NAME_REPLY_PRIMARY_OWNER) {
     fprintf(stderr, "sbbench-dbus-echo: cannot own %s\n", SB_BENCH_DBUS_NAME);
     return 1;
   }
