@@ -1,12 +1,153 @@
 #!/usr/bin/env bash
-# Builds natively and runs the benchmark (bench/bench.c): figures and
-# ratios measured in one run, no pass/fail. --quick: a reduced run (a few
-# seconds); --json: end with one JSON object.
-# Not yet: the D-Bus comparison and the Wine group of issue 6
-# (rtt_ratio_dbus_64B is null).
+# The benchmark of issue 6: builds natively (RelWithDebInfo) and prints
+# five groups of figures, every comparison a ratio measured in the same
+# run (docs/performance.md explains the method). No pass/fail.
+#   scripts/bench.sh [--quick] [--json] [--no-wine]
+#   --quick    a reduced run (fewer rounds, fewer clients; under a minute
+#              once the Wine prefix exists)
+#   --json     end with one JSON object (the figures, for tooling)
+#   --no-wine  leave out group 5 (Wine)
+# Installs what it needs (apt-get, as root, only what is missing): libdbus
+# headers and dbus-daemon for group 2, gnuplot for the plot. Writes the
+# latency CDF plot to docs/performance-rtt-cdf.png.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
-"$SB_ROOT/scripts/install-deps.sh"
-sb_configure_native "$SB_BUILD/native" -DSB_BENCH=ON
+
+QUICK= JSON= WINE=1
+for a in "$@"; do
+  case $a in
+    --quick) QUICK=--quick ;;
+    --json) JSON=1 ;;
+    --no-wine) WINE= ;;
+    *) echo "usage: scripts/bench.sh [--quick] [--json] [--no-wine]" >&2; exit 2 ;;
+  esac
+done
+
+# ---- dependencies (idempotent: dpkg first, like install-deps.sh) ----
+"$SB_ROOT/scripts/install-deps.sh" >&2
+need=()
+for p in pkg-config libdbus-1-dev dbus-daemon gnuplot-nox; do
+  dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    sb_log "missing ${need[*]} (run as root to install them); going on without"
+  else
+    sb_log "installing ${need[*]}"
+    apt-get install -y "${need[@]}" >&2 || { apt-get update >&2 && apt-get install -y "${need[@]}" >&2; }
+  fi
+fi
+
+# ---- build ----
+BUILD=${SB_BENCH_BUILD:-$SB_BUILD/bench}
+sb_configure_native "$BUILD"
+BIN=$BUILD/bin
+
+TMP=$(mktemp -d)
+DBUS_PID=
+cleanup() {
+  [ -n "$DBUS_PID" ] && kill "$DBUS_PID" 2>/dev/null || true
+  if [ -n "${WINEPREFIX:-}" ]; then
+    wine "$WIN_BIN/sbservice.exe" stop >/dev/null 2>&1 || true
+    wine "$WIN_BIN/sbservice.exe" uninstall >/dev/null 2>&1 || true
+    sb_wine_stop
+  fi
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), kernel $(uname -r)"
-exec "$SB_BUILD/native/bin/sbbench" "$@"
+echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg) (a shared machine: figures are medians of interleaved runs)"
+
+# ---- groups 1-4: sbbench, with a private D-Bus session bus for group 2 ----
+if command -v dbus-daemon >/dev/null && [ -x "$BIN/sbbench-dbus-echo" ]; then
+  dbus-daemon --session --nofork --print-address=3 3>"$TMP/bus" >/dev/null 2>&1 &
+  DBUS_PID=$!
+  for _ in $(seq 1 50); do [ -s "$TMP/bus" ] && break; sleep 0.1; done
+  export DBUS_SESSION_BUS_ADDRESS=$(head -n1 "$TMP/bus")
+  "$BIN/sbbench-dbus-echo" &
+else
+  sb_log "no dbus-daemon or libdbus: group 2 left out"
+  unset DBUS_SESSION_BUS_ADDRESS
+fi
+"$BIN/sbbench" $QUICK --json --cdf "$TMP/cdf.dat" >"$TMP/out"
+head -n -1 "$TMP/out" # the tables; the JSON line is merged below
+RESULT=$(tail -n1 "$TMP/out")
+
+# ---- the plot: 64 B latency CDF, ours vs raw vs D-Bus ----
+if command -v gnuplot >/dev/null; then
+  gnuplot <<EOF
+set terminal pngcairo size 900,560 noenhanced
+set output "$SB_ROOT/docs/performance-rtt-cdf.png"
+set title "Round trip of a 64 B ping, CDF (same run, interleaved)"
+set xlabel "round trip (us, log scale)"
+set ylabel "percentile"
+set logscale x
+set grid
+set key bottom right
+plot "$TMP/cdf.dat" using 2:1 with lines lw 2 title "sessionbridge (sb_rpc, authenticated)", \
+     "$TMP/cdf.dat" using 3:1 with lines lw 2 title "raw Unix socket (no framing, no crypto)", \
+     "$TMP/cdf.dat" using 4:1 with lines lw 2 title "D-Bus method call (private dbus-daemon)"
+EOF
+  echo "plot: docs/performance-rtt-cdf.png"
+else
+  sb_log "no gnuplot: no plot"
+fi
+
+# ---- group 5: Wine, the real named-pipe path (trend figures) ----
+WINE_JSON='"wine_agent_connected_ms": null, "wine_ping_rtt_us": null'
+WIN_BIN=$SB_BUILD/win64/bin
+if [ -n "$WINE" ] && command -v wine >/dev/null && [ -x "$WIN_BIN/sbservice.exe" ]; then
+  # Our own prefix: other runs (tests/e2e/service_wine.sh) install the
+  # same service name in theirs.
+  export WINEPREFIX_SB=${WINEPREFIX_SB:-$SB_BUILD/wineprefix-bench}
+  sb_wine_start
+  W() { timeout 60 wine "$@" </dev/null 2>/dev/null | tr -d '\r'; }
+  connected() {
+    W "$WIN_BIN/sbctl.exe" sessions |
+      awk '$1 == 1 && $2 == "connected" { f = 1 } END { exit !f }'
+  }
+  W "$WIN_BIN/sbservice.exe" uninstall >/dev/null 2>&1 || true
+  W "$WIN_BIN/sbservice.exe" install >/dev/null
+  t0=$(date +%s%N)
+  W "$WIN_BIN/sbservice.exe" start >/dev/null
+  conn_ms=
+  for _ in $(seq 1 100); do
+    if connected; then conn_ms=$(( ($(date +%s%N) - t0) / 1000000 )); break; fi
+  done
+  # Ping round trip: one sbctl raw run with 1 ping and one with N+1, the
+  # difference over N (takes out Wine's process start and the handshake).
+  N=$([ -n "$QUICK" ] && echo 100 || echo 500)
+  scen() { # count file
+    { echo handshake
+      for _ in $(seq 1 "$1"); do
+        echo "send request id=1 ping payload=$(printf '5a%.0s' $(seq 1 64))"
+        echo "expect-response ping"
+      done; } >"$2"
+  }
+  scen 1 "$WINEPREFIX/drive_c/sbbench-1.sb"
+  scen $((N + 1)) "$WINEPREFIX/drive_c/sbbench-n.sb"
+  runs=$([ -n "$QUICK" ] && echo 1 || echo 3)
+  diffs=()
+  for _ in $(seq 1 "$runs"); do
+    a=$(date +%s%N); W "$WIN_BIN/sbctl.exe" raw 'C:\sbbench-1.sb' >/dev/null; b=$(date +%s%N)
+    W "$WIN_BIN/sbctl.exe" raw 'C:\sbbench-n.sb' >"$TMP/wine-raw.out"; c=$(date +%s%N)
+    diffs+=($(( ((c - b) - (b - a)) / N / 1000 )))
+  done
+  grep -c "ping" "$TMP/wine-raw.out" >/dev/null || sb_log "wine: raw run printed no ping answers"
+  rtt_us=$(printf '%s\n' "${diffs[@]}" | sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}')
+  echo
+  echo "5. Wine (real named pipes, build/win64 binaries; trend figures)"
+  printf '   %-44s %8s\n' "service start -> agent connected (ms)" "${conn_ms:-never}"
+  printf '   %-44s %8s   (median of %d, %d pings each)\n' "ping round trip via control pipe + agent (us)" "$rtt_us" "$runs" "$N"
+  WINE_JSON="\"wine_agent_connected_ms\": ${conn_ms:-null}, \"wine_ping_rtt_us\": ${rtt_us:-null}"
+  W "$WIN_BIN/sbservice.exe" stop >/dev/null || true
+  W "$WIN_BIN/sbservice.exe" uninstall >/dev/null || true
+else
+  echo
+  echo "5. Wine: left out (--no-wine, no wine, or no $WIN_BIN/sbservice.exe: scripts/test.sh builds it)"
+fi
+
+if [ -n "$JSON" ]; then
+  echo "${RESULT%\}}, $WINE_JSON}"
+fi
