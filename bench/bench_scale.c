@@ -220,27 +220,40 @@ static int cmp_u64(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
-int sb_bench_scale(const char *dir, sb_bench_scale_t *r) {
-  char agent_ep[256], control_ep[256], c;
-  int ready[2], quit[2], rc = -1;
-  pid_t pid;
+static pid_t child = -1;
+static int ready_rd = -1, quit_wr = -1;
+static char agent_ep[256], control_ep[256];
+
+int sb_bench_scale_fork(const char *dir, int agents) {
+  int ready[2], quit[2];
   snprintf(agent_ep, sizeof agent_ep, "%s/agent.sock", dir);
   snprintf(control_ep, sizeof control_ep, "%s/control.sock", dir);
-  n_sessions = r->agents;
+  n_sessions = agents;
   if (pipe(ready) || pipe(quit))
     return -1;
   fflush(NULL);
-  pid = fork();
-  if (pid < 0)
+  child = fork();
+  if (child < 0)
     return -1;
-  if (pid == 0) {
+  if (child == 0) {
     close(ready[0]);
     close(quit[1]);
     service_child(agent_ep, control_ep, ready[1], quit[0]);
   }
   close(ready[1]);
   close(quit[0]);
-  if (read(ready[0], &c, 1) != 1 || c != 'R') {
+  ready_rd = ready[0];
+  quit_wr = quit[1];
+  return 0;
+}
+
+int sb_bench_scale(sb_bench_scale_t *r) {
+  char c;
+  int rc = -1;
+  pid_t pid = child;
+  if (pid < 0)
+    return -1;
+  if (read(ready_rd, &c, 1) != 1 || c != 'R') {
     fprintf(stderr, "bench: the scale service did not start\n");
     goto out;
   }
@@ -314,13 +327,11 @@ int sb_bench_scale(const char *dir, sb_bench_scale_t *r) {
   pthread_barrier_destroy(&closeb);
   rc = 0;
 out:
-  close(quit[1]); /* the child exits */
-  close(ready[0]);
+  close(quit_wr); /* the child exits */
+  close(ready_rd);
   waitpid(pid, NULL, 0);
-  char path[300];
-  snprintf(path, sizeof path, "%s", agent_ep);
-  unlink(path);
-  snprintf(path, sizeof path, "%s", control_ep);
-  unlink(path);
+  child = -1;
+  unlink(agent_ep);
+  unlink(control_ep);
   return rc;
 }

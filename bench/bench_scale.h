@@ -15,9 +15,13 @@ typedef struct {
   double per_idle_kib;
 } sb_bench_scale_t;
 
-/* Runs the service side (router + agent and control servers) in a forked
- * child so its RSS is the service's alone, and the agents and clients in
- * this process. dir: a private directory for the sockets. 0 on success. */
-int sb_bench_scale(const char *dir, sb_bench_scale_t *r);
+/* Fork the service side (router + agent and control servers) into a child
+ * so its RSS is the service's alone. Call before this process starts any
+ * thread (a fork is only clean then); it waits, idle, for
+ * sb_bench_scale. dir: a private directory for the sockets. */
+int sb_bench_scale_fork(const char *dir, int agents);
+/* Run the agents and clients in this process against it, then end the
+ * child. 0 on success. */
+int sb_bench_scale(sb_bench_scale_t *r);
 
 #endif
