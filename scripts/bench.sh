@@ -40,7 +40,7 @@ fi
 
 # ---- build ----
 BUILD=${SB_BENCH_BUILD:-$SB_BUILD/bench}
-sb_configure_native "$BUILD"
+sb_configure_native "$BUILD" -DSB_BENCH=ON
 BIN=$BUILD/bin
 
 TMP=$(mktemp -d)
