@@ -22,15 +22,7 @@ int sb__translate_os_error(int os_error) {
   case ERROR_BROKEN_PIPE:
   case ERROR_NO_DATA:
   case ERROR_PIPE_NOT_CONNECTED:
-  case ERROR_BAD_PIPE:
     return SB_EPIPE;
-  case ERROR_HANDLE_EOF:
-    return SB_EOF;
-  case ERROR_BAD_PATHNAME:
-    return SB_EINVAL;
-  case ERROR_TOO_MANY_OPEN_FILES:
-  case ERROR_NO_SYSTEM_RESOURCES:
-    return SB_ELIMIT;
   case ERROR_FILE_NOT_FOUND:
   case ERROR_PATH_NOT_FOUND:
     return SB_ENOENT;

@@ -39,14 +39,9 @@ struct sb_listener {
   DWORD buffer;
   DWORD first_open_mode;
   DWORD pipe_mode;
-  HANDLE pending; /* the instance waiting for a client; always one */
+  HANDLE pending; /* the instance waiting for a client */
   OVERLAPPED ov;
-  /* A ConnectNamedPipe is in flight on pending. Only ever while accept
-   * runs: Windows cancels a thread's pending I/O when the thread exits,
-   * so a connect left behind by one accepting thread would be aborted
-   * under the next. */
-  int issued;
-  int connected; /* pending already has a client */
+  int connected;  /* pending already has a client */
   HANDLE interrupt_ev;
 };
 
@@ -87,8 +82,7 @@ static sb_stream_t *stream_new(HANDLE h) {
   return s;
 }
 
-/* Create one instance. Clients can connect to it at once; accept issues
- * the ConnectNamedPipe that notices them. */
+/* Create one instance and start waiting for its client. */
 static int create_instance(sb_listener_t *l, int first) {
   DWORD open_mode = PIPE_ACCESS_DUPLEX | FILE_FLAG_OVERLAPPED |
                     (first ? FILE_FLAG_FIRST_PIPE_INSTANCE : 0);
@@ -103,48 +97,22 @@ static int create_instance(sb_listener_t *l, int first) {
   }
   if (first)
     l->first_open_mode = open_mode;
-  l->pending = h;
-  l->issued = 0;
-  l->connected = 0;
-  return 0;
-}
-
-/* Start waiting for a client on the pending instance. */
-static int issue_connect(sb_listener_t *l) {
-  DWORD e;
   ResetEvent(l->ov.hEvent);
-  if (ConnectNamedPipe(l->pending, &l->ov)) {
-    l->connected = 1;
-    return 0;
-  }
-  e = GetLastError();
-  if (e == ERROR_IO_PENDING) {
-    l->issued = 1;
-  } else if (e == ERROR_PIPE_CONNECTED) {
-    /* The client came before we asked: the normal case when it connected
-     * while no accept was running. */
-    l->connected = 1;
-  } else if (e == ERROR_NO_DATA) {
-    /* A client connected and already left: reset the instance (keeping
-     * it, so the name is never free) and let the caller ask again. */
-    DisconnectNamedPipe(l->pending);
+  l->pending = h;
+  l->connected = 0;
+  if (!ConnectNamedPipe(h, &l->ov)) {
+    DWORD e = GetLastError();
+    if (e == ERROR_PIPE_CONNECTED) {
+      l->connected = 1;
+    } else if (e != ERROR_IO_PENDING) {
+      CloseHandle(h);
+      l->pending = NULL;
+      return sb__translate_os_error((int)e);
+    }
   } else {
-    return sb__translate_os_error((int)e);
+    l->connected = 1;
   }
   return 0;
-}
-
-/* Stop a ConnectNamedPipe in flight and wait until it has let go of the
- * OVERLAPPED. A client that connected meanwhile is kept for the next
- * accept. */
-static void retract_connect(sb_listener_t *l) {
-  DWORD n;
-  if (!l->issued)
-    return;
-  CancelIoEx(l->pending, &l->ov);
-  if (GetOverlappedResult(l->pending, &l->ov, &n, TRUE))
-    l->connected = 1;
-  l->issued = 0;
 }
 
 int sb_listener_open(sb_listener_t **out, const char *endpoint,
@@ -215,17 +183,13 @@ int sb_listener_accept(sb_listener_t *l, sb_stream_t **out, int timeout_ms) {
     return SB_EINVAL;
   *out = NULL;
   for (;;) {
-    /* An interrupt wins even if a client is already waiting. */
+    /* An interrupt wins even if a connect completed at the same time. */
     if (WaitForSingleObject(l->interrupt_ev, 0) == WAIT_OBJECT_0)
       return SB_ECANCELED;
     if (!l->pending && (err = create_instance(l, 0)) != 0)
       return err;
-    if (!l->connected && !l->issued && (err = issue_connect(l)) != 0)
-      return err;
     if (l->connected)
       break;
-    if (!l->issued)
-      continue; /* a departed client was reset: ask again */
     DWORD wait = INFINITE;
     if (timeout_ms >= 0) {
       uint64_t now = sb_now_ms();
@@ -234,30 +198,22 @@ int sb_listener_accept(sb_listener_t *l, sb_stream_t **out, int timeout_ms) {
     waits[0] = l->ov.hEvent;
     waits[1] = l->interrupt_ev;
     r = WaitForMultipleObjects(2, waits, FALSE, wait);
-    if (r != WAIT_OBJECT_0) {
-      err = r == WAIT_TIMEOUT         ? SB_ETIMEDOUT
-            : r == WAIT_OBJECT_0 + 1 ? SB_ECANCELED
-                                      : last_err();
-      retract_connect(l);
-      /* Connected in the meantime: a timeout still hands it out. */
-      if (l->connected && err == SB_ETIMEDOUT)
-        break;
-      return err;
-    }
-    l->issued = 0;
-    if (GetOverlappedResult(l->pending, &l->ov, &n, FALSE)) {
-      l->connected = 1;
+    if (r == WAIT_OBJECT_0 + 1)
+      return SB_ECANCELED;
+    if (r == WAIT_TIMEOUT)
+      return SB_ETIMEDOUT;
+    if (r != WAIT_OBJECT_0)
+      return last_err();
+    if (GetOverlappedResult(l->pending, &l->ov, &n, FALSE))
       break;
-    }
-    /* The client left before we saw it, or the wait was aborted: reset
-     * the same instance and keep waiting. Closing it instead would leave
-     * the name without an instance for a moment, free for a squatter. */
-    if (GetLastError() != ERROR_OPERATION_ABORTED)
-      DisconnectNamedPipe(l->pending);
+    /* The client left before we saw it: recycle the instance and keep
+     * waiting for the next one. */
+    DisconnectNamedPipe(l->pending);
+    CloseHandle(l->pending);
+    l->pending = NULL;
   }
   conn = l->pending;
   l->pending = NULL;
-  l->connected = 0;
   /* The next instance exists before this one is handed out. */
   err = create_instance(l, 0);
   if (err)
@@ -280,7 +236,7 @@ void sb_listener_close(sb_listener_t *l) {
   if (!l)
     return;
   if (l->pending) {
-    retract_connect(l);
+    CancelIoEx(l->pending, &l->ov);
     CloseHandle(l->pending);
   }
   CloseHandle(l->ov.hEvent);
@@ -344,10 +300,7 @@ int sb_stream_connect(sb_stream_t **out, const char *endpoint,
     DWORD e = GetLastError();
     uint64_t now = sb_now_ms();
     if (now >= end)
-      /* Every instance stayed busy for the whole deadline: a timeout,
-       * as on POSIX, not "too many requests". */
-      return e == ERROR_PIPE_BUSY ? SB_ETIMEDOUT
-                                  : sb__translate_os_error((int)e);
+      return sb__translate_os_error((int)e);
     if (e == ERROR_PIPE_BUSY) {
       WaitNamedPipeW(name, (DWORD)(end - now));
     } else if (e == ERROR_FILE_NOT_FOUND && now - start < 500) {
