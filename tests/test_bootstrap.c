@@ -81,37 +81,3 @@ SB_TEST(bootstrap_handoff_to_child) {
   CHECK_OK(sb_bootstrap_send(parent_end, &b));
   CHECK_EQ(sbtest_wait(p, sbtest_ms(10000)), 0);
 }
-
-SB_TEST(bootstrap_pipe_in_process) {
-  sb_bootstrap_t a, b;
-  sb_handle_t child_end, parent_end;
-  char text[32];
-  sample(&a);
-  CHECK_OK(sb_bootstrap_pipe(&child_end, &parent_end));
-  CHECK_OK(sb_bootstrap_send(parent_end, &a));
-  snprintf(text, sizeof text, "%llu", (unsigned long long)child_end);
-  CHECK_OK(sb_bootstrap_receive(text, &b));
-  CHECK_MEM(&a, &b, sizeof a);
-  sb_bootstrap_wipe(&b);
-}
-
-SB_TEST(bootstrap_truncated_record_rejected) {
-  /* The service died (or closed its end) before writing the whole
-   * record: the agent must not run with a partial key. */
-  sb_bootstrap_t b;
-  sb_handle_t child_end, parent_end;
-  char text[32];
-  CHECK_OK(sb_bootstrap_pipe(&child_end, &parent_end));
-  sb_handle_close(parent_end);
-  snprintf(text, sizeof text, "%llu", (unsigned long long)child_end);
-  CHECK_ERR(sb_bootstrap_receive(text, &b), SB_ETRUNC);
-}
-
-SB_TEST(bootstrap_bad_handle_text_rejected) {
-  sb_bootstrap_t b;
-  CHECK_ERR(sb_bootstrap_receive("", &b), SB_EINVAL);
-  CHECK_ERR(sb_bootstrap_receive("12x", &b), SB_EINVAL);
-  CHECK_ERR(sb_bootstrap_receive("-3", &b), SB_EINVAL);
-  CHECK_ERR(sb_bootstrap_receive("99999999999999999999", &b), SB_EINVAL);
-  CHECK_ERR(sb_bootstrap_receive(NULL, &b), SB_EINVAL);
-}

@@ -6,7 +6,6 @@
 
 #include "alloc.h"
 #include "error.h"
-#include "internal.h"
 
 static const uint8_t magic[4] = {'S', 'B', 'B', '1'};
 
@@ -67,23 +66,4 @@ int sb_bootstrap_decode(const uint8_t in[SB_BOOTSTRAP_SIZE],
 void sb_bootstrap_wipe(sb_bootstrap_t *b) {
   if (b)
     sb_memzero(b->psk, sizeof b->psk);
-}
-
-int sb__parse_handle_text(const char *text, unsigned long long max,
-                          unsigned long long *out) {
-  unsigned long long v = 0;
-  const char *p;
-  if (!text || !out || !text[0])
-    return SB_EINVAL;
-  /* strtoul would accept "", " 5", "+5" and "-5" (wrapped): a command
-   * line we did not write must not name stdin or a wrapped handle. */
-  for (p = text; *p; p++) {
-    if (*p < '0' || *p > '9' || p - text >= 20)
-      return SB_EINVAL;
-    v = v * 10u + (unsigned)(*p - '0');
-    if (v > max)
-      return SB_EINVAL;
-  }
-  *out = v;
-  return 0;
 }

@@ -37,18 +37,11 @@ struct sb_server {
 
 static void conn_main(void *arg) {
   conn_t *c = arg;
-  sb_stream_t *s;
   c->srv->opts.on_conn(c->srv->opts.arg, c->stream);
-  /* Closed here rather than when the thread is reaped, so the peer sees
-   * the end of the connection at once. The pointer is cleared under the
-   * lock first: sb_server_stop must never interrupt a closed stream. */
   sb_mutex_lock(c->srv->lock);
-  s = c->stream;
-  c->stream = NULL;
   c->done = 1;
   c->srv->active--;
   sb_mutex_unlock(c->srv->lock);
-  sb_stream_close(s);
 }
 
 /* Join finished connection threads (all of them when stopping). */
@@ -69,8 +62,8 @@ static void reap(sb_server_t *srv, int all) {
   while (dead) {
     conn_t *c = dead;
     dead = c->next;
-    /* The thread closed its stream before finishing. */
     sb_thread_join(c->thread);
+    sb_stream_close(c->stream);
     sb_free(c);
   }
 }
@@ -201,8 +194,7 @@ void sb_server_stop(sb_server_t *srv) {
   sb_thread_join(srv->acceptor);
   sb_mutex_lock(srv->lock);
   for (conn_t *c = srv->conns; c; c = c->next)
-    if (c->stream)
-      sb_stream_interrupt(c->stream);
+    sb_stream_interrupt(c->stream);
   sb_mutex_unlock(srv->lock);
   reap(srv, 1);
   sb_listener_close(srv->listener);

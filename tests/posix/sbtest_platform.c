@@ -28,8 +28,6 @@ void sbtest__cleanup_tmpdir(const char *dir) {
     fprintf(stderr, "warning: could not remove %s\n", dir);
 }
 
-int sbtest_is_windows(void) { return 0; }
-
 void sbtest__endpoint(const char *tag, char *buf, size_t cap) {
   snprintf(buf, cap, "%s/%s.sock", sbtest_tmpdir(), tag);
 }

@@ -41,8 +41,6 @@ void sbtest__cleanup_tmpdir(const char *dir) {
   RemoveDirectoryA(dir);
 }
 
-int sbtest_is_windows(void) { return 1; }
-
 void sbtest__endpoint(const char *tag, char *buf, size_t cap) {
   snprintf(buf, cap, "\\\\.\\pipe\\sbtest-%lu-%s", GetCurrentProcessId(), tag);
 }

@@ -1,6 +1,7 @@
 /* Bootstrap pipe on POSIX: a pipe whose read end the agent inherits. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "alloc.h"
@@ -12,13 +13,10 @@ int sb_bootstrap_pipe(sb_handle_t *child_end, sb_handle_t *parent_end) {
   int fds[2];
   if (!child_end || !parent_end)
     return SB_EINVAL;
-  /* Both ends are close-on-exec from birth, so a fork+exec on another
-   * thread can never inherit the write end (which would keep the pipe
-   * open and let that child read or inject the secret); then only the
-   * read end is made inheritable. */
-  if (pipe2(fds, O_CLOEXEC) != 0)
+  /* Only the read end survives exec; the write end stays with us. */
+  if (pipe(fds) != 0)
     return sb__translate_os_error(errno);
-  if (fcntl(fds[0], F_SETFD, 0) != 0) {
+  if (fcntl(fds[1], F_SETFD, FD_CLOEXEC) != 0) {
     int err = sb__translate_os_error(errno);
     close(fds[0]);
     close(fds[1]);
@@ -50,12 +48,15 @@ int sb_bootstrap_send(sb_handle_t parent_end, const sb_bootstrap_t *b) {
 int sb_bootstrap_receive(const char *handle_text, sb_bootstrap_t *b) {
   uint8_t buf[SB_BOOTSTRAP_SIZE];
   size_t off = 0;
-  unsigned long long fd;
-  int err;
+  char *end;
+  long fd;
+  int err = 0;
   if (!handle_text || !b)
     return SB_EINVAL;
-  if ((err = sb__parse_handle_text(handle_text, 0x7fffffff, &fd)) != 0)
-    return err;
+  errno = 0;
+  fd = strtol(handle_text, &end, 10);
+  if (errno || *end || fd < 0 || fd > 65535)
+    return SB_EINVAL;
   while (off < sizeof buf) {
     ssize_t n = read((int)fd, buf + off, sizeof buf - off);
     if (n < 0 && errno == EINTR)

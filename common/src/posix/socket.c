@@ -1,10 +1,7 @@
 /* Unix domain socket transport (the POSIX side of transport.h).
  *
- * Blocking I/O with poll() deadlines. Every listener and stream has an
- * eventfd so another thread can interrupt a blocked call (shutdown); one
- * descriptor rather than a self-pipe's two, because a server holds three
- * descriptors per connection otherwise and hundreds of connections would
- * approach the common 1024 limit. */
+ * Blocking I/O with poll() deadlines. Every listener and stream has a
+ * self-pipe so another thread can interrupt a blocked call (shutdown). */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -12,7 +9,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/eventfd.h>
 #include <sys/types.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -27,35 +23,29 @@
 
 struct sb_stream {
   int fd;
-  int wake; /* eventfd: readable once interrupted, and stays so */
+  int wake[2];
 };
 
 struct sb_listener {
   int fd;
-  int wake;
+  int wake[2];
   char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 };
 
 static int os_err(void) { return sb__translate_os_error(errno); }
 
-static int make_wake(int *wake) {
-  *wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  return *wake < 0 ? os_err() : 0;
+static int make_wake(int wake[2]) {
+  if (pipe2(wake, O_CLOEXEC | O_NONBLOCK) != 0)
+    return os_err();
+  return 0;
 }
 
-static void close_wake(int *wake) {
-  if (*wake >= 0)
-    close(*wake);
-  *wake = -1;
-}
-
-/* Never read back, so the counter stays non-zero and every later wait
- * sees the interrupt too. */
-static void fire_wake(int wake) {
-  uint64_t one = 1;
-  if (write(wake, &one, sizeof one) < 0) {
-    /* Only fails when the counter is saturated: already signalled. */
-  }
+static void close_wake(int wake[2]) {
+  if (wake[0] >= 0)
+    close(wake[0]);
+  if (wake[1] >= 0)
+    close(wake[1]);
+  wake[0] = wake[1] = -1;
 }
 
 /* Wait until fd is ready for events, the wake pipe fires, or the
@@ -100,7 +90,7 @@ static sb_stream_t *stream_new(int fd) {
   if (!s)
     return NULL;
   s->fd = fd;
-  if (make_wake(&s->wake) != 0) {
+  if (make_wake(s->wake) != 0) {
     sb_free(s);
     return NULL;
   }
@@ -192,7 +182,7 @@ int sb_listener_open(sb_listener_t **out, const char *endpoint,
   l = sb_calloc(1, sizeof *l);
   if (!l)
     return SB_ENOMEM;
-  l->wake = -1;
+  l->wake[0] = l->wake[1] = -1;
   snprintf(l->path, sizeof l->path, "%s", endpoint);
   l->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (l->fd < 0) {
@@ -216,7 +206,7 @@ int sb_listener_open(sb_listener_t **out, const char *endpoint,
     unlink(endpoint);
     goto fail;
   }
-  if ((err = make_wake(&l->wake)) != 0) {
+  if ((err = make_wake(l->wake)) != 0) {
     unlink(endpoint);
     goto fail;
   }
@@ -226,7 +216,7 @@ int sb_listener_open(sb_listener_t **out, const char *endpoint,
 fail:
   if (l->fd >= 0)
     close(l->fd);
-  close_wake(&l->wake);
+  close_wake(l->wake);
   sb_free(l);
   return err;
 }
@@ -237,7 +227,7 @@ int sb_listener_accept(sb_listener_t *l, sb_stream_t **out, int timeout_ms) {
     return SB_EINVAL;
   *out = NULL;
   for (;;) {
-    err = wait_fd(l->fd, l->wake, POLLIN, timeout_ms);
+    err = wait_fd(l->fd, l->wake[0], POLLIN, timeout_ms);
     if (err)
       return err;
     fd = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC);
@@ -256,8 +246,9 @@ int sb_listener_accept(sb_listener_t *l, sb_stream_t **out, int timeout_ms) {
 }
 
 void sb_listener_interrupt(sb_listener_t *l) {
-  if (l)
-    fire_wake(l->wake);
+  if (l && write(l->wake[1], "x", 1) < 0) {
+    /* The pipe already holds a wake byte: nothing more to do. */
+  }
 }
 
 void sb_listener_close(sb_listener_t *l) {
@@ -265,7 +256,7 @@ void sb_listener_close(sb_listener_t *l) {
     return;
   close(l->fd);
   unlink(l->path);
-  close_wake(&l->wake);
+  close_wake(l->wake);
   sb_free(l);
 }
 
@@ -301,10 +292,7 @@ int sb_stream_connect(sb_stream_t **out, const char *endpoint,
   if ((err = fill_addr(&a, endpoint)) != 0)
     return err;
   for (;;) {
-    /* Non-blocking: a blocking connect() to a server whose backlog is full
-     * sleeps until it accepts, ignoring our deadline. All later I/O polls
-     * first, so the descriptor can stay non-blocking. */
-    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
       return os_err();
     if (connect(fd, (struct sockaddr *)&a, sizeof a) == 0)
@@ -313,10 +301,8 @@ int sb_stream_connect(sb_stream_t **out, const char *endpoint,
     close(fd);
     /* A full backlog (EAGAIN) is a busy server: retry until the deadline,
      * as a Windows client waits for a free pipe instance. */
-    if (err != SB_EAGAIN)
+    if (err != SB_EAGAIN || sb_now_ms() >= end)
       return err;
-    if (sb_now_ms() >= end)
-      return SB_ETIMEDOUT;
     sb_sleep_ms(10);
   }
   *out = stream_new(fd);
@@ -335,7 +321,7 @@ int sb_stream_read(sb_stream_t *s, void *buf, size_t len, size_t *nread,
     return SB_EINVAL;
   *nread = 0;
   for (;;) {
-    err = wait_fd(s->fd, s->wake, POLLIN, timeout_ms);
+    err = wait_fd(s->fd, s->wake[0], POLLIN, timeout_ms);
     if (err)
       return err;
     n = recv(s->fd, buf, len, MSG_DONTWAIT);
@@ -368,7 +354,7 @@ int sb_stream_write(sb_stream_t *s, const void *buf, size_t len,
         return SB_ETIMEDOUT;
       wait = (int)(end - now);
     }
-    err = wait_fd(s->fd, s->wake, POLLOUT, wait);
+    err = wait_fd(s->fd, s->wake[0], POLLOUT, wait);
     if (err)
       return err;
     ssize_t n = send(s->fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -424,14 +410,15 @@ int sb_stream_server_pid(sb_stream_t *s, uint32_t *pid) {
 }
 
 void sb_stream_interrupt(sb_stream_t *s) {
-  if (s)
-    fire_wake(s->wake);
+  if (s && write(s->wake[1], "x", 1) < 0) {
+    /* Already signalled. */
+  }
 }
 
 void sb_stream_close(sb_stream_t *s) {
   if (!s)
     return;
   close(s->fd);
-  close_wake(&s->wake);
+  close_wake(s->wake);
   sb_free(s);
 }

@@ -2,6 +2,7 @@
  * inherits (listed alone in PROC_THREAD_ATTRIBUTE_HANDLE_LIST). */
 #include <windows.h>
 
+#include <stdlib.h>
 
 #include "alloc.h"
 #include "bootstrap.h"
@@ -33,10 +34,9 @@ int sb_bootstrap_send(sb_handle_t parent_end, const sb_bootstrap_t *b) {
   int err = sb_bootstrap_encode(b, buf);
   while (!err && off < sizeof buf) {
     if (!WriteFile((HANDLE)parent_end, buf + off, (DWORD)sizeof buf - off, &n,
-                   NULL))
+                   NULL) ||
+        n == 0)
       err = sb__translate_os_error((int)GetLastError());
-    else if (n == 0)
-      err = SB_EPIPE;
     else
       off += n;
   }
@@ -48,27 +48,21 @@ int sb_bootstrap_send(sb_handle_t parent_end, const sb_bootstrap_t *b) {
 int sb_bootstrap_receive(const char *handle_text, sb_bootstrap_t *b) {
   uint8_t buf[SB_BOOTSTRAP_SIZE];
   DWORD off = 0, n;
+  char *end;
   unsigned long long v;
   HANDLE h;
-  int err;
+  int err = 0;
   if (!handle_text || !b)
     return SB_EINVAL;
-  /* Inheritable handles are 32-bit values even in 64-bit processes. */
-  if ((err = sb__parse_handle_text(handle_text, 0xFFFFFFFFull, &v)) != 0)
-    return err;
-  if (v == 0)
+  v = strtoull(handle_text, &end, 10);
+  if (*end || v == 0 || v > 0xFFFFFFFFull)
     return SB_EINVAL;
   h = (HANDLE)(uintptr_t)v;
   while (off < sizeof buf) {
-    if (!ReadFile(h, buf + off, (DWORD)sizeof buf - off, &n, NULL)) {
-      DWORD e = GetLastError();
-      /* The writer closed before the whole record: never a partial key. */
-      err = e == ERROR_BROKEN_PIPE ? SB_ETRUNC
-                                   : sb__translate_os_error((int)e);
-      break;
-    }
-    if (n == 0) {
-      err = SB_ETRUNC;
+    if (!ReadFile(h, buf + off, (DWORD)sizeof buf - off, &n, NULL) || n == 0) {
+      err = GetLastError() == ERROR_BROKEN_PIPE
+                ? SB_ETRUNC
+                : sb__translate_os_error((int)GetLastError());
       break;
     }
     off += n;
