@@ -9,6 +9,10 @@ void sbtest__make_tmpdir(char *buf, size_t cap);
 void sbtest__cleanup_tmpdir(const char *dir);
 void sbtest__endpoint(const char *tag, char *buf, size_t cap);
 
+/* 1 on Windows (Wine), 0 on POSIX: lets a portable test state the
+ * platform's expected value without #ifdef. */
+int sbtest_is_windows(void);
+
 /* Start `sbtest --helper NAME args...` (args NULL-terminated); returns an
  * opaque process handle or 0. */
 typedef intptr_t sbtest_proc_t;

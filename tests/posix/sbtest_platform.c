@@ -79,3 +79,5 @@ void sbtest_kill(sbtest_proc_t p) {
   kill((pid_t)p, SIGKILL);
   waitpid((pid_t)p, &status, 0);
 }
+
+int sbtest_is_windows(void) { return 0; }

@@ -118,3 +118,5 @@ void sbtest_kill(sbtest_proc_t p) {
   WaitForSingleObject(h, 5000);
   CloseHandle(h);
 }
+
+int sbtest_is_windows(void) { return 1; }
