@@ -11,7 +11,7 @@ RT=$(mktemp -d)
 chmod 700 "$RT"
 export SB_DATA_DIR="$RT/rt"
 fail() { echo "FAIL: $*"; tail -n 20 "$SB_DATA_DIR/sessionbridge.log"; kill "$SVC" 2>/dev/null; exit 1; }
-agent_pid() { "$BIN/sbctl" sessions 2>/dev/null | awk '$1 == 1 && $2 == "connected" { print $5 }'; }
+agent_pid() { "$BIN/sbctl" --timeout 3000 sessions 2>/dev/null | awk '$1 == 1 && $2 == "connected" { print $5 }'; }
 wait_agent() { # wait for a connected agent other than $1
   for _ in $(seq 1 300); do
     p=$(agent_pid)
