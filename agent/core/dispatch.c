@@ -154,6 +154,20 @@ static void run_notify(job_t *j) {
   sb_rpc_respond(j->rpc, j->in, &rsp, NULL, 0);
 }
 
+/* Small results travel inline in the response field; larger ones as a
+ * transfer after it (protocol.md, "Transfers"). */
+static void respond_data(job_t *j, Sbwire__V1__Response *rsp,
+                         ProtobufCBinaryData *inline_field, uint8_t *data,
+                         size_t len) {
+  if (len <= SB_MSG_INLINE_MAX) {
+    inline_field->data = data;
+    inline_field->len = len;
+    sb_rpc_respond(j->rpc, j->in, rsp, NULL, 0);
+  } else {
+    sb_rpc_respond(j->rpc, j->in, rsp, data, len);
+  }
+}
+
 static void run_clipboard_get(job_t *j) {
   uint8_t *data = NULL;
   size_t len = 0;
@@ -174,13 +188,7 @@ static void run_clipboard_get(job_t *j) {
   r.empty = empty;
   rsp.body_case = SBWIRE__V1__RESPONSE__BODY_CLIPBOARD_GET;
   rsp.clipboard_get = &r;
-  if (len <= SB_MSG_INLINE_MAX) {
-    r.data.data = data;
-    r.data.len = len;
-    sb_rpc_respond(j->rpc, j->in, &rsp, NULL, 0);
-  } else {
-    sb_rpc_respond(j->rpc, j->in, &rsp, data, len);
-  }
+  respond_data(j, &rsp, &r.data, data, len);
   sb_memzero(data, len);
   sb_free(data);
 }
@@ -238,13 +246,7 @@ static void run_screenshot(job_t *j) {
   r.height = h;
   rsp.body_case = SBWIRE__V1__RESPONSE__BODY_SCREENSHOT;
   rsp.screenshot = &r;
-  if (len <= SB_MSG_INLINE_MAX) {
-    r.png.data = png;
-    r.png.len = len;
-    sb_rpc_respond(j->rpc, j->in, &rsp, NULL, 0);
-  } else {
-    sb_rpc_respond(j->rpc, j->in, &rsp, png, len);
-  }
+  respond_data(j, &rsp, &r.png, png, len);
   sb_free(png);
 }
 
