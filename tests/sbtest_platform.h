@@ -13,6 +13,11 @@ void sbtest__endpoint(const char *tag, char *buf, size_t cap);
  * platform's expected value without #ifdef. */
 int sbtest_is_windows(void);
 
+/* Whether `name` names the account this process runs as: 1 yes, 0 no,
+ * -1 when the platform gives nothing independent to compare with
+ * (Windows: USERNAME unset; POSIX: USER unset or naming no account). */
+int sbtest_user_is_me(const char *name);
+
 /* Start `sbtest --helper NAME args...` (args NULL-terminated); returns an
  * opaque process handle or 0. */
 typedef intptr_t sbtest_proc_t;

@@ -7,35 +7,23 @@
 #include "sessionbridge.h"
 #include "tasks.h"
 
-static int same_name(const char *a, const char *b) {
-  for (; *a && *b; a++, b++) {
-    char x = *a >= 'A' && *a <= 'Z' ? (char)(*a + 32) : *a;
-    char y = *b >= 'A' && *b <= 'Z' ? (char)(*b + 32) : *b;
-    if (x != y)
-      return 0;
-  }
-  return *a == *b;
-}
-
 SB_TEST(task_session_info_fields) {
   sb_task_session_info_t info;
   memset(&info, 0xAA, sizeof info);
   CHECK_OK(sb_task_session_info(&info));
-  CHECK(info.session_id != 0);
   CHECK(info.user[0] != 0);
   CHECK(memchr(info.user, 0, sizeof info.user) != NULL);
   CHECK(memchr(info.domain, 0, sizeof info.domain) != NULL);
   CHECK(strcmp(info.state, "active") == 0);
   CHECK(info.locked == 0 || info.locked == 1);
-  /* The user is the one this process runs as: USERNAME under Windows
-   * (Wine sets it from the Unix user), USER on POSIX. */
-  const char *env = getenv(sbtest_is_windows() ? "USERNAME" : "USER");
-  if (env && env[0]) {
-    if (!same_name(info.user, env)) {
-      fprintf(stderr, "user [%s], environment says [%s]\n", info.user, env);
-      CHECK(0);
-    }
+  /* The user is the one this process runs as. */
+  if (sbtest_user_is_me(info.user) == 0) {
+    fprintf(stderr, "user [%s] is not the account this test runs as\n",
+            info.user);
+    CHECK(0);
   }
+  /* No session id check on POSIX: it reports getsid(), legitimately 0 in
+   * a container whose processes never called setsid() (seen in CI). */
   if (sbtest_is_windows()) {
     /* One session, the console (wine.md); a local account's domain is
      * the computer name, never empty. */

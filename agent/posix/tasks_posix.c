@@ -24,7 +24,11 @@ int sb_task_session_info(sb_task_session_info_t *out) {
     return SB_EINVAL;
   memset(out, 0, sizeof *out);
   out->session_id = (uint32_t)getsid(0);
-  snprintf(out->user, sizeof out->user, "%s", pw ? pw->pw_name : "?");
+  /* A uid without a passwd entry (containers) is reported by number. */
+  if (pw)
+    snprintf(out->user, sizeof out->user, "%s", pw->pw_name);
+  else
+    snprintf(out->user, sizeof out->user, "%lu", (unsigned long)geteuid());
   gethostname(out->domain, sizeof out->domain - 1);
   out->locked = 0;
   out->idle_ms = 0;

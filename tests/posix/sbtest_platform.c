@@ -1,5 +1,6 @@
 #include "sbtest_platform.h"
 
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,3 +82,19 @@ void sbtest_kill(sbtest_proc_t p) {
 }
 
 int sbtest_is_windows(void) { return 0; }
+
+int sbtest_user_is_me(const char *name) {
+  /* USER may be stale (su without -l) or absent (CI containers, cron), so
+   * it counts only when it names an account with our uid; an account-less
+   * uid is reported by number. */
+  const char *env = getenv("USER");
+  struct passwd *pw = env && env[0] ? getpwnam(env) : NULL;
+  char num[32];
+  if (pw && pw->pw_uid == geteuid())
+    return strcmp(name, env) == 0 || strcmp(name, pw->pw_name) == 0;
+  if (!getpwuid(geteuid())) {
+    snprintf(num, sizeof num, "%lu", (unsigned long)geteuid());
+    return strcmp(name, num) == 0;
+  }
+  return -1;
+}

@@ -120,3 +120,12 @@ void sbtest_kill(sbtest_proc_t p) {
 }
 
 int sbtest_is_windows(void) { return 1; }
+
+int sbtest_user_is_me(const char *name) {
+  /* Wine sets USERNAME from the Unix user; account names compare without
+   * case on Windows. */
+  const char *env = getenv("USERNAME");
+  if (!env || !env[0])
+    return -1;
+  return _stricmp(name, env) == 0;
+}
