@@ -493,9 +493,15 @@ int sb_rpc_start(sb_rpc_t **out, sb_channel_t *ch, const sb_rpc_opts_t *opts) {
   err = sb_mutex_new(&rpc->lock);
   if (!err)
     err = sb_cond_new(&rpc->cond);
+  /* Published before the reader exists: a request already buffered is
+   * handled at once, and a handler that answers through the caller's
+   * copy of the handle (the router does) must find it set. Thread
+   * creation orders this store before everything the reader does. */
+  *out = rpc;
   if (!err)
     err = sb_thread_create(&rpc->reader, reader_main, rpc, 0);
   if (err) {
+    *out = NULL;
     if (rpc->cond)
       sb_cond_free(rpc->cond);
     if (rpc->lock)
@@ -503,7 +509,6 @@ int sb_rpc_start(sb_rpc_t **out, sb_channel_t *ch, const sb_rpc_opts_t *opts) {
     sb_free(rpc);
     return err;
   }
-  *out = rpc;
   return 0;
 }
 
