@@ -86,7 +86,7 @@ static void on_conn(void *arg, sb_stream_t *s) {
   (void)arg;
   if (sb_channel_new(&ch, &io, &o) || sb_channel_handshake(ch))
     return;
-  sb_rpc_opts_t ro = {handler, NULL, NULL, s, 0};
+  sb_rpc_opts_t ro = {handler, NULL, NULL, s, 0, 0};
   if (sb_rpc_start(&rpc, ch, &ro))
     return;
   while (!sb_rpc_closed(rpc))
@@ -107,7 +107,7 @@ static int client_open(const char *ep, client_t *c) {
   sb_io_t io = sb_stream_io(c->s);
   if (sb_channel_new(&ch, &io, &o) || sb_channel_handshake(ch))
     return -1;
-  sb_rpc_opts_t ro = {NULL, NULL, NULL, c->s, 0};
+  sb_rpc_opts_t ro = {NULL, NULL, NULL, c->s, 0, 1};
   return sb_rpc_start(&c->rpc, ch, &ro);
 }
 

@@ -148,7 +148,7 @@ static int conn_open(conn_t *c, const char *ep, const uint8_t *psk,
     c->s = NULL;
     return -1;
   }
-  sb_rpc_opts_t ro = {handler, NULL, NULL, c->s, 0};
+  sb_rpc_opts_t ro = {handler, NULL, NULL, c->s, 0, 0};
   if (sb_rpc_start(&c->rpc, ch, &ro)) {
     sb_channel_free(ch);
     sb_stream_close(c->s);

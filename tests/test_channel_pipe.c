@@ -50,7 +50,7 @@ static void on_conn(void *arg, sb_stream_t *s) {
   }
   sb_mutex_new(&w.lock);
   sb_cond_new(&w.cond);
-  sb_rpc_opts_t ro = {pong, conn_closed, &w, s, 0};
+  sb_rpc_opts_t ro = {pong, conn_closed, &w, s, 0, 0};
   if (sb_rpc_start(&rpc, ch, &ro) == 0) {
     sb_mutex_lock(w.lock);
     while (!w.closed)
@@ -91,7 +91,7 @@ static void client_main(void *arg) {
     sb_stream_close(s);
     return;
   }
-  sb_rpc_opts_t ro = {NULL, NULL, NULL, s, 0};
+  sb_rpc_opts_t ro = {NULL, NULL, NULL, s, 0, 0};
   c->err = sb_rpc_start(&rpc, ch, &ro);
   for (int i = 0; !c->err && i < c->pings; i++) {
     Sbwire__V1__Request req = SBWIRE__V1__REQUEST__INIT;

@@ -49,7 +49,7 @@ static void on_conn(void *arg, sb_stream_t *s) {
     sb_channel_free(ch);
     return;
   }
-  sb_rpc_opts_t ro = {echo, closed, NULL, s, 0};
+  sb_rpc_opts_t ro = {echo, closed, NULL, s, 0, 0};
   if (sb_rpc_start(&rpc, ch, &ro)) {
     sb_channel_free(ch);
     return;

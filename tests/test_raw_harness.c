@@ -106,7 +106,7 @@ static void on_conn(void *arg, sb_stream_t *s) {
     sb_channel_free(ch);
     return;
   }
-  sb_rpc_opts_t ro = {on_request, NULL, NULL, s, 0};
+  sb_rpc_opts_t ro = {on_request, NULL, NULL, s, 0, 0};
   if (sb_rpc_start(&rpc, ch, &ro)) {
     sb_channel_free(ch);
     return;
@@ -162,7 +162,7 @@ static void check_ping(void) {
                          sbtest_ms(5000)};
   CHECK_OK(sb_channel_new(&ch, &io, &o));
   CHECK_OK(sb_channel_handshake(ch));
-  sb_rpc_opts_t ro = {NULL, NULL, NULL, s, 0};
+  sb_rpc_opts_t ro = {NULL, NULL, NULL, s, 0, 0};
   CHECK_OK(sb_rpc_start(&rpc, ch, &ro));
   p.payload.data = (uint8_t *)"still here";
   p.payload.len = 10;

@@ -88,17 +88,19 @@ typedef struct {
   sb_rpc_t *client, *server;
 } rig_t;
 
+/* client_rpc: 0 no client rpc (raw channel), 1 with a reader thread, 2
+ * with caller_reads. */
 static void rig_open(rig_t *r, int client_rpc) {
   memset(r, 0, sizeof *r);
   sb_mutex_new(&r->st.lock);
   sbt_pair_new(&r->p, sbt_psk_a, sbt_psk_a, sbtest_ms(2000));
   sbt_pair_handshake(&r->p);
   CHECK_OK(r->p.client_err);
-  sb_rpc_opts_t so = {handler, on_closed, &r->st, NULL, 0};
+  sb_rpc_opts_t so = {handler, on_closed, &r->st, NULL, 0, 0};
   CHECK_OK(sb_rpc_start(&r->server, r->p.server, &so));
   r->p.server = NULL; /* owned by the rpc now */
   if (client_rpc) {
-    sb_rpc_opts_t co = {NULL, NULL, NULL, NULL, 0};
+    sb_rpc_opts_t co = {NULL, NULL, NULL, NULL, 0, client_rpc == 2};
     CHECK_OK(sb_rpc_start(&r->client, r->p.client, &co));
     r->p.client = NULL;
   }
@@ -151,17 +153,22 @@ static int ping(sb_rpc_t *rpc, uint32_t deadline) {
   return err;
 }
 
-SB_TEST(rpc_ping) {
+static void rpc_ping_in(int mode) {
   rig_t r;
-  rig_open(&r, 1);
+  rig_open(&r, mode);
   for (int i = 0; i < 50; i++)
     CHECK_OK(ping(r.client, 2000));
   rig_close(&r);
 }
 
-SB_TEST(rpc_deadline_and_cancel) {
+SB_TEST(rpc_ping) { rpc_ping_in(1); }
+
+/* The same with caller_reads: no client reader thread. */
+SB_TEST(rpc_ping_caller_reads) { rpc_ping_in(2); }
+
+static void rpc_deadline_and_cancel_in(int mode) {
   rig_t r;
-  rig_open(&r, 1);
+  rig_open(&r, mode);
   r.st.mode = 1;
   uint64_t t0 = sb_now_ms();
   CHECK_ERR(ping(r.client, 100), SB_ETIMEDOUT);
@@ -181,6 +188,11 @@ SB_TEST(rpc_deadline_and_cancel) {
   rig_close(&r);
 }
 
+SB_TEST(rpc_deadline_and_cancel) { rpc_deadline_and_cancel_in(1); }
+
+/* The same with caller_reads: no client reader thread. */
+SB_TEST(rpc_deadline_and_cancel_caller_reads) { rpc_deadline_and_cancel_in(2); }
+
 typedef struct {
   int res;
   int pad;
@@ -192,12 +204,12 @@ static void call_thread(void *arg) {
   c->res = ping(c->rpc, 5000);
 }
 
-SB_TEST(rpc_client_cap_busy) {
+static void rpc_client_cap_busy_in(int mode) {
   /* Our own side refuses a 17th call while 16 are in flight. */
   rig_t r;
   call_slot_t slots[SB_RPC_MAX_OUTSTANDING];
   sb_thread_t *t[SB_RPC_MAX_OUTSTANDING];
-  rig_open(&r, 1);
+  rig_open(&r, mode);
   r.st.mode = 1;
   for (int i = 0; i < SB_RPC_MAX_OUTSTANDING; i++) {
     slots[i].rpc = r.client;
@@ -225,6 +237,11 @@ SB_TEST(rpc_client_cap_busy) {
   }
   rig_close(&r);
 }
+
+SB_TEST(rpc_client_cap_busy) { rpc_client_cap_busy_in(1); }
+
+/* The same with caller_reads: no client reader thread. */
+SB_TEST(rpc_client_cap_busy_caller_reads) { rpc_client_cap_busy_in(2); }
 
 /* Send a raw envelope on the client channel (no rpc on that side). */
 static void raw_send(rig_t *r, Sbwire__V1__Envelope *env) {
@@ -261,12 +278,12 @@ SB_TEST(rpc_server_17th_busy) {
   rig_close(&r);
 }
 
-SB_TEST(rpc_upload_and_download) {
+static void rpc_upload_and_download_in(int mode) {
   rig_t r;
   size_t big = 3 * 1024 * 1024 + 17;
   uint8_t *data = malloc(big);
   sbtest_fill(data, big, 3);
-  rig_open(&r, 1);
+  rig_open(&r, mode);
   Sbwire__V1__Request req = SBWIRE__V1__REQUEST__INIT;
   Sbwire__V1__ClipboardSetRequest cs = SBWIRE__V1__CLIPBOARD_SET_REQUEST__INIT;
   req.body_case = SBWIRE__V1__REQUEST__BODY_CLIPBOARD_SET;
@@ -294,6 +311,11 @@ SB_TEST(rpc_upload_and_download) {
   free(data);
   rig_close(&r);
 }
+
+SB_TEST(rpc_upload_and_download) { rpc_upload_and_download_in(1); }
+
+/* The same with caller_reads: no client reader thread. */
+SB_TEST(rpc_upload_and_download_caller_reads) { rpc_upload_and_download_in(2); }
 
 static void raw_upload_start(rig_t *r, uint64_t id, uint64_t total) {
   Sbwire__V1__Envelope env = SBWIRE__V1__ENVELOPE__INIT;
@@ -403,9 +425,9 @@ SB_TEST(rpc_duplicate_request_id) {
   rig_close(&r);
 }
 
-SB_TEST(rpc_peer_lost_mid_call) {
+static void rpc_peer_lost_mid_call_in(int mode) {
   rig_t r;
-  rig_open(&r, 1);
+  rig_open(&r, mode);
   r.st.mode = 1;
   call_slot_t slot = {1, 0, r.client};
   sb_thread_t *t;
@@ -415,5 +437,42 @@ SB_TEST(rpc_peer_lost_mid_call) {
   sbt_end_shutdown(r.p.send);
   sb_thread_join(t);
   CHECK_ERR(slot.res, SB_ETRUNC);
+  rig_close(&r);
+}
+
+SB_TEST(rpc_peer_lost_mid_call) { rpc_peer_lost_mid_call_in(1); }
+
+/* The same with caller_reads: no client reader thread. */
+SB_TEST(rpc_peer_lost_mid_call_caller_reads) { rpc_peer_lost_mid_call_in(2); }
+
+/* caller_reads with several callers at once: whoever reads routes the
+ * others' answers and hands over; every call gets its own answer. */
+typedef struct {
+  sb_rpc_t *rpc;
+  int failures;
+} pinger_t;
+
+static void pinger(void *arg) {
+  pinger_t *pg = arg;
+  for (int i = 0; i < 300; i++)
+    if (ping(pg->rpc, 5000) != 0)
+      pg->failures++;
+}
+
+SB_TEST(rpc_caller_reads_concurrent) {
+  rig_t r;
+  pinger_t pg[4];
+  sb_thread_t *t[4];
+  rig_open(&r, 2);
+  for (int i = 0; i < 4; i++) {
+    pg[i].rpc = r.client;
+    pg[i].failures = 0;
+    CHECK_OK(sb_thread_create(&t[i], pinger, &pg[i], 0));
+  }
+  for (int i = 0; i < 4; i++) {
+    sb_thread_join(t[i]);
+    CHECK_EQ(pg[i].failures, 0);
+  }
+  CHECK_EQ(r.st.served, 4 * 300);
   rig_close(&r);
 }

@@ -54,6 +54,7 @@ struct sb_rpc {
   int stopping;
   int closed;
   int close_err;
+  int reading; /* caller_reads: a caller is in sb_channel_recv */
 };
 
 /* ---- transfer fields of the messages that carry them ---- */
@@ -397,63 +398,51 @@ static int invalid_request_answered(sb_rpc_t *rpc, sb_msg_t *m) {
   return -1;
 }
 
-static void reader_main(void *arg) {
-  sb_rpc_t *rpc = arg;
-  int err;
-  for (;;) {
-    sb_msg_t *m = NULL;
-    const uint8_t *buf;
-    size_t len;
-    err = sb_channel_recv(rpc->ch, &buf, &len, 1000);
-    /* A send that timed out (a peer that never reads) failed the channel
-     * with SB_ETIMEDOUT too: that one ends the connection. */
-    if (err == SB_ETIMEDOUT && !sb_channel_error(rpc->ch)) {
-      if (rpc->stopping)
-        break;
-      continue;
-    }
-    if (err)
-      break;
-    err = sb_msg_unpack(buf, len, SB_MSG_DECODE_BUDGET, &m);
-    if (err) {
-      sb_log(SB_LOG_WARN, "rpc: dropping connection: undecodable message (%s)",
-             sb_err_name(err));
-      break;
-    }
-    const sb_envelope_t *env = sb_msg_envelope(m);
-    int answered = invalid_request_answered(rpc, m);
-    if (answered > 0)
-      continue;
-    if (answered < 0) {
-      err = SB_EPROTO;
-      break;
-    }
-    switch (env->body_case) {
-    case SBWIRE__V1__ENVELOPE__BODY_REQUEST:
-      err = on_request(rpc, m);
-      break;
-    case SBWIRE__V1__ENVELOPE__BODY_RESPONSE:
-    case SBWIRE__V1__ENVELOPE__BODY_ERROR:
-      err = on_answer(rpc, m);
-      break;
-    case SBWIRE__V1__ENVELOPE__BODY_CHUNK:
-      err = on_chunk(rpc, env);
-      sb_msg_free(m);
-      break;
-    case SBWIRE__V1__ENVELOPE__BODY_EVENT:
-      sb_msg_free(m);
-      break;
-    default:
-      /* Hello or Confirm after the handshake. */
-      sb_msg_free(m);
-      err = SB_EPROTO;
-      break;
-    }
-    if (err) {
-      sb_log(SB_LOG_WARN, "rpc: dropping connection: %s", sb_err_name(err));
-      break;
-    }
+/* Route one decrypted message. Returns 0, or the error that ends the
+ * connection. */
+static int process_message(sb_rpc_t *rpc, const uint8_t *buf, size_t len) {
+  sb_msg_t *m = NULL;
+  int err = sb_msg_unpack(buf, len, SB_MSG_DECODE_BUDGET, &m);
+  if (err) {
+    sb_log(SB_LOG_WARN, "rpc: dropping connection: undecodable message (%s)",
+           sb_err_name(err));
+    return err;
   }
+  const sb_envelope_t *env = sb_msg_envelope(m);
+  int answered = invalid_request_answered(rpc, m);
+  if (answered > 0)
+    return 0;
+  if (answered < 0)
+    return SB_EPROTO;
+  switch (env->body_case) {
+  case SBWIRE__V1__ENVELOPE__BODY_REQUEST:
+    err = on_request(rpc, m);
+    break;
+  case SBWIRE__V1__ENVELOPE__BODY_RESPONSE:
+  case SBWIRE__V1__ENVELOPE__BODY_ERROR:
+    err = on_answer(rpc, m);
+    break;
+  case SBWIRE__V1__ENVELOPE__BODY_CHUNK:
+    err = on_chunk(rpc, env);
+    sb_msg_free(m);
+    break;
+  case SBWIRE__V1__ENVELOPE__BODY_EVENT:
+    sb_msg_free(m);
+    break;
+  default:
+    /* Hello or Confirm after the handshake. */
+    sb_msg_free(m);
+    err = SB_EPROTO;
+    break;
+  }
+  if (err)
+    sb_log(SB_LOG_WARN, "rpc: dropping connection: %s", sb_err_name(err));
+  return err;
+}
+
+/* The channel ended: fail every waiting call, drop half-received uploads,
+ * tell the owner. Runs once, on whichever thread read the end. */
+static void end_connection(sb_rpc_t *rpc, int err) {
   sb_mutex_lock(rpc->lock);
   rpc->closed = 1;
   rpc->close_err = err;
@@ -470,6 +459,51 @@ static void reader_main(void *arg) {
   sb_mutex_unlock(rpc->lock);
   if (rpc->opts.on_closed)
     rpc->opts.on_closed(rpc->opts.arg, rpc, err);
+}
+
+static void reader_main(void *arg) {
+  sb_rpc_t *rpc = arg;
+  int err;
+  for (;;) {
+    const uint8_t *buf;
+    size_t len;
+    err = sb_channel_recv(rpc->ch, &buf, &len, 1000);
+    /* A send that timed out (a peer that never reads) failed the channel
+     * with SB_ETIMEDOUT too: that one ends the connection. */
+    if (err == SB_ETIMEDOUT && !sb_channel_error(rpc->ch)) {
+      if (rpc->stopping)
+        break;
+      continue;
+    }
+    if (err)
+      break;
+    if ((err = process_message(rpc, buf, len)) != 0)
+      break;
+  }
+  end_connection(rpc, err);
+}
+
+/* caller_reads: read one message for whoever is waiting, at most until
+ * `end`. Called and returns with rpc->lock held; drops it while reading. */
+static void lead_read(sb_rpc_t *rpc, uint64_t end) {
+  const uint8_t *buf;
+  size_t len;
+  uint64_t now = sb_now_ms();
+  int err;
+  rpc->reading = 1;
+  sb_mutex_unlock(rpc->lock);
+  err = sb_channel_recv(rpc->ch, &buf, &len,
+                        now >= end ? 0 : (int)(end - now));
+  if (err == SB_ETIMEDOUT && !sb_channel_error(rpc->ch))
+    err = 0; /* idle: the caller checks its own deadline */
+  else if (!err)
+    err = process_message(rpc, buf, len);
+  if (err)
+    end_connection(rpc, err);
+  sb_mutex_lock(rpc->lock);
+  rpc->reading = 0;
+  /* Another caller may be waiting to lead, or its answer just came. */
+  sb_cond_broadcast(rpc->cond);
 }
 
 /* ---- public ---- */
@@ -498,7 +532,7 @@ int sb_rpc_start(sb_rpc_t **out, sb_channel_t *ch, const sb_rpc_opts_t *opts) {
    * copy of the handle (the router does) must find it set. Thread
    * creation orders this store before everything the reader does. */
   *out = rpc;
-  if (!err)
+  if (!err && !rpc->opts.caller_reads)
     err = sb_thread_create(&rpc->reader, reader_main, rpc, 0);
   if (err) {
     *out = NULL;
@@ -582,7 +616,13 @@ int sb_rpc_call(sb_rpc_t *rpc, Sbwire__V1__Request *req, uint32_t deadline_ms,
     uint64_t now = sb_now_ms();
     if (now >= end)
       break;
-    sb_cond_wait(rpc->cond, rpc->lock, (int)(end - now));
+    /* Without a reader thread the first waiting caller reads (its own
+     * answer or anyone's); the others wait for it to hand over. Once the
+     * channel has ended every pending call is already done. */
+    if (rpc->opts.caller_reads && !rpc->reading && !rpc->closed)
+      lead_read(rpc, end);
+    else
+      sb_cond_wait(rpc->cond, rpc->lock, (int)(end - now));
   }
   if (!p->done) {
     abandon(rpc, id);
@@ -702,7 +742,8 @@ void sb_rpc_stop(sb_rpc_t *rpc) {
   (void)sb_channel_close(rpc->ch);
   if (rpc->opts.stream)
     sb_stream_interrupt(rpc->opts.stream);
-  sb_thread_join(rpc->reader);
+  if (rpc->reader)
+    sb_thread_join(rpc->reader);
   for (int i = 0; i < SB_RPC_MAX_OUTSTANDING; i++)
     pending_release(&rpc->pending[i]);
   sb_channel_free(rpc->ch);

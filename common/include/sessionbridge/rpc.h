@@ -1,6 +1,7 @@
 /* Request/response over a secure channel.
  *
- * An sb_rpc_t owns a channel and a reader thread. Either side may call
+ * An sb_rpc_t owns a channel and, unless opts.caller_reads, a reader
+ * thread. Either side may call
  * (send a Request and wait for its Response or Error, with a deadline)
  * and serve (answer the peer's requests, possibly later and from another
  * thread). Payloads larger than one frame travel as a declared, chunked
@@ -54,6 +55,14 @@ typedef struct {
   sb_stream_t *stream;
   /* Largest upload accepted / download expected (0: SB_SCREENSHOT_MAX). */
   size_t max_transfer;
+  /* No reader thread: a caller waiting for an answer reads the channel
+   * itself (one at a time; it routes whatever arrives and hands over to
+   * the next waiter). Saves a thread hand-off per round trip, the
+   * dominant cost of a small request (docs/performance.md). For clients
+   * that serve nothing: peer requests are answered with an error only
+   * when a call reads them, and on_closed runs on the calling thread that
+   * saw the end. */
+  int caller_reads;
 } sb_rpc_opts_t;
 
 /* The result of a call: the Response or Error envelope, plus the
