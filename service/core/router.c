@@ -10,6 +10,9 @@ typedef struct agent_link {
   uint32_t pid;
   sb_rpc_t *rpc;
   sb_stream_t *stream;
+  /* Signalled when closed or refs change; its own so that a request
+   * finishing on one agent does not wake every connection's thread. */
+  sb_cond_t *cond;
   int refs;
   int closed;
 } agent_link_t;
@@ -27,6 +30,7 @@ typedef struct control_conn {
   sb_router_t *router;
   sb_rpc_t *rpc;
   sb_stream_t *stream;
+  sb_cond_t *cond; /* signalled when closed */
   int closed;
   worker_t workers[SB_RPC_MAX_OUTSTANDING];
 } control_conn_t;
@@ -34,7 +38,7 @@ typedef struct control_conn {
 struct sb_router {
   sb_router_hooks_t hooks;
   sb_mutex_t *lock;
-  sb_cond_t *cond;
+  sb_cond_t *cond; /* serving count (shutdown waits on it) */
   agent_link_t *links;
   control_conn_t *controls;
   int shutting_down;
@@ -104,7 +108,7 @@ static void agent_closed(void *arg, sb_rpc_t *rpc, int err) {
            ctx->link->session_id, ctx->link->pid, sb_strerror(err));
   sb_mutex_lock(ctx->r->lock);
   ctx->link->closed = 1;
-  sb_cond_broadcast(ctx->r->cond);
+  sb_cond_broadcast(ctx->link->cond);
   sb_mutex_unlock(ctx->r->lock);
 }
 
@@ -136,6 +140,10 @@ void sb_router_serve_agent(sb_router_t *r, uint32_t session_id, uint32_t pid,
   link.session_id = session_id;
   link.pid = pid;
   link.stream = s;
+  if (sb_cond_new(&link.cond) != 0) {
+    sb_channel_free(ch);
+    return;
+  }
   memset(&ro, 0, sizeof ro);
   ro.on_request = agent_request;
   ro.on_closed = agent_closed;
@@ -145,6 +153,7 @@ void sb_router_serve_agent(sb_router_t *r, uint32_t session_id, uint32_t pid,
   if (r->shutting_down) {
     sb_mutex_unlock(r->lock);
     sb_channel_free(ch);
+    sb_cond_free(link.cond);
     return;
   }
   r->serving++;
@@ -153,6 +162,7 @@ void sb_router_serve_agent(sb_router_t *r, uint32_t session_id, uint32_t pid,
     sb_cond_broadcast(r->cond);
     sb_mutex_unlock(r->lock);
     sb_channel_free(ch);
+    sb_cond_free(link.cond);
     return;
   }
   /* A newer connection for the session replaces an older one (the old
@@ -161,6 +171,7 @@ void sb_router_serve_agent(sb_router_t *r, uint32_t session_id, uint32_t pid,
   for (agent_link_t *l = r->links; l; l = l->next)
     if (l->session_id == session_id && !l->closed) {
       l->closed = 1;
+      sb_cond_broadcast(l->cond);
       sb_stream_interrupt(l->stream);
     }
   link.next = r->links;
@@ -173,12 +184,12 @@ void sb_router_serve_agent(sb_router_t *r, uint32_t session_id, uint32_t pid,
 
   sb_mutex_lock(r->lock);
   while (!link.closed && !r->shutting_down)
-    sb_cond_wait(r->cond, r->lock, -1);
+    sb_cond_wait(link.cond, r->lock, -1);
   link.closed = 1;
   /* Wake callers blocked on this agent so they release their refs. */
   sb_stream_interrupt(s);
   while (link.refs > 0)
-    sb_cond_wait(r->cond, r->lock, -1);
+    sb_cond_wait(link.cond, r->lock, -1);
   for (agent_link_t **pp = &r->links; *pp; pp = &(*pp)->next)
     if (*pp == &link) {
       *pp = link.next;
@@ -187,6 +198,7 @@ void sb_router_serve_agent(sb_router_t *r, uint32_t session_id, uint32_t pid,
   sb_mutex_unlock(r->lock);
 
   sb_rpc_stop(link.rpc);
+  sb_cond_free(link.cond);
   sb_log(SB_LOG_INFO, "%s: disconnected", who);
   if (r->hooks.agent_state)
     r->hooks.agent_state(r->hooks.arg, session_id, pid, 0);
@@ -214,8 +226,9 @@ static int acquire(sb_router_t *r, uint32_t session_id, agent_link_t **out) {
 
 static void release(sb_router_t *r, agent_link_t *l) {
   sb_mutex_lock(r->lock);
-  l->refs--;
-  sb_cond_broadcast(r->cond);
+  /* Only the link's own thread waits for refs, and only once closed. */
+  if (--l->refs == 0 && l->closed)
+    sb_cond_broadcast(l->cond);
   sb_mutex_unlock(r->lock);
 }
 
@@ -460,7 +473,7 @@ static void control_closed(void *arg, sb_rpc_t *rpc, int err) {
   (void)err;
   sb_mutex_lock(c->router->lock);
   c->closed = 1;
-  sb_cond_broadcast(c->router->cond);
+  sb_cond_broadcast(c->cond);
   sb_mutex_unlock(c->router->lock);
 }
 
@@ -478,7 +491,8 @@ void sb_router_serve_control(sb_router_t *r, sb_stream_t *s,
     return;
   }
   c = sb_calloc(1, sizeof *c);
-  if (!c) {
+  if (!c || sb_cond_new(&c->cond) != 0) {
+    sb_free(c);
     sb_channel_free(ch);
     return;
   }
@@ -494,6 +508,7 @@ void sb_router_serve_control(sb_router_t *r, sb_stream_t *s,
   if (r->shutting_down || sb_rpc_start(&c->rpc, ch, &ro) != 0) {
     sb_mutex_unlock(r->lock);
     sb_channel_free(ch);
+    sb_cond_free(c->cond);
     sb_free(c);
     return;
   }
@@ -501,7 +516,7 @@ void sb_router_serve_control(sb_router_t *r, sb_stream_t *s,
   c->next = r->controls;
   r->controls = c;
   while (!c->closed && !r->shutting_down)
-    sb_cond_wait(r->cond, r->lock, -1);
+    sb_cond_wait(c->cond, r->lock, -1);
   for (control_conn_t **pp = &r->controls; *pp; pp = &(*pp)->next)
     if (*pp == c) {
       *pp = c->next;
@@ -513,6 +528,7 @@ void sb_router_serve_control(sb_router_t *r, sb_stream_t *s,
    * the client is gone, but they must finish before the rpc is freed. */
   reap_workers(c, 1);
   sb_rpc_stop(c->rpc);
+  sb_cond_free(c->cond);
   sb_free(c);
   sb_mutex_lock(r->lock);
   r->serving--;
@@ -523,10 +539,14 @@ void sb_router_serve_control(sb_router_t *r, sb_stream_t *s,
 void sb_router_shutdown(sb_router_t *r) {
   sb_mutex_lock(r->lock);
   r->shutting_down = 1;
-  for (agent_link_t *l = r->links; l; l = l->next)
+  for (agent_link_t *l = r->links; l; l = l->next) {
+    sb_cond_broadcast(l->cond);
     sb_stream_interrupt(l->stream);
-  for (control_conn_t *c = r->controls; c; c = c->next)
+  }
+  for (control_conn_t *c = r->controls; c; c = c->next) {
+    sb_cond_broadcast(c->cond);
     sb_stream_interrupt(c->stream);
+  }
   sb_cond_broadcast(r->cond);
   while (r->serving > 0)
     sb_cond_wait(r->cond, r->lock, -1);
