@@ -17,9 +17,13 @@ typedef struct agent_link {
   int closed;
 } agent_link_t;
 
+/* A forwarding thread of one control connection. It lives as long as the
+ * connection and takes one request at a time (in != NULL: busy), so a
+ * client's stream of requests costs no thread creation per request. */
 typedef struct worker {
   sb_thread_t *thread;
-  int done;
+  sb_cond_t *cond; /* signalled when given a request or told to quit */
+  int quit;
   struct control_conn *conn;
   sb_rpc_incoming_t *in;
   uint64_t start_ms;
@@ -32,6 +36,7 @@ typedef struct control_conn {
   sb_stream_t *stream;
   sb_cond_t *cond; /* signalled when closed */
   int closed;
+  int closing; /* no new workers: they are being joined */
   worker_t workers[SB_RPC_MAX_OUTSTANDING];
 } control_conn_t;
 
@@ -357,10 +362,19 @@ static void forward(worker_t *w) {
 
 static void worker_main(void *arg) {
   worker_t *w = arg;
-  forward(w);
-  sb_mutex_lock(w->conn->router->lock);
-  w->done = 1;
-  sb_mutex_unlock(w->conn->router->lock);
+  sb_router_t *r = w->conn->router;
+  sb_mutex_lock(r->lock);
+  for (;;) {
+    while (!w->in && !w->quit)
+      sb_cond_wait(w->cond, r->lock, -1);
+    if (!w->in)
+      break;
+    sb_mutex_unlock(r->lock);
+    forward(w); /* answers, which frees w->in */
+    sb_mutex_lock(r->lock);
+    w->in = NULL;
+  }
+  sb_mutex_unlock(r->lock);
 }
 
 static void answer_list(control_conn_t *c, sb_rpc_incoming_t *in) {
@@ -413,15 +427,24 @@ out:
   sb_free(list);
 }
 
-static void reap_workers(control_conn_t *c, int wait_all) {
+/* Stop and join every worker of a closed connection; each finishes the
+ * request it holds first (its answer goes nowhere once the client is
+ * gone, but it must end before the rpc is freed). */
+static void join_workers(control_conn_t *c) {
   sb_router_t *r = c->router;
+  sb_mutex_lock(r->lock);
+  c->closing = 1;
+  for (int i = 0; i < SB_RPC_MAX_OUTSTANDING; i++)
+    if (c->workers[i].thread) {
+      c->workers[i].quit = 1;
+      sb_cond_signal(c->workers[i].cond);
+    }
+  sb_mutex_unlock(r->lock);
   for (int i = 0; i < SB_RPC_MAX_OUTSTANDING; i++) {
     worker_t *w = &c->workers[i];
-    sb_mutex_lock(r->lock);
-    int reap = w->thread && (w->done || wait_all);
-    sb_mutex_unlock(r->lock);
-    if (reap) {
+    if (w->thread) {
       sb_thread_join(w->thread);
+      sb_cond_free(w->cond);
       memset(w, 0, sizeof *w);
     }
   }
@@ -447,24 +470,48 @@ static void control_request(void *arg, sb_rpc_t *rpc, sb_rpc_incoming_t *in) {
   default:
     break;
   }
-  reap_workers(c, 0);
+  sb_mutex_lock(c->router->lock);
+  if (c->closing) {
+    sb_mutex_unlock(c->router->lock);
+    sb_rpc_respond_error(rpc, in, SB_ECANCELED, "the service is stopping");
+    return;
+  }
+  /* An idle worker first; else start one in a free slot (under the lock,
+   * so join_workers sees every thread that exists). */
+  for (int i = 0; i < SB_RPC_MAX_OUTSTANDING && !w; i++)
+    if (c->workers[i].thread && !c->workers[i].in)
+      w = &c->workers[i];
+  if (w) {
+    w->in = in;
+    w->start_ms = sb_now_ms();
+    sb_cond_signal(w->cond);
+    sb_mutex_unlock(c->router->lock);
+    return;
+  }
   for (int i = 0; i < SB_RPC_MAX_OUTSTANDING && !w; i++)
     if (!c->workers[i].thread)
       w = &c->workers[i];
   if (!w) {
     /* Cannot happen while the rpc caps outstanding requests at the same
      * number, but answer rather than drop. */
+    sb_mutex_unlock(c->router->lock);
     sb_rpc_respond_error(rpc, in, SB_EBUSY, NULL);
     return;
   }
   w->conn = c;
   w->in = in;
-  w->done = 0;
+  w->quit = 0;
   w->start_ms = sb_now_ms();
-  if (sb_thread_create(&w->thread, worker_main, w, 0) != 0) {
-    w->thread = NULL;
+  if (sb_cond_new(&w->cond) != 0 ||
+      sb_thread_create(&w->thread, worker_main, w, 0) != 0) {
+    if (w->cond)
+      sb_cond_free(w->cond);
+    memset(w, 0, sizeof *w);
+    sb_mutex_unlock(c->router->lock);
     sb_rpc_respond_error(rpc, in, SB_ENOMEM, "cannot start a worker");
+    return;
   }
+  sb_mutex_unlock(c->router->lock);
 }
 
 static void control_closed(void *arg, sb_rpc_t *rpc, int err) {
@@ -524,9 +571,7 @@ void sb_router_serve_control(sb_router_t *r, sb_stream_t *s,
     }
   sb_mutex_unlock(r->lock);
 
-  /* Workers may still be waiting on agents; their answers go nowhere once
-   * the client is gone, but they must finish before the rpc is freed. */
-  reap_workers(c, 1);
+  join_workers(c);
   sb_rpc_stop(c->rpc);
   sb_cond_free(c->cond);
   sb_free(c);
