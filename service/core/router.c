@@ -14,6 +14,8 @@ typedef struct agent_link {
    * finishing on one agent does not wake every connection's thread. */
   sb_cond_t *cond;
   int refs;
+  int inflight; /* calls on rpc; capped at SB_RPC_MAX_OUTSTANDING */
+  int queued;   /* forwards waiting for one of those slots */
   int closed;
 } agent_link_t;
 
@@ -229,6 +231,43 @@ static int acquire(sb_router_t *r, uint32_t session_id, agent_link_t **out) {
   return err;
 }
 
+/* Take one of the agent's call slots, waiting until `end` for one: many
+ * admin clients may target one session at once, and a request beyond the
+ * agent's cap waits its turn (within its own deadline) instead of failing
+ * BUSY. 0, SB_ETIMEDOUT (no slot in time) or SB_EPIPE (agent gone). */
+static int link_enter(sb_router_t *r, agent_link_t *l, uint64_t end) {
+  int err = 0;
+  sb_mutex_lock(r->lock);
+  l->queued++;
+  for (;;) {
+    uint64_t now = sb_now_ms();
+    if (l->closed || r->shutting_down) {
+      err = SB_EPIPE;
+      break;
+    }
+    if (l->inflight < SB_RPC_MAX_OUTSTANDING)
+      break;
+    if (now >= end) {
+      err = SB_ETIMEDOUT;
+      break;
+    }
+    sb_cond_wait(l->cond, r->lock, (int)(end - now));
+  }
+  l->queued--;
+  if (!err)
+    l->inflight++;
+  sb_mutex_unlock(r->lock);
+  return err;
+}
+
+static void link_leave(sb_router_t *r, agent_link_t *l) {
+  sb_mutex_lock(r->lock);
+  l->inflight--;
+  if (l->queued)
+    sb_cond_broadcast(l->cond);
+  sb_mutex_unlock(r->lock);
+}
+
 static void release(sb_router_t *r, agent_link_t *l) {
   sb_mutex_lock(r->lock);
   /* Only the link's own thread waits for refs, and only once closed. */
@@ -327,7 +366,25 @@ static void forward(worker_t *w) {
     return;
   }
   clear_request_transfer(req);
-  err = sb_rpc_call(link->rpc, req, deadline, in->data, in->len, &res);
+  err = link_enter(r, link, sb_now_ms() + deadline);
+  if (err == SB_ETIMEDOUT) {
+    release(r, link);
+    snprintf(detail, sizeof detail,
+             "the agent of session %u was busy with %d requests for the "
+             "whole deadline (%u ms)",
+             session, SB_RPC_MAX_OUTSTANDING, deadline);
+    sb_rpc_respond_error(c->rpc, in, SB_ETIMEDOUT, detail);
+    return;
+  }
+  if (!err) {
+    /* What the wait used comes off the agent's deadline. */
+    elapsed = sb_now_ms() - w->start_ms;
+    deadline = req->deadline_ms > elapsed
+                   ? (uint32_t)(req->deadline_ms - elapsed)
+                   : 1;
+    err = sb_rpc_call(link->rpc, req, deadline, in->data, in->len, &res);
+    link_leave(r, link);
+  }
   release(r, link);
   if (err) {
     int code = err;

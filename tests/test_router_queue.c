@@ -1,0 +1,186 @@
+/* The router in front of one agent: more admin requests for a session than
+ * the agent's 16-call cap wait their turn within their deadline instead of
+ * failing BUSY, and the agent never sees more than 16 at once. */
+#include "router.h"
+#include "sbtest.h"
+#include "sessionbridge.h"
+
+#define N_CLIENTS 24
+#define HOLD_MS 150
+
+static const uint8_t agent_key[SB_PSK_SIZE] = {0xa6, 1};
+static const uint8_t control_key[SB_PSK_SIZE] = {0xc0, 2};
+static sb_router_t *router;
+
+static int one_session(void *arg, sb_router_session_t *out, size_t cap,
+                       size_t *count) {
+  (void)arg;
+  memset(out, 0, sizeof *out);
+  out->session_id = 1;
+  *count = cap > 0;
+  return 0;
+}
+
+static int exists(void *arg, uint32_t id) {
+  (void)arg;
+  return id == 1;
+}
+
+static void on_agent(void *arg, sb_stream_t *s) {
+  (void)arg;
+  sb_router_serve_agent(router, 1, 4242, s, agent_key);
+}
+
+static void on_control(void *arg, sb_stream_t *s) {
+  (void)arg;
+  sb_router_serve_control(router, s, control_key);
+}
+
+static sb_server_t *serve(const char *tag, char *ep, size_t cap,
+                          sb_server_conn_fn fn) {
+  sb_server_t *srv = NULL;
+  sb_server_opts_t o;
+  memset(&o, 0, sizeof o);
+  sbtest_endpoint(tag, ep, cap);
+  o.endpoint = ep;
+  o.listen.sddl = "D:P(A;;GA;;;SY)(A;;GA;;;BA)(A;;GA;;;WD)";
+  o.listen.mode = 0600;
+  o.listen.gid = -1;
+  o.max_connections = 64;
+  o.on_conn = fn;
+  CHECK_OK(sb_server_start(&srv, &o));
+  return srv;
+}
+
+/* The agent: answers each ping HOLD_MS later from its own thread, and
+ * records the most pings it held at once. */
+static sb_mutex_t *agent_lock;
+static int holding, most_held;
+
+typedef struct {
+  sb_rpc_t *rpc;
+  sb_rpc_incoming_t *in;
+} held_t;
+
+static void answer_later(void *arg) {
+  held_t *h = arg;
+  Sbwire__V1__Response rsp = SBWIRE__V1__RESPONSE__INIT;
+  Sbwire__V1__PingResponse p = SBWIRE__V1__PING_RESPONSE__INIT;
+  sb_sleep_ms(HOLD_MS);
+  sb_mutex_lock(agent_lock);
+  holding--;
+  sb_mutex_unlock(agent_lock);
+  p.payload = h->in->req->ping->payload;
+  rsp.body_case = SBWIRE__V1__RESPONSE__BODY_PING;
+  rsp.ping = &p;
+  sb_rpc_respond(h->rpc, h->in, &rsp, NULL, 0);
+  free(h);
+}
+
+static sb_thread_t *answerers[N_CLIENTS * 2];
+static int n_answerers;
+
+static void agent_request(void *arg, sb_rpc_t *rpc, sb_rpc_incoming_t *in) {
+  held_t *h = malloc(sizeof *h);
+  (void)arg;
+  h->rpc = rpc;
+  h->in = in;
+  sb_mutex_lock(agent_lock);
+  if (++holding > most_held)
+    most_held = holding;
+  int slot = n_answerers++;
+  sb_mutex_unlock(agent_lock);
+  CHECK(slot < N_CLIENTS * 2);
+  CHECK_OK(sb_thread_create(&answerers[slot], answer_later, h, 0));
+}
+
+static sb_rpc_t *connect_rpc(const char *ep, const uint8_t *key,
+                             sb_rpc_request_fn fn, sb_stream_t **s) {
+  sb_channel_t *ch = NULL;
+  sb_rpc_t *rpc = NULL;
+  sb_channel_opts_t o;
+  memset(&o, 0, sizeof o);
+  o.role = SB_ROLE_CLIENT;
+  o.psk = key;
+  CHECK_OK(sb_stream_connect(s, ep, sbtest_ms(5000)));
+  sb_io_t io = sb_stream_io(*s);
+  CHECK_OK(sb_channel_new(&ch, &io, &o));
+  CHECK_OK(sb_channel_handshake(ch));
+  sb_rpc_opts_t ro = {fn, NULL, NULL, *s, 0, fn == NULL};
+  CHECK_OK(sb_rpc_start(&rpc, ch, &ro));
+  return rpc;
+}
+
+typedef struct {
+  const char *ep;
+  int err;
+  const char *why;
+} client_t;
+
+static void client_main(void *arg) {
+  client_t *c = arg;
+  sb_stream_t *s = NULL;
+  sb_rpc_t *rpc = connect_rpc(c->ep, control_key, NULL, &s);
+  Sbwire__V1__Request req = SBWIRE__V1__REQUEST__INIT;
+  Sbwire__V1__PingRequest p = SBWIRE__V1__PING_REQUEST__INIT;
+  sb_rpc_result_t res;
+  req.session_id = 1;
+  req.body_case = SBWIRE__V1__REQUEST__BODY_PING;
+  req.ping = &p;
+  c->err = sb_rpc_call(rpc, &req, (uint32_t)sbtest_ms(5000), NULL, 0, &res);
+  if (!c->err) {
+    c->err = sb_rpc_result_err(&res, NULL);
+    sb_rpc_result_free(&res);
+  }
+  sb_rpc_stop(rpc);
+  sb_stream_close(s);
+}
+
+SB_TEST(router_queues_past_agent_cap) {
+  char agent_ep[256], control_ep[256];
+  sb_router_hooks_t h;
+  sb_thread_t *t[N_CLIENTS];
+  client_t cl[N_CLIENTS];
+  sb_stream_t *as = NULL;
+  memset(&h, 0, sizeof h);
+  h.list_sessions = one_session;
+  h.session_exists = exists;
+  holding = most_held = n_answerers = 0;
+  CHECK_OK(sb_mutex_new(&agent_lock));
+  CHECK_OK(sb_router_new(&router, &h));
+  sb_server_t *asrv = serve("rq-agent", agent_ep, sizeof agent_ep, on_agent);
+  sb_server_t *csrv =
+      serve("rq-control", control_ep, sizeof control_ep, on_control);
+  sb_rpc_t *agent = connect_rpc(agent_ep, agent_key, agent_request, &as);
+  for (int i = 0; i < 300 && sb_router_agents(router) < 1; i++)
+    sb_sleep_ms(10);
+  CHECK_EQ(sb_router_agents(router), 1);
+
+  for (int i = 0; i < N_CLIENTS; i++) {
+    cl[i].ep = control_ep;
+    cl[i].err = 1;
+    CHECK_OK(sb_thread_create(&t[i], client_main, &cl[i], 0));
+  }
+  int busy = 0, failed = 0;
+  for (int i = 0; i < N_CLIENTS; i++) {
+    sb_thread_join(t[i]);
+    busy += cl[i].err == SB_EBUSY;
+    failed += cl[i].err != 0;
+  }
+  fprintf(stderr, "%d clients: %d failed (%d BUSY); agent held at most %d\n",
+          N_CLIENTS, failed, busy, most_held);
+  CHECK_EQ(failed, 0);
+  CHECK(most_held <= SB_RPC_MAX_OUTSTANDING);
+  /* The cap was reached, so requests did queue: the case under test. */
+  CHECK_EQ(most_held, SB_RPC_MAX_OUTSTANDING);
+
+  for (int i = 0; i < n_answerers; i++)
+    sb_thread_join(answerers[i]);
+  sb_router_shutdown(router);
+  sb_rpc_stop(agent);
+  sb_stream_close(as);
+  sb_server_stop(csrv);
+  sb_server_stop(asrv);
+  sb_router_free(router);
+  sb_mutex_free(agent_lock);
+}
