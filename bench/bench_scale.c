@@ -177,10 +177,18 @@ static int ping_session(conn_t *c, uint32_t session) {
   req.session_id = session;
   req.body_case = SBWIRE__V1__REQUEST__BODY_PING;
   req.ping = &p;
+  const char *detail = NULL;
   int err = sb_rpc_call(c->rpc, &req, 10000, NULL, 0, &res);
   if (!err) {
-    err = sb_rpc_result_err(&res, NULL);
+    err = sb_rpc_result_err(&res, &detail);
+    /* A failed ping is counted; say why, the figure alone hides it. */
+    if (err)
+      fprintf(stderr, "bench: ping to session %u: %s (%s)\n", session,
+              sb_err_name(err), detail ? detail : "");
     sb_rpc_result_free(&res);
+  } else {
+    fprintf(stderr, "bench: ping to session %u: %s\n", session,
+            sb_err_name(err));
   }
   return err;
 }
