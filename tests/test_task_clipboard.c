@@ -100,6 +100,23 @@ SB_TEST(task_clipboard_invalid_utf8_leaves_it) {
   sb_free(got);
 }
 
+SB_TEST(task_clipboard_nul_refused_leaves_it) {
+  /* CF_UNICODETEXT ends at the first NUL: "a\0b" would be read back as
+   * "a". Refused on both platforms, and the text already there stays. */
+  uint8_t *got = NULL;
+  size_t n = 0;
+  int empty = 0;
+  CHECK_ERR(sb_task_clipboard_set_text((const uint8_t *)"a\0b", 3), SB_EFIELD);
+  if (posix_refuses())
+    return;
+  CHECK_OK(sb_task_clipboard_set_text((const uint8_t *)"keep me", 7));
+  CHECK_ERR(sb_task_clipboard_set_text((const uint8_t *)"a\0b", 3), SB_EFIELD);
+  CHECK_OK(sb_task_clipboard_get_text(&got, &n, &empty));
+  CHECK_EQ(n, 7);
+  CHECK_MEM(got, "keep me", 7);
+  sb_free(got);
+}
+
 SB_TEST(task_clipboard_too_big_leaves_it) {
   size_t len = SB_CLIPBOARD_MAX + 1;
   uint8_t *big, *got = NULL;

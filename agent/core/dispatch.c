@@ -205,9 +205,12 @@ static void run_clipboard_set(job_t *j) {
   }
   err = sb_task_clipboard_set_text(data, len);
   if (err) {
-    sb_rpc_respond_error(j->rpc, j->in, err,
-                         err == SB_EUTF8 ? "the text is not valid UTF-8"
-                                         : "cannot set the clipboard");
+    sb_rpc_respond_error(
+        j->rpc, j->in, err,
+        err == SB_EUTF8    ? "the text is not valid UTF-8"
+        : err == SB_EFIELD ? "the text contains a NUL byte, which the "
+                             "clipboard would cut it at"
+                           : "cannot set the clipboard");
     return;
   }
   Sbwire__V1__Response rsp = SBWIRE__V1__RESPONSE__INIT;

@@ -50,6 +50,10 @@ int sb_task_message_box(const char *title, const char *text, int buttons,
 int sb_task_notify(const char *title, const char *text, int icon);
 /* The checks sb_task_notify makes first (both platforms). */
 int sb_task_notify_check(const char *title, const char *text);
+/* Clipboard text to set: size cap (SB_ETOOBIG) and no NUL byte
+ * (SB_EFIELD): CF_UNICODETEXT ends at the first NUL, so such a text
+ * would be cut silently. */
+int sb_task_clipboard_text_check(const uint8_t *data, size_t len);
 
 /* Clipboard text as UTF-8 (sb_malloc'd and NUL-terminated; *empty set and
  * *data NULL when there is no text). SB_EBUSY when another program held

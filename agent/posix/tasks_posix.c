@@ -59,8 +59,8 @@ int sb_task_clipboard_get_text(uint8_t **data, size_t *len, int *empty) {
 }
 
 int sb_task_clipboard_set_text(const uint8_t *data, size_t len) {
-  (void)data, (void)len;
-  return no_desktop("the clipboard");
+  int err = sb_task_clipboard_text_check(data, len);
+  return err ? err : no_desktop("the clipboard");
 }
 
 int sb_task_screenshot(const sb_task_shot_t *req, uint8_t **png, size_t *len,

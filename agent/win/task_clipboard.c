@@ -101,10 +101,8 @@ int sb_task_clipboard_set_text(const uint8_t *data, size_t len) {
   HGLOBAL mem = NULL;
   WCHAR *w;
   int wlen = 0, err;
-  if (!data && len)
-    return SB_EINVAL;
-  if (len > SB_CLIPBOARD_MAX)
-    return SB_ETOOBIG;
+  if ((err = sb_task_clipboard_text_check(data, len)) != 0)
+    return err;
   /* Convert and allocate everything first: once the clipboard is emptied,
    * nothing may fail, so a bad request never leaves the user's clipboard
    * half-changed. */
