@@ -682,11 +682,14 @@ void sb_rpc_incoming_free(sb_rpc_incoming_t *in) {
   sb_free(in);
 }
 
-static void finish_incoming(sb_rpc_t *rpc, sb_rpc_incoming_t *in) {
+/* The request stops counting as outstanding before its answer is sent:
+ * once the peer has the answer it may send its next request at once, and
+ * that one must find the slot free (else a peer exactly at the cap would
+ * be told BUSY now and then for no reason). */
+static void retire_incoming(sb_rpc_t *rpc, sb_rpc_incoming_t *in) {
   sb_mutex_lock(rpc->lock);
   in_remove(rpc, in->id);
   sb_mutex_unlock(rpc->lock);
-  sb_rpc_incoming_free(in);
 }
 
 int sb_rpc_respond(sb_rpc_t *rpc, sb_rpc_incoming_t *in,
@@ -696,6 +699,7 @@ int sb_rpc_respond(sb_rpc_t *rpc, sb_rpc_incoming_t *in,
   int err;
   if (!rpc || !in || !rsp || (!download && download_len))
     return SB_EINVAL;
+  retire_incoming(rpc, in);
   if (download && (err = set_response_transfer(rsp, in->id, download_len)))
     goto out;
   env.request_id = in->id;
@@ -705,7 +709,7 @@ int sb_rpc_respond(sb_rpc_t *rpc, sb_rpc_incoming_t *in,
   if (!err && download && download_len)
     err = send_chunks(rpc, in->id, download, download_len);
 out:
-  finish_incoming(rpc, in);
+  sb_rpc_incoming_free(in);
   return err;
 }
 
@@ -714,8 +718,9 @@ int sb_rpc_respond_error(sb_rpc_t *rpc, sb_rpc_incoming_t *in, int err,
   int r;
   if (!rpc || !in)
     return SB_EINVAL;
+  retire_incoming(rpc, in);
   r = send_error(rpc, in->id, err, detail);
-  finish_incoming(rpc, in);
+  sb_rpc_incoming_free(in);
   return r;
 }
 
