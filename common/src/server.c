@@ -68,16 +68,17 @@ static void reap(sb_server_t *srv, int all) {
   }
 }
 
-static void refuse(sb_server_t *srv, sb_stream_t *s) {
+/* Count and close a connection we will not serve (s may be NULL when the
+ * transport already closed it), logging at most one line per interval. */
+static void refuse(sb_server_t *srv, sb_stream_t *s, const char *why) {
   uint64_t now = sb_now_ms();
   sb_mutex_lock(srv->lock);
   srv->refused++;
   srv->refused_since_log++;
   if (now - srv->refused_logged_at >= REFUSE_LOG_INTERVAL_MS ||
       srv->refused_logged_at == 0) {
-    sb_log(SB_LOG_WARN,
-           "%s: connection limit %d reached; refused %llu connection(s)",
-           srv->opts.endpoint, srv->opts.max_connections,
+    sb_log(SB_LOG_WARN, "%s: %s (limit %d); refused %llu connection(s)",
+           srv->opts.endpoint, why, srv->opts.max_connections,
            (unsigned long long)srv->refused_since_log);
     srv->refused_logged_at = now;
     srv->refused_since_log = 0;
@@ -102,6 +103,12 @@ static void accept_main(void *arg) {
     }
     if (err == SB_ETIMEDOUT || err == SB_ECANCELED)
       continue;
+    if (err == SB_ELIMIT) {
+      /* The process is out of descriptors; the transport took the
+       * connection off the backlog and closed it. */
+      refuse(srv, NULL, "out of file descriptors");
+      continue;
+    }
     if (err) {
       sb_log(SB_LOG_WARN, "%s: accept failed: %s", srv->opts.endpoint,
              sb_strerror(err));
@@ -112,12 +119,12 @@ static void accept_main(void *arg) {
     int full = srv->active >= srv->opts.max_connections;
     sb_mutex_unlock(srv->lock);
     if (full) {
-      refuse(srv, s);
+      refuse(srv, s, "connection limit reached");
       continue;
     }
     conn_t *c = sb_calloc(1, sizeof *c);
     if (!c) {
-      refuse(srv, s);
+      refuse(srv, s, "out of memory");
       continue;
     }
     c->srv = srv;
@@ -134,7 +141,7 @@ static void accept_main(void *arg) {
     sb_mutex_unlock(srv->lock);
     if (err) {
       sb_free(c);
-      refuse(srv, s);
+      refuse(srv, s, "cannot start a connection thread");
     }
   }
 }

@@ -1,7 +1,13 @@
 /* Unix domain socket transport (the POSIX side of transport.h).
  *
- * Blocking I/O with poll() deadlines. Every listener and stream has a
- * self-pipe so another thread can interrupt a blocked call (shutdown). */
+ * Blocking I/O with poll() deadlines. A stream costs one descriptor: it is
+ * interrupted by setting a flag and shutting the socket down, which wakes
+ * any poll on it. (A self-pipe per stream tripled the descriptors, and a
+ * server under the usual 1024 limit ran out of them near 340 connections,
+ * well below its cap.) The listener keeps a self-pipe, since shutdown does
+ * not wake a listening socket's poll, and a spare descriptor so that when
+ * the process is out of descriptors it can still take a pending connection
+ * off the backlog and close it instead of leaving it queued forever. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -23,12 +29,13 @@
 
 struct sb_stream {
   int fd;
-  int wake[2];
+  int interrupted; /* atomic: set once by sb_stream_interrupt */
 };
 
 struct sb_listener {
   int fd;
   int wake[2];
+  int spare; /* reserved descriptor for accepting under EMFILE, or -1 */
   char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 };
 
@@ -48,9 +55,15 @@ static void close_wake(int wake[2]) {
   wake[0] = wake[1] = -1;
 }
 
-/* Wait until fd is ready for events, the wake pipe fires, or the
- * deadline passes. */
-static int wait_fd(int fd, int wake, short events, int timeout_ms) {
+static int stream_interrupted(sb_stream_t *s) {
+  return __atomic_load_n(&s->interrupted, __ATOMIC_ACQUIRE);
+}
+
+/* Wait until fd is ready for events, the wake pipe fires (wake >= 0), the
+ * stream is interrupted (s != NULL), or the deadline passes. */
+static int wait_fd(int fd, int wake, sb_stream_t *s, short events,
+                   int timeout_ms) {
+  /* poll ignores a negative descriptor: a stream has no wake pipe. */
   struct pollfd p[2] = {{fd, events, 0}, {wake, POLLIN, 0}};
   uint64_t end = timeout_ms >= 0 ? sb_now_ms() + (uint64_t)timeout_ms : 0;
   for (;;) {
@@ -65,7 +78,7 @@ static int wait_fd(int fd, int wake, short events, int timeout_ms) {
         continue;
       return os_err();
     }
-    if (p[1].revents)
+    if (p[1].revents || (s && stream_interrupted(s)))
       return SB_ECANCELED;
     if (r == 0)
       return SB_ETIMEDOUT;
@@ -90,10 +103,6 @@ static sb_stream_t *stream_new(int fd) {
   if (!s)
     return NULL;
   s->fd = fd;
-  if (make_wake(s->wake) != 0) {
-    sb_free(s);
-    return NULL;
-  }
   return s;
 }
 
@@ -183,6 +192,7 @@ int sb_listener_open(sb_listener_t **out, const char *endpoint,
   if (!l)
     return SB_ENOMEM;
   l->wake[0] = l->wake[1] = -1;
+  l->spare = -1;
   snprintf(l->path, sizeof l->path, "%s", endpoint);
   l->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (l->fd < 0) {
@@ -210,6 +220,8 @@ int sb_listener_open(sb_listener_t **out, const char *endpoint,
     unlink(endpoint);
     goto fail;
   }
+  /* Best effort: without it, EMFILE leaves connections in the backlog. */
+  l->spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
   *out = l;
   return 0;
 
@@ -217,6 +229,8 @@ fail:
   if (l->fd >= 0)
     close(l->fd);
   close_wake(l->wake);
+  if (l->spare >= 0)
+    close(l->spare);
   sb_free(l);
   return err;
 }
@@ -227,7 +241,7 @@ int sb_listener_accept(sb_listener_t *l, sb_stream_t **out, int timeout_ms) {
     return SB_EINVAL;
   *out = NULL;
   for (;;) {
-    err = wait_fd(l->fd, l->wake[0], POLLIN, timeout_ms);
+    err = wait_fd(l->fd, l->wake[0], NULL, POLLIN, timeout_ms);
     if (err)
       return err;
     fd = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC);
@@ -235,6 +249,17 @@ int sb_listener_accept(sb_listener_t *l, sb_stream_t **out, int timeout_ms) {
       break;
     if (errno == EINTR || errno == EAGAIN || errno == ECONNABORTED)
       continue;
+    if ((errno == EMFILE || errno == ENFILE) && l->spare >= 0) {
+      /* Out of descriptors: the connection would stay queued and poll
+       * would report it again at once (a busy loop). Free the spare, take
+       * the connection, close it so the client sees EOF, and say so. */
+      close(l->spare);
+      fd = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC);
+      if (fd >= 0)
+        close(fd);
+      l->spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+      return SB_ELIMIT;
+    }
     return os_err();
   }
   *out = stream_new(fd);
@@ -257,6 +282,8 @@ void sb_listener_close(sb_listener_t *l) {
   close(l->fd);
   unlink(l->path);
   close_wake(l->wake);
+  if (l->spare >= 0)
+    close(l->spare);
   sb_free(l);
 }
 
@@ -321,7 +348,9 @@ int sb_stream_read(sb_stream_t *s, void *buf, size_t len, size_t *nread,
     return SB_EINVAL;
   *nread = 0;
   for (;;) {
-    err = wait_fd(s->fd, s->wake[0], POLLIN, timeout_ms);
+    if (stream_interrupted(s))
+      return SB_ECANCELED;
+    err = wait_fd(s->fd, -1, s, POLLIN, timeout_ms);
     if (err)
       return err;
     n = recv(s->fd, buf, len, MSG_DONTWAIT);
@@ -329,6 +358,9 @@ int sb_stream_read(sb_stream_t *s, void *buf, size_t len, size_t *nread,
       *nread = (size_t)n;
       return 0;
     }
+    /* Our own shutdown also reads as EOF: report the interrupt. */
+    if (stream_interrupted(s))
+      return SB_ECANCELED;
     if (n == 0)
       return SB_EOF;
     if (errno == EINTR || errno == EAGAIN)
@@ -345,6 +377,8 @@ int sb_stream_write(sb_stream_t *s, const void *buf, size_t len,
     return SB_EINVAL;
   while (len > 0) {
     int wait = -1, err;
+    if (stream_interrupted(s))
+      return SB_ECANCELED;
     /* Try first: a socket buffer with room (the usual case) takes the
      * bytes at once, and a poll before every send was one syscall per
      * frame for nothing (docs/performance.md). */
@@ -355,7 +389,7 @@ int sb_stream_write(sb_stream_t *s, const void *buf, size_t len,
       continue;
     }
     if (n < 0 && errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK)
-      return os_err();
+      return stream_interrupted(s) ? SB_ECANCELED : os_err();
     if (timeout_ms >= 0) {
       uint64_t now = sb_now_ms();
       /* A peer that stops reading fills the socket buffer: the write
@@ -365,7 +399,7 @@ int sb_stream_write(sb_stream_t *s, const void *buf, size_t len,
         return SB_ETIMEDOUT;
       wait = (int)(end - now);
     }
-    err = wait_fd(s->fd, s->wake[0], POLLOUT, wait);
+    err = wait_fd(s->fd, -1, s, POLLOUT, wait);
     if (err)
       return err;
   }
@@ -413,15 +447,17 @@ int sb_stream_server_pid(sb_stream_t *s, uint32_t *pid) {
 }
 
 void sb_stream_interrupt(sb_stream_t *s) {
-  if (s && write(s->wake[1], "x", 1) < 0) {
-    /* Already signalled. */
-  }
+  if (!s)
+    return;
+  __atomic_store_n(&s->interrupted, 1, __ATOMIC_RELEASE);
+  /* Wakes a poll blocked on the socket in another thread; what was
+   * already written stays readable by the peer, which then sees EOF. */
+  (void)shutdown(s->fd, SHUT_RDWR);
 }
 
 void sb_stream_close(sb_stream_t *s) {
   if (!s)
     return;
   close(s->fd);
-  close_wake(s->wake);
   sb_free(s);
 }
