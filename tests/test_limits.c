@@ -169,3 +169,43 @@ SB_TEST(limits_non_reading_peer_dropped) {
   sb_server_stop(srv);
   sb_mutex_free(st.lock);
 }
+
+/* threats.md §3.34 against a live service: `sbtest --helper flood ENDPOINT
+ * N` opens N connections from a process the service did not launch and
+ * holds them all, then reports how each ended: dropped before the server
+ * sent a byte, answered (the server spoke to us: it spent a handshake on a
+ * stranger), or left open. Exit 0 only if every one was dropped unanswered
+ * (or refused at connect). */
+SB_HELPER(flood) {
+  enum { MAX = 1000 };
+  static sb_stream_t *c[MAX];
+  int n, connected = 0, refused = 0, dropped = 0, answered = 0, open = 0;
+  uint8_t b;
+  size_t got;
+  if (argc < 2 || (n = atoi(argv[1])) <= 0 || n > MAX)
+    return 2;
+  for (int i = 0; i < n; i++) {
+    if (sb_stream_connect(&c[i], argv[0], sbtest_ms(2000)) == 0)
+      connected++;
+    else
+      refused++;
+  }
+  /* A dropped connection reads EOF at once; give slow hosts a moment. */
+  for (int i = 0; i < n; i++) {
+    if (!c[i])
+      continue;
+    int err = sb_stream_read(c[i], &b, 1, &got, sbtest_ms(i ? 20 : 1000));
+    if (err == 0)
+      answered++;
+    else if (err == SB_EOF || err == SB_EPIPE)
+      dropped++;
+    else
+      open++;
+  }
+  for (int i = 0; i < n; i++)
+    sb_stream_close(c[i]);
+  printf("flood: %d connections tried, %d connected, %d refused at connect, "
+         "%d dropped before any byte, %d answered, %d left open\n",
+         n, connected, refused, dropped, answered, open);
+  return answered == 0 && open == 0 && dropped + refused == n ? 0 : 1;
+}

@@ -37,11 +37,18 @@ struct sb_server {
 
 static void conn_main(void *arg) {
   conn_t *c = arg;
-  c->srv->opts.on_conn(c->srv->opts.arg, c->stream);
+  sb_stream_t *s = c->stream;
+  c->srv->opts.on_conn(c->srv->opts.arg, s);
+  /* Close now, not when the acceptor next reaps (up to a second later):
+   * the peer learns at once that it was dropped, and the descriptor or
+   * pipe instance is free for the next client. Under the lock, so stop
+   * never interrupts a stream being closed. */
   sb_mutex_lock(c->srv->lock);
+  c->stream = NULL;
   c->done = 1;
   c->srv->active--;
   sb_mutex_unlock(c->srv->lock);
+  sb_stream_close(s);
 }
 
 /* Join finished connection threads (all of them when stopping). */
@@ -201,7 +208,8 @@ void sb_server_stop(sb_server_t *srv) {
   sb_thread_join(srv->acceptor);
   sb_mutex_lock(srv->lock);
   for (conn_t *c = srv->conns; c; c = c->next)
-    sb_stream_interrupt(c->stream);
+    if (c->stream)
+      sb_stream_interrupt(c->stream);
   sb_mutex_unlock(srv->lock);
   reap(srv, 1);
   sb_listener_close(srv->listener);

@@ -97,6 +97,17 @@ static void agent_conn(void *arg, sb_stream_t *s) {
     log_rejected(svc, "agent pipe client (no agent launched yet)", SB_EPEER);
     return;
   }
+  /* The client's pid is known at accept (GetNamedPipeClientProcessId,
+   * SO_PEERCRED): drop any other process before spending a handshake on
+   * it, so a flood from the session user cannot hold this pipe's few
+   * slots for a handshake deadline each (threats.md §3.34). */
+  sb_peer_t peer;
+  int err = sb_stream_peer(s, &peer);
+  if (err || peer.pid != pid) {
+    log_rejected(svc, "agent pipe client (not the agent we launched)",
+                 err ? err : SB_EPEER);
+    return;
+  }
   /* The router handshakes with the launch's PSK, then calls
    * verify_agent (pid, session, user) before serving. */
   sb_router_serve_agent(svc->router, l->session_id, pid, s, l->psk);

@@ -55,6 +55,22 @@ head -c 32 /dev/urandom > "$RT/wrong.key"
 grep -q "control client: handshake failed" "$SB_DATA_DIR/sessionbridge.log" || fail "wrong key not logged"
 pass "wrong key refused and logged"
 
+# threats.md 3.34: 500 connections to the live agent socket from a process
+# the service did not launch: each dropped at accept, before the service
+# sends a byte; the agent keeps serving meanwhile.
+apipe=$(grep -o "(pipe [^)]*)" "$SB_DATA_DIR/sessionbridge.log" | tail -n1 | sed 's/(pipe \(.*\))/\1/')
+"$BIN/sbtest" --helper flood "$apipe" 500 > "$RT/flood.out" 2>&1 &
+fl=$!
+for i in 1 2 3; do
+  "$BIN/sbctl" ping --session 1 | grep -q pong || fail "ping $i during the flood"
+done
+wait $fl || fail "flood: $(cat "$RT/flood.out")"
+cat "$RT/flood.out"
+"$BIN/sbctl" ping --session 1 | grep -q pong || fail "ping after the flood"
+grep -q "rejected agent pipe client (not the agent we launched)" "$SB_DATA_DIR/sessionbridge.log" ||
+  fail "flood not logged"
+pass "500 connections from a stranger dropped unanswered; pings answered during and after"
+
 old=$(agent_pid)
 for i in 1 2 3 4 5; do pkill -9 -P "$SVC" -x sbagent; sleep 0.3; done
 connected 200 "$old" || fail "agent not relaunched"

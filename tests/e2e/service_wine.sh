@@ -84,9 +84,23 @@ WR "$BIN/sbctl.exe" --key 'C:\wrong.key' ping --session 1 >/dev/null; rc=$?
 W "$BIN/sbtest.exe" --helper rogue_agent "$apipe" || fail "rogue agent got in"
 sleep 0.3
 grep -q "control client: handshake failed" "$LOG" || fail "wrong key not logged"
-grep -q "agent of session 1 .*handshake failed" "$LOG" || fail "rogue agent not logged"
+grep -q "rejected agent pipe client (not the agent we launched)" "$LOG" || fail "rogue agent not logged"
 W "$BIN/sbctl.exe" ping --session 1 | grep -q pong || fail "ping after refusals"
 pass "wrong key and rogue agent refused and logged; service still answers"
+
+# threats.md 3.34: 500 connections to the live agent pipe from a process
+# the service did not launch: each dropped at accept, before the service
+# sends a byte; the agent keeps serving meanwhile.
+wine "$BIN/sbtest.exe" --helper flood "$apipe" 500 2>/dev/null | tr -d '\r' > "$WINEPREFIX/flood.out" &
+fl=$!
+for i in 1 2 3; do
+  W "$BIN/sbctl.exe" ping --session 1 | grep -q pong || fail "ping $i during the flood"
+done
+wait $fl || fail "flood: $(cat "$WINEPREFIX/flood.out")"
+cat "$WINEPREFIX/flood.out"
+W "$BIN/sbctl.exe" ping --session 1 | grep -q pong || fail "ping after the flood"
+grep -o "rejected agent pipe client (not the agent we launched).*" "$LOG" | tail -n 2
+pass "500 connections from a stranger dropped unanswered; pings answered during and after"
 
 # Kill the agent: relaunched, backoff visible in the log.
 old=$(agent_pid)
