@@ -2,6 +2,8 @@
  * its RLIMIT_NOFILE must still take pending connections off the backlog and
  * close them (counted as refused), not leave them queued while poll reports
  * them again and again; and it serves again once descriptors are free. */
+#include <stdlib.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -14,6 +16,12 @@ static sb_listen_opts_t opts = {NULL, 0600, -1, 0};
  * opened (the lowest free number decides what open() returns). */
 static void limit_to(struct rlimit *saved, int spare) {
   struct rlimit r;
+  const char *pre = getenv("LD_PRELOAD");
+  /* valgrind keeps descriptors of its own and emulates the limit: the
+   * test hangs there and would measure valgrind, not us. */
+  if (pre && strstr(pre, "vgpreload"))
+    sbtest_skip("valgrind emulates RLIMIT_NOFILE; covered by the native "
+                "and ASan runs");
   int fd = dup(0);
   CHECK(fd >= 0);
   close(fd);

@@ -2,10 +2,9 @@
  * SERVICE_CONTROL_SHUTDOWN or SESSIONCHANGE, so the only way to see the
  * Windows host react to them is to call the handler as the SCM would,
  * with the real core, platform and agent running underneath. */
-#include "sbtest.h"
-
-#ifdef _WIN32
 #include "svcwin.h" /* windows.h first */
+
+#include "sbtest.h"
 
 #include <wtsapi32.h>
 
@@ -34,12 +33,8 @@ static int wait_connected(int ms) {
   }
   return 0;
 }
-#endif
 
 SB_TEST(service_scm_handler_codes) {
-#ifndef _WIN32
-  sbtest_skip("the SCM handler is Windows only");
-#else
   /* No core running: every control is answered, nothing is touched. */
   CHECK(sb_host_service() == NULL);
   CHECK_EQ(sb_scm_handler(SERVICE_CONTROL_INTERROGATE, 0, NULL, NULL),
@@ -55,13 +50,9 @@ SB_TEST(service_scm_handler_codes) {
   CHECK_EQ(sb_scm_handler(SERVICE_CONTROL_PRESHUTDOWN, 0, NULL, NULL),
            NO_ERROR);
   CHECK_EQ(sb_scm_handler(SERVICE_CONTROL_STOP, 0, NULL, NULL), NO_ERROR);
-#endif
 }
 
 SB_TEST(service_scm_session_events) {
-#ifndef _WIN32
-  sbtest_skip("the SCM handler is Windows only");
-#else
   char dir[600];
   snprintf(dir, sizeof dir, "%s\\data", sbtest_tmpdir());
   _putenv_s("SB_DATA_DIR", dir);
@@ -111,5 +102,4 @@ SB_TEST(service_scm_session_events) {
   sb_host_stop(NULL, NULL);
   CHECK(sb_host_service() == NULL);
   CHECK_EQ(session_change(WTS_SESSION_LOCK, 1), NO_ERROR);
-#endif
 }
