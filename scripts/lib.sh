@@ -40,6 +40,12 @@ sb_wine_start() {
     [ -e "/tmp/.X11-unix/X$n" ] && break
     sleep 0.1
   done
+  # Wine raises its processes' descriptor limit to the hard limit, but
+  # wineserver keeps the soft one it starts with (often 1024) and holds a
+  # few descriptors for every thread of every Wine process: the 512
+  # threads of channel_pipe_256_clients ran it out (thread creation failed
+  # with EAGAIN, and tests running beside it timed out).
+  ulimit -Sn "$(ulimit -Hn)" 2>/dev/null || true
   # A persistent server left by an earlier, interrupted run of ours would
   # make the wait below hang: end it (this prefix is ours alone).
   wineserver -k >/dev/null 2>&1 || true
