@@ -2,18 +2,16 @@
 # Issue 4 under Wine + Xvfb, through the real service and agent, each task
 # checked against an oracle nobody here wrote: xclip for the clipboard,
 # ImageMagick for screenshots, xdotool for message boxes.
+#
+# Usage: tasks_wine.sh BIN_DIR TASK, TASK one of clipboard, screenshot,
+# message, notify, agent_kill: each is its own CTest case (so one failing
+# oracle does not hide the others), with its own install, start and
+# uninstall of the service.
 source "$(dirname "$0")/lib.sh"
-need
-for tool in xclip xdotool import compare identify; do
-  command -v $tool >/dev/null || { echo "SKIP: $tool missing"; exit 77; }
-done
-cleanup_service
-W "$BIN/sbservice.exe" install >/dev/null || fail install
-W "$BIN/sbservice.exe" start | grep -q RUNNING || fail start
-wait_connected 100 >/dev/null || fail "agent not connected"
-TMP=$(mktemp -d)
+TASK=${2:?usage: tasks_wine.sh BIN_DIR clipboard|screenshot|message|notify|agent_kill}
 
 # Clipboard: sbctl -> X11, X11 -> sbctl, non-ASCII both ways.
+task_clipboard() {
 text='Grüße aus Session 0 ✓ — 日本語'
 W "$BIN/sbctl.exe" clipboard set --session 1 "$text" || fail "clipboard set"
 got=$(timeout 5 xclip -o -selection clipboard)
@@ -35,7 +33,36 @@ wine "$BIN/sbctl.exe" clipboard set --session 1 - < "$TMP/over.txt" 2>"$TMP/over
 grep -q TOO_LARGE "$TMP/over.err" && [ $rc -ne 0 ] || fail "16 MiB + 1 accepted (rc $rc)"
 pass "16 MiB + 1 refused: $(tr -d '\r' < "$TMP/over.err" | grep -v wine32 | head -n1)"
 
+# Another program holds the clipboard (sbtasks.exe clipboard-hold keeps it
+# open): a set waits and succeeds once it is let go, or answers BUSY after
+# about a second rather than hanging, leaving the text as it was.
+hold() { # ms: start a holder, wait until it has the clipboard
+  wine "$BIN/sbtasks.exe" clipboard-hold "$1" > "$TMP/hold" 2>/dev/null &
+  holder=$!
+  for _ in $(seq 1 200); do grep -q held "$TMP/hold" && return 0; sleep 0.02; done
+  fail "the holder did not open the clipboard"
+}
+hold 700
+t0=$(date +%s%N)
+W "$BIN/sbctl.exe" clipboard set --session 1 'after the holder' || fail "set while held 700 ms"
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+wait $holder
+[ "$ms" -ge 500 ] || fail "set done after $ms ms although the clipboard was held 700 ms"
+[ "$(timeout 5 xclip -o -selection clipboard)" = 'after the holder' ] || fail "text not in X11"
+pass "clipboard held 700 ms by another program: set waited, done after $ms ms"
+hold 4000
+t0=$(date +%s%N)
+wine "$BIN/sbctl.exe" clipboard set --session 1 'never' >/dev/null 2>"$TMP/busy.err"; rc=$?
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+wait $holder
+[ $rc -eq 3 ] && grep -q BUSY "$TMP/busy.err" || fail "held 4 s: rc $rc [$(tr -d '\r' < "$TMP/busy.err")]"
+[ "$ms" -lt 3900 ] || fail "BUSY only after $ms ms"
+[ "$(timeout 5 xclip -o -selection clipboard)" = 'after the holder' ] || fail "a refused set changed the clipboard"
+pass "clipboard held 4 s: BUSY after $ms ms, text unchanged: $(tr -d '\r' < "$TMP/busy.err" | grep BUSY | head -n1)"
+}
+
 # Screenshot: something known on screen, compared with import.
+task_screenshot() {
 xsetroot -solid '#3366cc' 2>/dev/null || true
 W "$BIN/sbctl.exe" screenshot --session 1 -o "$(winepath -w "$TMP/shot.png" 2>/dev/null)" || fail screenshot
 import -window root "$TMP/ref.png" || fail "import"
@@ -48,8 +75,10 @@ total=$(( ${size%x*} * ${size#*x} ))
 echo "differing pixels: $diff of $total"
 [ "${diff%.*}" -le $(( total / 100 )) ] || fail "screenshot differs in $diff pixels"
 pass "screenshot ${size} PNG equals import -window root within 1% ($diff px)"
+}
 
 # Message boxes: a click, a timeout, two at once with a ping between.
+task_message() {
 W "$BIN/sbctl.exe" message --session 1 --title 'sb-click' --text 'press No' \
   --buttons yesno > "$TMP/click.out" &
 m=$!
@@ -83,8 +112,10 @@ done
 wait $a $b
 [ "$(cat "$TMP/a.out")" = timeout ] && [ "$(cat "$TMP/b.out")" = timeout ] || fail "two boxes"
 pass "two boxes open at once, a ping answered in between, both timed out"
+}
 
 # Notification: shown; malformed ones get clear errors.
+task_notify() {
 [ "$(W "$BIN/sbctl.exe" notify --session 1 --title Backup --text finished)" = shown ] || fail notify
 xdotool search --name 'Wine System Tray' >/dev/null 2>&1 && echo "(icon in the Wine System Tray window; Wine draws no balloon)"
 wine "$BIN/sbctl.exe" notify --session 1 --title '' --text '' >/dev/null 2>"$TMP/n1"; rc=$?
@@ -92,10 +123,12 @@ grep -q 'INVALID' "$TMP/n1" && [ $rc -eq 3 ] || fail "empty notify"
 wine "$BIN/sbctl.exe" notify --session 1 --title t --text "$(head -c 5000 /dev/zero | tr '\0' x)" >/dev/null 2>"$TMP/n2"; rc=$?
 grep -q 'TOO_LARGE' "$TMP/n2" && [ $rc -eq 3 ] || fail "oversized notify"
 pass "notify shown; empty -> INVALID, 5000-byte text -> TOO_LARGE"
+}
 
 # Fault injection: the agent killed while a box is open. The request ends
 # with a clear error at once (not at its 20 s deadline) and the agent is
 # relaunched.
+task_agent_kill() {
 old=$(agent_pid)
 wine "$BIN/sbctl.exe" message --session 1 --title 'sb-kill' --text x \
   --timeout-ms 20000 >/dev/null 2>"$TMP/kill.err" &
@@ -113,7 +146,19 @@ tr -d '\r' < "$TMP/kill.err" | grep -v -e wine32 -e multiarch -e add-architectur
 [ $ms -lt 10000 ] || fail "the request took $ms ms to fail"
 wait_connected 200 "$old" >/dev/null || fail "agent not relaunched"
 pass "agent killed mid-request: AGENT_LOST after $ms ms, agent relaunched"
+}
 
+declare -F "task_$TASK" >/dev/null || { echo "unknown task $TASK"; exit 2; }
+need
+for tool in xclip xdotool import compare identify; do
+  command -v $tool >/dev/null || { echo "SKIP: $tool missing"; exit 77; }
+done
+cleanup_service
+W "$BIN/sbservice.exe" install >/dev/null || fail install
+W "$BIN/sbservice.exe" start | grep -q RUNNING || fail start
+wait_connected 100 >/dev/null || fail "agent not connected"
+TMP=$(mktemp -d)
+"task_$TASK"
 W "$BIN/sbservice.exe" uninstall >/dev/null
 rm -rf "$TMP"
 echo PASS
