@@ -24,7 +24,11 @@ W() {
   wine "$@" </dev/null 2> >(grep -v -e wine32 -e multiarch -e 'add-architecture' >&2) |
     tr -d '\r'
 }
-step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+STEP=setup
+step() { STEP=$*; printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+failed() { echo "demo FAILED at: $STEP${1:+ ($1)}" >&2; exit 1; }
+# Any failing command ends the demo and says where (set -e does the rest).
+trap 'failed' ERR
 
 step "sbservice install"
 W "$BIN/sbservice.exe" install
@@ -40,6 +44,8 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 t1=$(date +%s%N)
+W "$BIN/sbctl.exe" sessions | grep -qE '^1 .*connected' ||
+  failed "the agent of session 1 did not connect within 10 s"
 echo "(agent connected $(( (t1 - t0) / 1000000 )) ms after start returned)"
 
 step "sbctl sessions"
@@ -49,41 +55,43 @@ W "$BIN/sbctl.exe" ping --session 1
 step "sbctl info --session 1"
 W "$BIN/sbctl.exe" info --session 1
 
-if W "$BIN/sbctl.exe" --help | grep -q message; then
-  step "sbctl message --session 1 --title 'sessionbridge demo' --text 'Press OK' --buttons okcancel   (xdotool presses Return)"
-  # sbctl waits for the answer in the background while xdotool, playing
-  # the user, finds the box by its title and presses Return.
-  W "$BIN/sbctl.exe" message --session 1 --title 'sessionbridge demo' \
-    --text 'Press OK' --buttons okcancel --timeout-ms 20000 > "$SB_BUILD/demo-answer.txt" &
-  answer=$!
-  for _ in $(seq 1 100); do
-    wid=$(xdotool search --name 'sessionbridge demo' 2>/dev/null | head -n1 || true)
-    if [ -n "$wid" ]; then xdotool key --window "$wid" Return; break; fi
-    sleep 0.1
-  done
-  wait "$answer" || true
-  echo "answer: $(cat "$SB_BUILD/demo-answer.txt")"
+step "sbctl message --session 1 --title 'sessionbridge demo' --text 'Press OK' --buttons okcancel   (xdotool presses Return)"
+# sbctl waits for the answer in the background while xdotool, playing the
+# user, finds the box by its title and presses Return.
+W "$BIN/sbctl.exe" message --session 1 --title 'sessionbridge demo' \
+  --text 'Press OK' --buttons okcancel --timeout-ms 20000 > "$SB_BUILD/demo-answer.txt" &
+answer=$!
+wid=
+for _ in $(seq 1 100); do
+  wid=$(xdotool search --name 'sessionbridge demo' 2>/dev/null | head -n1 || true)
+  if [ -n "$wid" ]; then xdotool key --window "$wid" Return; break; fi
+  sleep 0.1
+done
+[ -n "$wid" ] || failed "the message box never appeared on the display"
+wait "$answer"
+echo "answer: $(cat "$SB_BUILD/demo-answer.txt")"
 
-  step "sbctl clipboard set --session 1 'Grüße aus Session 0 ✓'; xclip -o -selection clipboard"
-  W "$BIN/sbctl.exe" clipboard set --session 1 'Grüße aus Session 0 ✓' || true
-  xclip -o -selection clipboard || true
-  echo
-  step "echo 'set by X11' | xclip -i -selection clipboard; sbctl clipboard get --session 1"
-  echo -n 'set by X11' | xclip -i -selection clipboard 2>/dev/null
-  W "$BIN/sbctl.exe" clipboard get --session 1 || true
-  echo
+step "sbctl clipboard set --session 1 'Grüße aus Session 0 ✓'; xclip -o -selection clipboard"
+W "$BIN/sbctl.exe" clipboard set --session 1 'Grüße aus Session 0 ✓'
+timeout 5 xclip -o -selection clipboard
+echo
+step "echo 'set by X11' | xclip -i -selection clipboard; sbctl clipboard get --session 1"
+echo -n 'set by X11' | xclip -i -selection clipboard 2>/dev/null
+sleep 0.3
+W "$BIN/sbctl.exe" clipboard get --session 1
+echo
 
-  SHOT="$SB_BUILD/demo-screenshot.png"
-  step "sbctl screenshot --session 1 -o $SHOT"
-  W "$BIN/sbctl.exe" screenshot --session 1 -o "$(winepath -w "$SHOT" 2>/dev/null)" || true
-  [ -f "$SHOT" ] && file "$SHOT" && echo "screenshot written to $SHOT"
-fi
+SHOT="$SB_BUILD/demo-screenshot.png"
+rm -f "$SHOT"
+step "sbctl screenshot --session 1 -o $SHOT"
+W "$BIN/sbctl.exe" screenshot --session 1 -o "$(winepath -w "$SHOT" 2>/dev/null)"
+echo "screenshot written to $SHOT: $(identify -format '%m %wx%h' "$SHOT")"
 
 step "sbservice stop"
 W "$BIN/sbservice.exe" stop
 step "sbservice uninstall"
 W "$BIN/sbservice.exe" uninstall
-trap - EXIT
+trap - EXIT ERR
 sb_wine_stop
 echo
-echo "demo finished"
+echo "demo finished: service installed and started, agent in session 1, a message box answered, clipboard both ways with X11, screenshot in $SHOT"

@@ -9,7 +9,7 @@ pkgs=(
   libsodium-dev libprotobuf-c-dev protobuf-c-compiler
   clang llvm valgrind
   gcc-mingw-w64-x86-64-win32 g++-mingw-w64-x86-64-win32
-  wine wine64 xvfb xauth xdotool xclip imagemagick x11-apps
+  wine wine64 xvfb xauth xdotool xclip imagemagick x11-apps x11-xserver-utils x11-utils
   autoconf automake libtool make dpkg-dev
   procps psmisc python3 file
 )

@@ -63,7 +63,10 @@ pass "clipboard held 4 s: BUSY after $ms ms, text unchanged: $(tr -d '\r' < "$TM
 
 # Screenshot: something known on screen, compared with import.
 task_screenshot() {
-xsetroot -solid '#3366cc' 2>/dev/null || true
+# The root window painted a known colour (x11-xserver-utils, installed by
+# scripts/install-deps.sh), so the capture must hold it, not just agree
+# with import.
+xsetroot -solid '#3366cc' || fail "xsetroot"
 W "$BIN/sbctl.exe" screenshot --session 1 -o "$(winepath -w "$TMP/shot.png" 2>/dev/null)" || fail screenshot
 import -window root "$TMP/ref.png" || fail "import"
 size=$(identify -format '%wx%h' "$TMP/shot.png")
@@ -74,7 +77,12 @@ diff=$(compare -metric AE "$TMP/shot.png" "$TMP/ref.png" null: 2>&1 | cut -d' ' 
 total=$(( ${size%x*} * ${size#*x} ))
 echo "differing pixels: $diff of $total"
 [ "${diff%.*}" -le $(( total / 100 )) ] || fail "screenshot differs in $diff pixels"
-pass "screenshot ${size} PNG equals import -window root within 1% ($diff px)"
+px=$(convert "$TMP/shot.png" -format '%[pixel:p{5,5}]' info:)
+case "$px" in
+  'srgb(51,102,204)'|'#3366CC'|'#3366cc') ;;
+  *) fail "screenshot pixel (5,5) is $px, the root was painted #3366cc" ;;
+esac
+pass "screenshot ${size} PNG equals import -window root within 1% ($diff px); root colour $px found"
 }
 
 # Message boxes: a click, a timeout, two at once with a ping between.
