@@ -55,19 +55,28 @@ W "$BIN/sbctl.exe" ping --session 1
 step "sbctl info --session 1"
 W "$BIN/sbctl.exe" info --session 1
 
+SHOT="$SB_BUILD/demo-screenshot.png"
+rm -f "$SHOT"
+xsetroot -solid '#3366cc' 2>/dev/null || true
 step "sbctl message --session 1 --title 'sessionbridge demo' --text 'Press OK' --buttons okcancel   (xdotool presses Return)"
 # sbctl waits for the answer in the background while xdotool, playing the
-# user, finds the box by its title and presses Return.
+# user, finds the box by its title; a screenshot taken meanwhile shows the
+# box on the user's screen, then xdotool presses Return.
 W "$BIN/sbctl.exe" message --session 1 --title 'sessionbridge demo' \
   --text 'Press OK' --buttons okcancel --timeout-ms 20000 > "$SB_BUILD/demo-answer.txt" &
 answer=$!
 wid=
 for _ in $(seq 1 100); do
   wid=$(xdotool search --name 'sessionbridge demo' 2>/dev/null | head -n1 || true)
-  if [ -n "$wid" ]; then xdotool key --window "$wid" Return; break; fi
+  [ -n "$wid" ] && break
   sleep 0.1
 done
 [ -n "$wid" ] || failed "the message box never appeared on the display"
+sleep 0.5 # let Wine draw the box before the capture
+step "sbctl screenshot --session 1 -o $SHOT   (while the box is open)"
+W "$BIN/sbctl.exe" screenshot --session 1 -o "$(winepath -w "$SHOT" 2>/dev/null)"
+echo "screenshot written to $SHOT: $(identify -format '%m %wx%h' "$SHOT")"
+xdotool key --window "$wid" Return
 wait "$answer"
 echo "answer: $(cat "$SB_BUILD/demo-answer.txt")"
 
@@ -80,12 +89,6 @@ echo -n 'set by X11' | xclip -i -selection clipboard 2>/dev/null
 sleep 0.3
 W "$BIN/sbctl.exe" clipboard get --session 1
 echo
-
-SHOT="$SB_BUILD/demo-screenshot.png"
-rm -f "$SHOT"
-step "sbctl screenshot --session 1 -o $SHOT"
-W "$BIN/sbctl.exe" screenshot --session 1 -o "$(winepath -w "$SHOT" 2>/dev/null)"
-echo "screenshot written to $SHOT: $(identify -format '%m %wx%h' "$SHOT")"
 
 step "sbservice stop"
 W "$BIN/sbservice.exe" stop

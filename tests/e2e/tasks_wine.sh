@@ -83,6 +83,38 @@ case "$px" in
   *) fail "screenshot pixel (5,5) is $px, the root was painted #3366cc" ;;
 esac
 pass "screenshot ${size} PNG equals import -window root within 1% ($diff px); root colour $px found"
+
+# Something that is not one colour: a message box open on the screen. The
+# whole screen and a region around the box must equal what import sees,
+# and the box must be in the picture (pixels that are not the root colour).
+W "$BIN/sbctl.exe" message --session 1 --title 'sb-shot' --text 'in the picture' \
+  --timeout-ms 15000 >/dev/null &
+m=$!
+for _ in $(seq 1 100); do
+  wid=$(xdotool search --name 'sb-shot' 2>/dev/null | head -n1)
+  [ -n "$wid" ] && break
+  sleep 0.1
+done
+[ -n "$wid" ] || fail "box for the screenshot not found"
+sleep 0.5 # Wine draws the box after mapping it
+W "$BIN/sbctl.exe" screenshot --session 1 -o "$(winepath -w "$TMP/box.png" 2>/dev/null)" || fail "screenshot with a box"
+import -window root "$TMP/boxref.png" || fail import
+eval "$(xdotool getwindowgeometry --shell "$wid")"
+rx=$X ry=$Y rw=$WIDTH rh=$HEIGHT
+W "$BIN/sbctl.exe" screenshot --session 1 --region "$rx,$ry,$rw,$rh" \
+  -o "$(winepath -w "$TMP/region.png" 2>/dev/null)" || fail "region screenshot"
+import -window root -crop "${rw}x${rh}+${rx}+${ry}" +repage "$TMP/regionref.png" || fail "import crop"
+xdotool key --window "$wid" Return 2>/dev/null
+wait $m
+convert -size "$size" xc:'#3366cc' "$TMP/plain.png"
+boxpx=$(compare -metric AE "$TMP/box.png" "$TMP/plain.png" null: 2>&1 | cut -d' ' -f1)
+[ "${boxpx%.*}" -ge $(( rw * rh / 4 )) ] || fail "the box is not in the screenshot ($boxpx px differ from the bare root)"
+diff=$(compare -metric AE "$TMP/box.png" "$TMP/boxref.png" null: 2>&1 | cut -d' ' -f1)
+[ "${diff%.*}" -le $(( total / 100 )) ] || fail "screenshot with a box differs from import in $diff pixels"
+[ "$(identify -format '%wx%h' "$TMP/region.png")" = "${rw}x${rh}" ] || fail "region size"
+rdiff=$(compare -metric AE "$TMP/region.png" "$TMP/regionref.png" null: 2>&1 | cut -d' ' -f1)
+[ "${rdiff%.*}" -le $(( rw * rh / 100 )) ] || fail "region differs from import in $rdiff pixels"
+pass "a box on screen: screenshot equals import ($diff px differ; $boxpx px are the box), --region $rx,$ry,$rw,$rh equals import -crop ($rdiff px)"
 }
 
 # Message boxes: a click, a timeout, two at once with a ping between.
