@@ -1,8 +1,10 @@
 /* Unix domain socket transport (the POSIX side of transport.h).
  *
- * Blocking I/O with poll() deadlines. A stream costs one descriptor: it is
- * interrupted by setting a flag and shutting the socket down, which wakes
- * any poll on it. (A self-pipe per stream tripled the descriptors, and a
+ * Blocking I/O with deadlines: reads are a blocking recv bounded by
+ * SO_RCVTIMEO, writes try first and poll only on a full buffer, accepts
+ * poll. A stream costs one descriptor: it is interrupted by setting a flag
+ * and shutting the socket down, which wakes a recv or poll blocked on it
+ * in another thread. (A self-pipe per stream tripled the descriptors, and a
  * server under the usual 1024 limit ran out of them near 340 connections,
  * well below its cap.) The listener keeps a self-pipe, since shutdown does
  * not wake a listening socket's poll, and a spare descriptor so that when
@@ -15,6 +17,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/types.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -30,6 +33,7 @@
 struct sb_stream {
   int fd;
   int interrupted; /* atomic: set once by sb_stream_interrupt */
+  int rcvtimeo_ms; /* SO_RCVTIMEO as last set (0 forever), -1 unknown */
 };
 
 struct sb_listener {
@@ -103,6 +107,7 @@ static sb_stream_t *stream_new(int fd) {
   if (!s)
     return NULL;
   s->fd = fd;
+  s->rcvtimeo_ms = -1;
   return s;
 }
 
@@ -340,20 +345,62 @@ int sb_stream_connect(sb_stream_t **out, const char *endpoint,
   return 0;
 }
 
+/* Make a blocking recv wait at most ms (0: forever), if it does not
+ * already. The kernel keeps the value, so a run of reads with the same
+ * wait costs no extra syscall. */
+static int set_rcvtimeo(sb_stream_t *s, int ms) {
+  struct timeval tv;
+  if (s->rcvtimeo_ms == ms)
+    return 0;
+  tv.tv_sec = ms / 1000;
+  tv.tv_usec = (ms % 1000) * 1000;
+  if (setsockopt(s->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) != 0)
+    return os_err();
+  s->rcvtimeo_ms = ms;
+  return 0;
+}
+
+/* The largest power of two not above ms: the receive timeout is set to
+ * this, never more than the caller's wait, so a recv can only return
+ * early (then we go round again with what is left), and the successive
+ * waits of one deadline take few distinct values (each a setsockopt). */
+static int floor_pow2(int ms) {
+  int p = 1;
+  while (p <= ms / 2)
+    p *= 2;
+  return p;
+}
+
+/* A blocking recv bounded by SO_RCVTIMEO, not poll + recv: one syscall
+ * per read instead of two when data comes within the wait, which is most
+ * of a request's round trip (docs/performance.md). sb_stream_interrupt's
+ * shutdown wakes a blocked recv, which then reads 0. */
 int sb_stream_read(sb_stream_t *s, void *buf, size_t len, size_t *nread,
                    int timeout_ms) {
+  uint64_t end = timeout_ms > 0 ? sb_now_ms() + (uint64_t)timeout_ms : 0;
   ssize_t n;
   int err;
   if (!s || !buf || !nread)
     return SB_EINVAL;
   *nread = 0;
   for (;;) {
+    int flags = 0;
     if (stream_interrupted(s))
       return SB_ECANCELED;
-    err = wait_fd(s->fd, -1, s, POLLIN, timeout_ms);
+    if (timeout_ms < 0) {
+      err = set_rcvtimeo(s, 0);
+    } else {
+      uint64_t now = sb_now_ms();
+      if (timeout_ms == 0 || now >= end) {
+        flags = MSG_DONTWAIT; /* no wait left: take what is there */
+        err = 0;
+      } else {
+        err = set_rcvtimeo(s, floor_pow2((int)(end - now)));
+      }
+    }
     if (err)
       return err;
-    n = recv(s->fd, buf, len, MSG_DONTWAIT);
+    n = recv(s->fd, buf, len, flags);
     if (n > 0) {
       *nread = (size_t)n;
       return 0;
@@ -363,7 +410,12 @@ int sb_stream_read(sb_stream_t *s, void *buf, size_t len, size_t *nread,
       return SB_ECANCELED;
     if (n == 0)
       return SB_EOF;
-    if (errno == EINTR || errno == EAGAIN)
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      if (flags)
+        return SB_ETIMEDOUT;
+      continue; /* the receive timeout ran out; the deadline decides */
+    }
+    if (errno == EINTR)
       continue;
     return errno == ECONNRESET ? SB_EOF : os_err();
   }
