@@ -1,4 +1,4 @@
-# Locates libsodium and the protobuf-c runtime.
+# Locates libsodium, the protobuf-c runtime and zlib (PNG deflate).
 # Native: the system's -dev packages through pkg-config.
 # Windows: the static cross-built copies from scripts/build-win-deps.sh,
 # passed in as SB_WIN_DEPS (a prefix with include/ and lib/).
@@ -15,6 +15,10 @@ if(WIN32)
   set_target_properties(sb_protobufc PROPERTIES
     IMPORTED_LOCATION ${SB_WIN_DEPS}/lib/libprotobuf-c.a
     INTERFACE_INCLUDE_DIRECTORIES ${SB_WIN_DEPS}/include)
+  add_library(sb_zlib STATIC IMPORTED)
+  set_target_properties(sb_zlib PROPERTIES
+    IMPORTED_LOCATION ${SB_WIN_DEPS}/lib/libz.a
+    INTERFACE_INCLUDE_DIRECTORIES ${SB_WIN_DEPS}/include)
 else()
   find_package(PkgConfig REQUIRED)
   pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
@@ -23,4 +27,7 @@ else()
   target_link_libraries(sb_sodium INTERFACE PkgConfig::SODIUM)
   add_library(sb_protobufc INTERFACE)
   target_link_libraries(sb_protobufc INTERFACE PkgConfig::PROTOBUFC)
+  pkg_check_modules(ZLIB REQUIRED IMPORTED_TARGET zlib)
+  add_library(sb_zlib INTERFACE)
+  target_link_libraries(sb_zlib INTERFACE PkgConfig::ZLIB)
 endif()

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Cross-builds static libsodium and the protobuf-c runtime for
-# x86_64-w64-mingw32 from Debian's source packages, and caches the result
-# outside the clone so that a fresh clone does not rebuild them.
+# Cross-builds static libsodium, the protobuf-c runtime and zlib (the
+# agent's PNG encoder deflates with it) for x86_64-w64-mingw32 from
+# Debian's source packages, and caches the result outside the clone so that
+# a fresh clone does not rebuild them.
 #
-# Debian ships no mingw builds of either library. The sources come from a
+# Debian ships no mingw builds of these libraries. The sources come from a
 # private apt configuration that reuses the machine's own Debian entries as
 # deb-src entries, so no mirror host name is written into the repository.
 #
@@ -51,8 +52,10 @@ fi
 
 SODIUM_VER=$(src_version libsodium)
 PBC_VER=$(src_version protobuf-c)
-[ -n "$SODIUM_VER" ] && [ -n "$PBC_VER" ] || { log "no source versions found"; exit 1; }
-KEY="sodium-${SODIUM_VER}_pbc-${PBC_VER}_$(${HOST}-gcc -dumpversion)"
+ZLIB_VER=$(src_version zlib)
+[ -n "$SODIUM_VER" ] && [ -n "$PBC_VER" ] && [ -n "$ZLIB_VER" ] ||
+  { log "no source versions found"; exit 1; }
+KEY="sodium-${SODIUM_VER}_pbc-${PBC_VER}_zlib-${ZLIB_VER#*:}_$(${HOST}-gcc -dumpversion)"
 PREFIX="$CACHE_ROOT/win64-$KEY"
 
 if [ -f "$PREFIX/.complete" ]; then
@@ -64,7 +67,7 @@ log "building $KEY into $PREFIX"
 rm -rf "$PREFIX" "$SRCDIR"/work
 mkdir -p "$SRCDIR/work" "$PREFIX/include" "$PREFIX/lib"
 cd "$SRCDIR/work"
-apt-get "${APT_OPTS[@]}" source --download-only libsodium protobuf-c >&2
+apt-get "${APT_OPTS[@]}" source --download-only libsodium protobuf-c zlib >&2
 
 # libsodium: the Debian tarball has no configure script.
 tar xf libsodium_*.orig.tar.* 
@@ -84,6 +87,18 @@ mkdir -p "$PREFIX/include/protobuf-c"
 cp "$pdir/protobuf-c/protobuf-c.h" "$PREFIX/include/protobuf-c/"
 ${HOST}-gcc -O2 -c "$pdir/protobuf-c/protobuf-c.c" -I"$pdir" -o protobuf-c.o
 ${HOST}-ar rcs "$PREFIX/lib/libprotobuf-c.a" protobuf-c.o
+
+# zlib: Debian's dfsg tarball has no win32/ makefile; the library proper is
+# these files (the gz* file API is not needed).
+tar xf zlib_*.orig.tar.*
+zdir=$(find . -maxdepth 1 -type d -name 'zlib-*' | head -n1)
+zobjs=()
+for f in adler32 compress crc32 deflate infback inffast inflate inftrees trees uncompr zutil; do
+  ${HOST}-gcc -O2 -c "$zdir/$f.c" -o "zlib-$f.o"
+  zobjs+=("zlib-$f.o")
+done
+${HOST}-ar rcs "$PREFIX/lib/libz.a" "${zobjs[@]}"
+cp "$zdir/zlib.h" "$zdir/zconf.h" "$PREFIX/include/"
 
 touch "$PREFIX/.complete"
 log "done"

@@ -1,5 +1,5 @@
 /* Clipboard text, called directly in the test process. The X11 side
- * (xclip) is checked by tests/oracle/clipboard_*.sh. These tests share the
+ * (xclip) is checked by e2e_task_clipboard_wine (tests/e2e/tasks_wine.sh). These tests share the
  * session's clipboard: run them one at a time (RESOURCE_LOCK). On POSIX
  * the clipboard needs the X11 backend that is not written yet, and the
  * task must say so (SB_EOS), which is what is checked there. */

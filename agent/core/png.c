@@ -1,6 +1,8 @@
 #include "sb_png.h"
 
+#include <stdint.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "sessionbridge.h"
 
@@ -32,67 +34,75 @@ static uint8_t *chunk(uint8_t *o, const char *type, const uint8_t *data,
   return o + 12 + len;
 }
 
+static voidpf z_alloc(voidpf opaque, uInt items, uInt size) {
+  (void)opaque;
+  if (size && items > SIZE_MAX / size)
+    return Z_NULL;
+  return sb_malloc((size_t)items * size);
+}
+
+static void z_free(voidpf opaque, voidpf p) {
+  (void)opaque;
+  sb_free(p);
+}
+
+/* One scanline with PNG filter 1 (Sub: each byte minus the same channel
+ * of the pixel to its left), which turns flat and gradient areas, most of
+ * a desktop, into runs of zeros for deflate. */
+static void filter_row(uint8_t *out, const uint8_t *bgra, uint32_t w) {
+  out[0] = 1;
+  for (uint32_t x = 0; x < w; x++) {
+    const uint8_t *p = bgra + (size_t)x * 4;
+    const uint8_t *l = x ? p - 4 : NULL;
+    uint8_t *o = out + 1 + (size_t)x * 3;
+    o[0] = (uint8_t)(p[2] - (l ? l[2] : 0)); /* BGRA -> RGB */
+    o[1] = (uint8_t)(p[1] - (l ? l[1] : 0));
+    o[2] = (uint8_t)(p[0] - (l ? l[0] : 0));
+  }
+}
+
 int sb_png_encode_bgra(const uint8_t *px, uint32_t w, uint32_t h, size_t stride,
                        uint8_t **out, size_t *out_len) {
+  enum { HEAD = 8 + 25 + 8, TAIL = 4 + 12 }; /* sig, IHDR, IDAT len+type */
   uint8_t ihdr[13];
-  uint64_t raw, blocks, idat, total;
-  uint8_t *buf = NULL, *z = NULL, *o;
+  uint64_t raw, bound;
+  uint8_t *buf = NULL, *row = NULL, *o;
+  z_stream zs;
+  int err = 0, zr = Z_OK;
   if (!px || !out || !out_len || w == 0 || h == 0 || stride < (size_t)w * 4)
     return SB_EINVAL;
   *out = NULL;
+  *out_len = 0;
   /* Sizes in 64 bits and capped before anything is allocated. */
   raw = ((uint64_t)w * 3 + 1) * h;
-  blocks = (raw + 65534) / 65535;
-  idat = 2 + raw + blocks * 5 + 4;
-  total = 8 + 25 + 12 + idat + 12;
-  if (raw > SB_SCREENSHOT_MAX || total > SB_SCREENSHOT_MAX)
+  if (raw > SB_SCREENSHOT_MAX)
     return SB_ETOOBIG;
-  z = sb_malloc((size_t)idat);
-  buf = sb_malloc((size_t)total);
-  if (!z || !buf) {
-    sb_free(z);
-    sb_free(buf);
+  memset(&zs, 0, sizeof zs);
+  zs.zalloc = z_alloc;
+  zs.zfree = z_free;
+  if (deflateInit(&zs, Z_DEFAULT_COMPRESSION) != Z_OK)
     return SB_ENOMEM;
+  /* Room for the worst case (incompressible noise), given back below. */
+  bound = deflateBound(&zs, (uLong)raw);
+  /* raw is capped, so bound is too (raw plus a few bytes per 16 KiB). */
+  if (!(buf = sb_malloc((size_t)(HEAD + bound + TAIL))) ||
+      !(row = sb_malloc((size_t)w * 3 + 1))) {
+    err = SB_ENOMEM;
+    goto done;
   }
-  /* zlib stream: header, stored blocks of at most 65535 bytes, Adler-32
-   * of the raw data. The raw data is each row's filter byte (0, none)
-   * and its RGB pixels. */
-  uint8_t *zp = z;
-  *zp++ = 0x78;
-  *zp++ = 0x01;
-  uint32_t a = 1, b = 0;
-  uint64_t left_in_block = 0, done = 0;
-  uint8_t *len_at = NULL;
-  for (uint32_t y = 0; y < h; y++) {
-    const uint8_t *row = px + (size_t)y * stride;
-    for (uint32_t x = 0; x <= w * 3; x++) {
-      uint8_t byte;
-      if (x == 0)
-        byte = 0;
-      else {
-        uint32_t i = x - 1, p = i / 3, c = i % 3;
-        byte = row[p * 4 + (2 - c)]; /* BGRA -> RGB */
-      }
-      if (left_in_block == 0) {
-        uint64_t n = raw - done < 65535 ? raw - done : 65535;
-        len_at = zp;
-        *zp++ = done + n == raw ? 1 : 0; /* BFINAL, BTYPE=00 */
-        *zp++ = (uint8_t)n;
-        *zp++ = (uint8_t)(n >> 8);
-        *zp++ = (uint8_t)~n;
-        *zp++ = (uint8_t)(~n >> 8);
-        left_in_block = n;
-      }
-      *zp++ = byte;
-      left_in_block--;
-      done++;
-      a = (a + byte) % 65521u;
-      b = (b + a) % 65521u;
-    }
+  zs.next_out = buf + HEAD;
+  zs.avail_out = (uInt)bound;
+  for (uint32_t y = 0; y < h && zr == Z_OK; y++) {
+    filter_row(row, px + (size_t)y * stride, w);
+    zs.next_in = row;
+    zs.avail_in = (uInt)(w * 3 + 1);
+    zr = deflate(&zs, y + 1 == h ? Z_FINISH : Z_NO_FLUSH);
   }
-  (void)len_at;
-  be32(zp, (b << 16) | a);
-  zp += 4;
+  if (zr != Z_STREAM_END || HEAD + zs.total_out + TAIL > SB_SCREENSHOT_MAX) {
+    /* The bound makes a short buffer impossible; say so if it happens. */
+    err = zr == Z_STREAM_END ? SB_ETOOBIG : SB_EIO;
+    goto done;
+  }
 
   o = buf;
   memcpy(o, "\x89PNG\r\n\x1a\n", 8);
@@ -102,13 +112,25 @@ int sb_png_encode_bgra(const uint8_t *px, uint32_t w, uint32_t h, size_t stride,
   ihdr[8] = 8;  /* bit depth */
   ihdr[9] = 2;  /* colour type: RGB */
   ihdr[10] = 0; /* deflate */
-  ihdr[11] = 0; /* adaptive filtering */
+  ihdr[11] = 0; /* adaptive filtering (every row: Sub) */
   ihdr[12] = 0; /* no interlace */
   o = chunk(o, "IHDR", ihdr, sizeof ihdr);
-  o = chunk(o, "IDAT", z, (size_t)(zp - z));
+  /* IDAT's data is already in place after its length and type. */
+  be32(o, (uint32_t)zs.total_out);
+  memcpy(o + 4, "IDAT", 4);
+  be32(o + 8 + zs.total_out, sb_png_crc(o + 4, zs.total_out + 4, 0));
+  o += 12 + zs.total_out;
   o = chunk(o, "IEND", NULL, 0);
-  sb_free(z);
-  *out = buf;
   *out_len = (size_t)(o - buf);
-  return 0;
+  /* Give back what the worst-case bound reserved. */
+  *out = sb_realloc(buf, *out_len);
+  if (!*out)
+    *out = buf;
+  buf = NULL;
+
+done:
+  deflateEnd(&zs);
+  sb_free(row);
+  sb_free(buf);
+  return err;
 }

@@ -1,8 +1,7 @@
-/* A small PNG encoder: 8-bit RGB, zlib "stored" (uncompressed) deflate
- * blocks. Screenshots compress well, but a correct encoder of forty lines
- * beats a dependency here: WIC is not dependable under Wine and zlib is
- * not in our Windows build. The cost is size (width*height*3 bytes),
- * well within the 64 MiB screenshot transfer. */
+/* A small PNG encoder: 8-bit RGB, every row filtered with Sub, deflated
+ * with zlib. WIC is not dependable under Wine, and a desktop compresses
+ * well (a 1280x800 screen with a dialog: 3.07 MB stored, a few KB
+ * deflated), so zlib is worth its place among the dependencies. */
 #ifndef SB_AGENT_PNG_H
 #define SB_AGENT_PNG_H
 
