@@ -38,9 +38,27 @@ APT_OPTS=(-o Dir::Etc::SourceList=/dev/null
           -o "Dir::Etc::SourceParts=$APTDIR/sources"
           -o "Dir::State::Lists=$APTDIR/lists")
 
-src_version() { # package -> upstream version from the source index
+src_versions() { # package -> every version the source index lists, newest first
   apt-cache "${APT_OPTS[@]}" showsrc "$1" 2>/dev/null |
-    awk '/^Version:/ {print $2; exit}'
+    awk '/^Version:/ {print $2}' | sort -Vru
+}
+src_version() { src_versions "$1" | head -n1; }
+
+# Download a source package, newest listed version first, falling back to
+# older ones: an index can list a version its archive does not serve (seen
+# here: zlib's security update answered 404 while bookworm's was there).
+# Prints the version fetched.
+fetch_src() {
+  local v
+  for v in $(src_versions "$1"); do
+    if apt-get "${APT_OPTS[@]}" source --download-only "$1=$v" >&2; then
+      echo "$v"
+      return 0
+    fi
+    log "$1 $v could not be downloaded; trying an older version"
+  done
+  log "no version of $1 could be downloaded"
+  return 1
 }
 
 make_apt_conf
@@ -67,7 +85,11 @@ log "building $KEY into $PREFIX"
 rm -rf "$PREFIX" "$SRCDIR"/work
 mkdir -p "$SRCDIR/work" "$PREFIX/include" "$PREFIX/lib"
 cd "$SRCDIR/work"
-apt-get "${APT_OPTS[@]}" source --download-only libsodium protobuf-c zlib >&2
+# The key names the newest versions listed; VERSIONS says what was built.
+for pkg in libsodium protobuf-c zlib; do
+  v=$(fetch_src "$pkg") || exit 1
+  echo "$pkg $v" >> "$PREFIX/VERSIONS"
+done
 
 # libsodium: the Debian tarball has no configure script.
 tar xf libsodium_*.orig.tar.* 
