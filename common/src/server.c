@@ -69,8 +69,8 @@ static void reap(sb_server_t *srv, int all) {
   while (dead) {
     conn_t *c = dead;
     dead = c->next;
+    /* conn_main closed the stream before it ended. */
     sb_thread_join(c->thread);
-    sb_stream_close(c->stream);
     sb_free(c);
   }
 }

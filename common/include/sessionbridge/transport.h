@@ -55,7 +55,8 @@ int sb_listener_open(sb_listener_t **out, const char *endpoint,
 /* Wait up to timeout_ms (-1: forever) for one client. SB_ETIMEDOUT when
  * none came; SB_ECANCELED after sb_listener_interrupt; SB_ELIMIT when the
  * process is out of descriptors (POSIX: the pending connection was taken
- * and closed, so it does not sit in the backlog). */
+ * and closed, so it does not sit in the backlog; SB_EAGAIN if even that
+ * was impossible, and the caller should back off). */
 int sb_listener_accept(sb_listener_t *l, sb_stream_t **out, int timeout_ms);
 /* Wake a blocked accept from another thread (for shutdown). */
 void sb_listener_interrupt(sb_listener_t *l);

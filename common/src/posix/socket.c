@@ -63,11 +63,12 @@ static int stream_interrupted(sb_stream_t *s) {
   return __atomic_load_n(&s->interrupted, __ATOMIC_ACQUIRE);
 }
 
-/* Wait until fd is ready for events, the wake pipe fires (wake >= 0), the
- * stream is interrupted (s != NULL), or the deadline passes. */
-static int wait_fd(int fd, int wake, sb_stream_t *s, short events,
-                   int timeout_ms) {
-  /* poll ignores a negative descriptor: a stream has no wake pipe. */
+/* Wait until fd is ready for events, the wake pipe fires (wake >= 0), or
+ * the deadline passes. An interrupted stream needs no wake pipe: its
+ * shutdown makes the poll return with POLLHUP, and the caller checks the
+ * flag before trying again. */
+static int wait_fd(int fd, int wake, short events, int timeout_ms) {
+  /* poll ignores a negative descriptor. */
   struct pollfd p[2] = {{fd, events, 0}, {wake, POLLIN, 0}};
   uint64_t end = timeout_ms >= 0 ? sb_now_ms() + (uint64_t)timeout_ms : 0;
   for (;;) {
@@ -82,7 +83,7 @@ static int wait_fd(int fd, int wake, sb_stream_t *s, short events,
         continue;
       return os_err();
     }
-    if (p[1].revents || (s && stream_interrupted(s)))
+    if (p[1].revents)
       return SB_ECANCELED;
     if (r == 0)
       return SB_ETIMEDOUT;
@@ -246,7 +247,7 @@ int sb_listener_accept(sb_listener_t *l, sb_stream_t **out, int timeout_ms) {
     return SB_EINVAL;
   *out = NULL;
   for (;;) {
-    err = wait_fd(l->fd, l->wake[0], NULL, POLLIN, timeout_ms);
+    err = wait_fd(l->fd, l->wake[0], POLLIN, timeout_ms);
     if (err)
       return err;
     fd = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC);
@@ -254,10 +255,13 @@ int sb_listener_accept(sb_listener_t *l, sb_stream_t **out, int timeout_ms) {
       break;
     if (errno == EINTR || errno == EAGAIN || errno == ECONNABORTED)
       continue;
-    if ((errno == EMFILE || errno == ENFILE) && l->spare >= 0) {
+    if (errno == EMFILE || errno == ENFILE) {
       /* Out of descriptors: the connection would stay queued and poll
        * would report it again at once (a busy loop). Free the spare, take
-       * the connection, close it so the client sees EOF, and say so. */
+       * the connection, close it so the client sees EOF, and say so.
+       * Without a spare nothing can be taken: the caller backs off. */
+      if (l->spare < 0)
+        return SB_EAGAIN;
       close(l->spare);
       fd = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC);
       if (fd >= 0)
@@ -267,6 +271,10 @@ int sb_listener_accept(sb_listener_t *l, sb_stream_t **out, int timeout_ms) {
     }
     return os_err();
   }
+  /* A spare lost to a race when it was last reopened comes back once
+   * descriptors are free again. */
+  if (l->spare < 0)
+    l->spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
   *out = stream_new(fd);
   if (!*out) {
     close(fd);
@@ -391,7 +399,7 @@ int sb_stream_read(sb_stream_t *s, void *buf, size_t len, size_t *nread,
       err = set_rcvtimeo(s, 0);
     } else {
       uint64_t now = sb_now_ms();
-      if (timeout_ms == 0 || now >= end) {
+      if (now >= end) { /* end is 0 when timeout_ms is 0 */
         flags = MSG_DONTWAIT; /* no wait left: take what is there */
         err = 0;
       } else {
@@ -451,7 +459,7 @@ int sb_stream_write(sb_stream_t *s, const void *buf, size_t len,
         return SB_ETIMEDOUT;
       wait = (int)(end - now);
     }
-    err = wait_fd(s->fd, -1, s, POLLOUT, wait);
+    err = wait_fd(s->fd, -1, POLLOUT, wait);
     if (err)
       return err;
   }
@@ -502,8 +510,8 @@ void sb_stream_interrupt(sb_stream_t *s) {
   if (!s)
     return;
   __atomic_store_n(&s->interrupted, 1, __ATOMIC_RELEASE);
-  /* Wakes a poll blocked on the socket in another thread; what was
-   * already written stays readable by the peer, which then sees EOF. */
+  /* Wakes a recv or poll blocked on the socket in another thread; what
+   * was already written stays readable by the peer, which then sees EOF. */
   (void)shutdown(s->fd, SHUT_RDWR);
 }
 
