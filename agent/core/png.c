@@ -51,13 +51,15 @@ static void z_free(voidpf opaque, voidpf p) {
  * a desktop, into runs of zeros for deflate. */
 static void filter_row(uint8_t *out, const uint8_t *bgra, uint32_t w) {
   out[0] = 1;
-  for (uint32_t x = 0; x < w; x++) {
+  out[1] = bgra[2]; /* BGRA -> RGB; the first pixel has nothing left */
+  out[2] = bgra[1];
+  out[3] = bgra[0];
+  for (uint32_t x = 1; x < w; x++) {
     const uint8_t *p = bgra + (size_t)x * 4;
-    const uint8_t *l = x ? p - 4 : NULL;
     uint8_t *o = out + 1 + (size_t)x * 3;
-    o[0] = (uint8_t)(p[2] - (l ? l[2] : 0)); /* BGRA -> RGB */
-    o[1] = (uint8_t)(p[1] - (l ? l[1] : 0));
-    o[2] = (uint8_t)(p[0] - (l ? l[0] : 0));
+    o[0] = (uint8_t)(p[2] - p[-2]);
+    o[1] = (uint8_t)(p[1] - p[-3]);
+    o[2] = (uint8_t)(p[0] - p[-4]);
   }
 }
 
