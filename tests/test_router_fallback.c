@@ -4,6 +4,7 @@
  * WTSSendMessageW is a stub that fails at once, so the router is driven
  * here with a fake hook: what it is asked and what it answers are the
  * seam. */
+#include "rig.h"
 #include "router.h"
 #include "sbtest.h"
 #include "sessionbridge.h"
@@ -65,32 +66,14 @@ typedef struct {
 static void rig_start(rig_t *g) {
   char ep[256];
   sb_router_hooks_t h;
-  sb_server_opts_t o;
-  sb_channel_t *ch = NULL;
-  sb_channel_opts_t co;
   memset(&fb, 0, sizeof fb);
   memset(&h, 0, sizeof h);
   h.list_sessions = two_sessions;
   h.session_exists = exists;
   h.fallback_message = fake_fallback;
   CHECK_OK(sb_router_new(&router, &h));
-  memset(&o, 0, sizeof o);
-  sbtest_endpoint("fallback", ep, sizeof ep);
-  o.endpoint = ep;
-  o.listen.sddl = "D:P(A;;GA;;;SY)(A;;GA;;;BA)(A;;GA;;;WD)";
-  o.listen.mode = 0600;
-  o.listen.gid = -1;
-  o.on_conn = on_control;
-  CHECK_OK(sb_server_start(&g->srv, &o));
-  memset(&co, 0, sizeof co);
-  co.role = SB_ROLE_CLIENT;
-  co.psk = control_key;
-  CHECK_OK(sb_stream_connect(&g->s, ep, sbtest_ms(5000)));
-  sb_io_t io = sb_stream_io(g->s);
-  CHECK_OK(sb_channel_new(&ch, &io, &co));
-  CHECK_OK(sb_channel_handshake(ch));
-  sb_rpc_opts_t ro = {NULL, NULL, NULL, g->s, 0, 1};
-  CHECK_OK(sb_rpc_start(&g->rpc, ch, &ro));
+  g->srv = sbt_serve("fallback", ep, sizeof ep, 0, on_control);
+  g->rpc = sbt_connect_rpc(ep, control_key, NULL, &g->s);
 }
 
 static void rig_stop(rig_t *g) {

@@ -1,6 +1,7 @@
 /* The router in front of one agent: more admin requests for a session than
  * the agent's 16-call cap wait their turn within their deadline instead of
  * failing BUSY, and the agent never sees more than 16 at once. */
+#include "rig.h"
 #include "router.h"
 #include "sbtest.h"
 #include "sessionbridge.h"
@@ -34,22 +35,6 @@ static void on_agent(void *arg, sb_stream_t *s) {
 static void on_control(void *arg, sb_stream_t *s) {
   (void)arg;
   sb_router_serve_control(router, s, control_key);
-}
-
-static sb_server_t *serve(const char *tag, char *ep, size_t cap,
-                          sb_server_conn_fn fn) {
-  sb_server_t *srv = NULL;
-  sb_server_opts_t o;
-  memset(&o, 0, sizeof o);
-  sbtest_endpoint(tag, ep, cap);
-  o.endpoint = ep;
-  o.listen.sddl = "D:P(A;;GA;;;SY)(A;;GA;;;BA)(A;;GA;;;WD)";
-  o.listen.mode = 0600;
-  o.listen.gid = -1;
-  o.max_connections = 64;
-  o.on_conn = fn;
-  CHECK_OK(sb_server_start(&srv, &o));
-  return srv;
 }
 
 /* The agent: answers each ping HOLD_MS later from its own thread, and
@@ -94,23 +79,6 @@ static void agent_request(void *arg, sb_rpc_t *rpc, sb_rpc_incoming_t *in) {
   CHECK_OK(sb_thread_create(&answerers[slot], answer_later, h, 0));
 }
 
-static sb_rpc_t *connect_rpc(const char *ep, const uint8_t *key,
-                             sb_rpc_request_fn fn, sb_stream_t **s) {
-  sb_channel_t *ch = NULL;
-  sb_rpc_t *rpc = NULL;
-  sb_channel_opts_t o;
-  memset(&o, 0, sizeof o);
-  o.role = SB_ROLE_CLIENT;
-  o.psk = key;
-  CHECK_OK(sb_stream_connect(s, ep, sbtest_ms(5000)));
-  sb_io_t io = sb_stream_io(*s);
-  CHECK_OK(sb_channel_new(&ch, &io, &o));
-  CHECK_OK(sb_channel_handshake(ch));
-  sb_rpc_opts_t ro = {fn, NULL, NULL, *s, 0, fn == NULL};
-  CHECK_OK(sb_rpc_start(&rpc, ch, &ro));
-  return rpc;
-}
-
 typedef struct {
   const char *ep;
   int err;
@@ -120,7 +88,7 @@ typedef struct {
 static void client_main(void *arg) {
   client_t *c = arg;
   sb_stream_t *s = NULL;
-  sb_rpc_t *rpc = connect_rpc(c->ep, control_key, NULL, &s);
+  sb_rpc_t *rpc = sbt_connect_rpc(c->ep, control_key, NULL, &s);
   Sbwire__V1__Request req = SBWIRE__V1__REQUEST__INIT;
   Sbwire__V1__PingRequest p = SBWIRE__V1__PING_REQUEST__INIT;
   sb_rpc_result_t res;
@@ -148,10 +116,11 @@ SB_TEST(router_queues_past_agent_cap) {
   holding = most_held = n_answerers = 0;
   CHECK_OK(sb_mutex_new(&agent_lock));
   CHECK_OK(sb_router_new(&router, &h));
-  sb_server_t *asrv = serve("rq-agent", agent_ep, sizeof agent_ep, on_agent);
+  sb_server_t *asrv =
+      sbt_serve("rq-agent", agent_ep, sizeof agent_ep, 64, on_agent);
   sb_server_t *csrv =
-      serve("rq-control", control_ep, sizeof control_ep, on_control);
-  sb_rpc_t *agent = connect_rpc(agent_ep, agent_key, agent_request, &as);
+      sbt_serve("rq-control", control_ep, sizeof control_ep, 64, on_control);
+  sb_rpc_t *agent = sbt_connect_rpc(agent_ep, agent_key, agent_request, &as);
   for (int i = 0; i < 300 && sb_router_agents(router) < 1; i++)
     sb_sleep_ms(10);
   CHECK_EQ(sb_router_agents(router), 1);

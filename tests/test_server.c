@@ -1,30 +1,11 @@
 /* The connection server: the cap refuses past it and recovers, and stop
  * interrupts live connections. */
+#include "rig.h"
 #include "sbtest.h"
 #include "sessionbridge.h"
 
-static void hold(void *arg, sb_stream_t *s) {
-  uint8_t b;
-  size_t n;
-  (void)arg;
-  /* Holds the connection until the client leaves or stop interrupts. */
-  while (sb_stream_read(s, &b, 1, &n, -1) == 0)
-    ;
-}
-
 static sb_server_t *start(const char *tag, char *ep, size_t cap, int max) {
-  sb_server_t *srv;
-  sb_server_opts_t o;
-  memset(&o, 0, sizeof o);
-  sbtest_endpoint(tag, ep, cap);
-  o.endpoint = ep;
-  o.listen.sddl = "D:P(A;;GA;;;SY)(A;;GA;;;BA)(A;;GA;;;WD)";
-  o.listen.mode = 0600;
-  o.listen.gid = -1;
-  o.max_connections = max;
-  o.on_conn = hold;
-  CHECK_OK(sb_server_start(&srv, &o));
-  return srv;
+  return sbt_serve(tag, ep, cap, max, sbt_hold);
 }
 
 static int wait_active(sb_server_t *srv, int n) {

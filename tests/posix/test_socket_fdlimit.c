@@ -7,6 +7,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "rig.h"
 #include "sbtest.h"
 #include "sessionbridge.h"
 
@@ -71,14 +72,6 @@ SB_TEST(socket_accept_out_of_fds_drops_pending) {
   sb_listener_close(l);
 }
 
-static void hold(void *arg, sb_stream_t *s) {
-  uint8_t b;
-  size_t n;
-  (void)arg;
-  while (sb_stream_read(s, &b, 1, &n, -1) == 0)
-    ;
-}
-
 static int wait_until(sb_server_t *srv, int active, uint64_t refused) {
   for (int i = 0; i < 300; i++) {
     if (sb_server_active(srv) == active && sb_server_refused(srv) >= refused)
@@ -91,19 +84,12 @@ static int wait_until(sb_server_t *srv, int active, uint64_t refused) {
 SB_TEST(server_out_of_fds_refuses_and_recovers) {
   char ep[256];
   sb_server_t *srv;
-  sb_server_opts_t o;
   sb_stream_t *c[4];
   struct rlimit saved;
   uint8_t b;
   size_t n;
   skip_under_valgrind();
-  memset(&o, 0, sizeof o);
-  sbtest_endpoint("nofdsrv", ep, sizeof ep);
-  o.endpoint = ep;
-  o.listen = opts;
-  o.max_connections = 64;
-  o.on_conn = hold;
-  CHECK_OK(sb_server_start(&srv, &o));
+  srv = sbt_serve("nofdsrv", ep, sizeof ep, 64, sbt_hold);
   for (int i = 0; i < 2; i++)
     CHECK_OK(sb_stream_connect(&c[i], ep, 2000));
   CHECK(wait_until(srv, 2, 0));

@@ -1,0 +1,44 @@
+#include "rig.h"
+
+#include "sbtest.h"
+
+sb_server_t *sbt_serve(const char *tag, char *ep, size_t cap, int max,
+                       sb_server_conn_fn fn) {
+  sb_server_t *srv = NULL;
+  sb_server_opts_t o;
+  memset(&o, 0, sizeof o);
+  sbtest_endpoint(tag, ep, cap);
+  o.endpoint = ep;
+  o.listen.sddl = "D:P(A;;GA;;;SY)(A;;GA;;;BA)(A;;GA;;;WD)";
+  o.listen.mode = 0600;
+  o.listen.gid = -1;
+  o.max_connections = max;
+  o.on_conn = fn;
+  CHECK_OK(sb_server_start(&srv, &o));
+  return srv;
+}
+
+void sbt_hold(void *arg, sb_stream_t *s) {
+  uint8_t b;
+  size_t n;
+  (void)arg;
+  while (sb_stream_read(s, &b, 1, &n, -1) == 0)
+    ;
+}
+
+sb_rpc_t *sbt_connect_rpc(const char *ep, const uint8_t *key,
+                          sb_rpc_request_fn fn, sb_stream_t **s) {
+  sb_channel_t *ch = NULL;
+  sb_rpc_t *rpc = NULL;
+  sb_channel_opts_t o;
+  memset(&o, 0, sizeof o);
+  o.role = SB_ROLE_CLIENT;
+  o.psk = key;
+  CHECK_OK(sb_stream_connect(s, ep, sbtest_ms(5000)));
+  sb_io_t io = sb_stream_io(*s);
+  CHECK_OK(sb_channel_new(&ch, &io, &o));
+  CHECK_OK(sb_channel_handshake(ch));
+  sb_rpc_opts_t ro = {fn, NULL, NULL, *s, 0, fn == NULL};
+  CHECK_OK(sb_rpc_start(&rpc, ch, &ro));
+  return rpc;
+}

@@ -1,0 +1,25 @@
+/* A real server and a client rpc over the platform's transport, for tests
+ * that need the service's pieces (router, server) behind an endpoint. */
+#ifndef SBT_RIG_H
+#define SBT_RIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sessionbridge.h"
+
+/* Start an sb_server on a fresh endpoint for this test (written to ep):
+ * open to everyone (the test's own DACL / mode 0600), at most max
+ * connections (0: the default), fn on each; fails the test on error. */
+sb_server_t *sbt_serve(const char *tag, char *ep, size_t cap, int max,
+                       sb_server_conn_fn fn);
+/* A connection handler that holds the connection, reading and dropping
+ * whatever comes, until the client leaves or sb_server_stop interrupts. */
+void sbt_hold(void *arg, sb_stream_t *s);
+/* Connect to ep, handshake as a client with key, and start an rpc: it
+ * serves requests with fn, or (fn NULL) only calls, the caller reading
+ * its own answers. *s gets the stream (close it after sb_rpc_stop). */
+sb_rpc_t *sbt_connect_rpc(const char *ep, const uint8_t *key,
+                          sb_rpc_request_fn fn, sb_stream_t **s);
+
+#endif
