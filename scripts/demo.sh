@@ -65,13 +65,8 @@ step "sbctl message --session 1 --title 'sessionbridge demo' --text 'Press OK' -
 W "$BIN/sbctl.exe" message --session 1 --title 'sessionbridge demo' \
   --text 'Press OK' --buttons okcancel --timeout-ms 20000 > "$SB_BUILD/demo-answer.txt" &
 answer=$!
-wid=
-for _ in $(seq 1 100); do
-  wid=$(xdotool search --name 'sessionbridge demo' 2>/dev/null | head -n1 || true)
-  [ -n "$wid" ] && break
-  sleep 0.1
-done
-[ -n "$wid" ] || failed "the message box never appeared on the display"
+wid=$(sb_find_window 'sessionbridge demo') ||
+  failed "the message box never appeared on the display"
 sleep 0.5 # let Wine draw the box before the capture
 step "sbctl screenshot --session 1 -o $SHOT   (while the box is open)"
 W "$BIN/sbctl.exe" screenshot --session 1 -o "$(winepath -w "$SHOT" 2>/dev/null)"

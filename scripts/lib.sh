@@ -62,6 +62,18 @@ sb_wine_start() {
   wine cmd.exe /c exit >/dev/null 2>&1 || true
 }
 
+# The X window id of a window with this title on $DISPLAY (a message box),
+# waited for up to 10 s; fails if none appeared.
+sb_find_window() {
+  local w
+  for _ in $(seq 1 100); do
+    w=$(xdotool search --name "$1" 2>/dev/null | head -n1 || true)
+    [ -n "$w" ] && { echo "$w"; return 0; }
+    sleep 0.1
+  done
+  return 1
+}
+
 sb_wine_stop() {
   if [ -n "${WINEPREFIX:-}" ]; then
     wineserver -k >/dev/null 2>&1 || true

@@ -8,6 +8,7 @@
 # oracle does not hide the others), with its own install, start and
 # uninstall of the service.
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../../scripts/lib.sh" # sb_find_window
 TASK=${2:?usage: tasks_wine.sh BIN_DIR clipboard|screenshot|message|notify|agent_kill}
 
 # Clipboard: sbctl -> X11, X11 -> sbctl, non-ASCII both ways.
@@ -90,7 +91,7 @@ pass "screenshot ${size} PNG equals import -window root within 1% ($diff px); ro
 W "$BIN/sbctl.exe" message --session 1 --title 'sb-shot' --text 'in the picture' \
   --timeout-ms 15000 >/dev/null &
 m=$!
-wid=$(find_window 'sb-shot') || fail "box for the screenshot not found"
+wid=$(sb_find_window 'sb-shot') || fail "box for the screenshot not found"
 sleep 0.5 # Wine draws the box after mapping it
 W "$BIN/sbctl.exe" screenshot --session 1 -o "$(winepath -w "$TMP/box.png" 2>/dev/null)" || fail "screenshot with a box"
 import -window root "$TMP/boxref.png" || fail import
@@ -117,7 +118,7 @@ task_message() {
 W "$BIN/sbctl.exe" message --session 1 --title 'sb-click' --text 'press No' \
   --buttons yesno > "$TMP/click.out" &
 m=$!
-wid=$(find_window 'sb-click') || fail "box not found by title"
+wid=$(sb_find_window 'sb-click') || fail "box not found by title"
 xdotool key --window "$wid" n 2>/dev/null
 wait $m
 [ "$(cat "$TMP/click.out")" = no ] || fail "click answer [$(cat "$TMP/click.out")]"
@@ -176,17 +177,6 @@ tr -d '\r' < "$TMP/kill.err" | grep -v -e wine32 -e multiarch -e add-architectur
 [ $ms -lt 10000 ] || fail "the request took $ms ms to fail"
 wait_connected 200 "$old" >/dev/null || fail "agent not relaunched"
 pass "agent killed mid-request: AGENT_LOST after $ms ms, agent relaunched"
-}
-
-# The X window id of a message box with this title, waited for up to 10 s.
-find_window() {
-  local w
-  for _ in $(seq 1 100); do
-    w=$(xdotool search --name "$1" 2>/dev/null | head -n1)
-    [ -n "$w" ] && { echo "$w"; return 0; }
-    sleep 0.1
-  done
-  return 1
 }
 
 declare -F "task_$TASK" >/dev/null || { echo "unknown task $TASK"; exit 2; }
