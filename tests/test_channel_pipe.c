@@ -2,6 +2,7 @@
  * socket natively): many concurrent clients each doing a handshake and a
  * stream of pings through sb_server, while silent clients sit idle. */
 #include "pair.h"
+#include "rig.h"
 #include "sbtest.h"
 
 static const uint8_t *psk = sbt_psk_a;
@@ -123,20 +124,12 @@ static void client_main(void *arg) {
 static void run_clients(int n_clients, int pings, int n_silent) {
   char endpoint[256];
   sb_server_t *srv;
-  sb_server_opts_t so;
   sb_stream_t **silent = calloc((size_t)n_silent + 1, sizeof *silent);
   client_t *cl = calloc((size_t)n_clients, sizeof *cl);
   sb_thread_t **th = calloc((size_t)n_clients, sizeof *th);
 
-  sbtest_endpoint("chanpipe", endpoint, sizeof endpoint);
-  memset(&so, 0, sizeof so);
-  so.endpoint = endpoint;
-  so.listen.sddl = "D:P(A;;GA;;;SY)(A;;GA;;;BA)(A;;GA;;;WD)";
-  so.listen.mode = 0600;
-  so.listen.gid = -1;
-  so.max_connections = n_clients + n_silent + 8;
-  so.on_conn = on_conn;
-  CHECK_OK(sb_server_start(&srv, &so));
+  srv = sbt_serve("chanpipe", endpoint, sizeof endpoint,
+                  n_clients + n_silent + 8, on_conn);
   /* Silent peers connect and never speak: they must not hold up anyone
    * else (each server connection has its own thread and deadline). */
   for (int i = 0; i < n_silent; i++)
@@ -173,16 +166,8 @@ SB_TEST(channel_pipe_256_clients) { run_clients(256, 3, 4); }
 SB_TEST(channel_pipe_wrong_psk_refused) {
   /* A client with the wrong key fails; the server goes on serving. */
   char endpoint[256];
-  sb_server_t *srv;
-  sb_server_opts_t so;
-  memset(&so, 0, sizeof so);
-  sbtest_endpoint("chanpsk", endpoint, sizeof endpoint);
-  so.endpoint = endpoint;
-  so.listen.sddl = "D:P(A;;GA;;;SY)(A;;GA;;;BA)(A;;GA;;;WD)";
-  so.listen.mode = 0600;
-  so.listen.gid = -1;
-  so.on_conn = on_conn;
-  CHECK_OK(sb_server_start(&srv, &so));
+  sb_server_t *srv =
+      sbt_serve("chanpsk", endpoint, sizeof endpoint, 0, on_conn);
   sb_stream_t *s;
   CHECK_OK(sb_stream_connect(&s, endpoint, sbtest_ms(5000)));
   sb_io_t io = sb_stream_io(s);

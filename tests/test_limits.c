@@ -3,6 +3,7 @@
  * peer that never reads is dropped when its send queue (the pipe or
  * socket buffer) stays full past the write deadline. */
 #include "pair.h"
+#include "rig.h"
 #include "sbtest.h"
 
 typedef struct {
@@ -66,20 +67,9 @@ static void on_conn(void *arg, sb_stream_t *s) {
 }
 
 static sb_server_t *start(char *ep, size_t cap, int max) {
-  sb_server_t *srv;
-  sb_server_opts_t o;
   memset(&st, 0, sizeof st);
   sb_mutex_new(&st.lock);
-  memset(&o, 0, sizeof o);
-  sbtest_endpoint("limits", ep, cap);
-  o.endpoint = ep;
-  o.listen.sddl = "D:P(A;;GA;;;SY)(A;;GA;;;BA)(A;;GA;;;WD)";
-  o.listen.mode = 0600;
-  o.listen.gid = -1;
-  o.max_connections = max;
-  o.on_conn = on_conn;
-  CHECK_OK(sb_server_start(&srv, &o));
-  return srv;
+  return sbt_serve("limits", ep, cap, max, on_conn);
 }
 
 static int wait_for(int *field, int want, int ms) {

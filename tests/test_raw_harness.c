@@ -5,6 +5,7 @@
  * Each scenario of tests/scenarios is run through the sbctl binary and its
  * exit code checked; after each one a legitimate client on a new
  * connection must still get its ping answered. */
+#include "rig.h"
 #include "sbtest.h"
 #include "sbtest_run.h"
 #include "sessionbridge.h"
@@ -120,7 +121,6 @@ static void on_conn(void *arg, sb_stream_t *s) {
 }
 
 static void start(void) {
-  sb_server_opts_t o;
   FILE *f;
   memset(&T, 0, sizeof T);
   CHECK_OK(sb_init());
@@ -132,15 +132,7 @@ static void start(void) {
   CHECK_EQ(fwrite(T.key, 1, sizeof T.key, f), sizeof T.key);
   fclose(f);
   sbtest_bin_path("sbctl", T.sbctl, sizeof T.sbctl);
-  sbtest_endpoint("raw", T.ep, sizeof T.ep);
-  memset(&o, 0, sizeof o);
-  o.endpoint = T.ep;
-  o.listen.sddl = "D:P(A;;GA;;;SY)(A;;GA;;;BA)(A;;GA;;;WD)";
-  o.listen.mode = 0600;
-  o.listen.gid = -1;
-  o.max_connections = 16;
-  o.on_conn = on_conn;
-  CHECK_OK(sb_server_start(&T.srv, &o));
+  T.srv = sbt_serve("raw", T.ep, sizeof T.ep, 16, on_conn);
 }
 
 static void stop(void) {
