@@ -73,7 +73,9 @@ PBC_VER=$(src_version protobuf-c)
 ZLIB_VER=$(src_version zlib)
 [ -n "$SODIUM_VER" ] && [ -n "$PBC_VER" ] && [ -n "$ZLIB_VER" ] ||
   { log "no source versions found"; exit 1; }
-KEY="sodium-${SODIUM_VER}_pbc-${PBC_VER}_zlib-${ZLIB_VER#*:}_$(${HOST}-gcc -dumpversion)"
+# Bumped when this recipe changes what it builds (2: Debian patches applied).
+RECIPE=2
+KEY="r${RECIPE}_sodium-${SODIUM_VER}_pbc-${PBC_VER}_zlib-${ZLIB_VER#*:}_$(${HOST}-gcc -dumpversion)"
 PREFIX="$CACHE_ROOT/win64-$KEY"
 
 if [ -f "$PREFIX/.complete" ]; then
@@ -86,14 +88,17 @@ rm -rf "$PREFIX" "$SRCDIR"/work
 mkdir -p "$SRCDIR/work" "$PREFIX/include" "$PREFIX/lib"
 cd "$SRCDIR/work"
 # The key names the newest versions listed; VERSIONS says what was built.
+# dpkg-source unpacks each package the way Debian builds it, with its
+# patches applied (libsodium's security update is one: the plain upstream
+# tarball would lack the fix).
 for pkg in libsodium protobuf-c zlib; do
   v=$(fetch_src "$pkg") || exit 1
+  dpkg-source -x "${pkg}_${v#*:}.dsc" "src-$pkg" >&2
   echo "$pkg $v" >> "$PREFIX/VERSIONS"
 done
 
 # libsodium: the Debian tarball has no configure script.
-tar xf libsodium_*.orig.tar.* 
-sdir=$(find . -maxdepth 1 -type d -name 'libsodium*' | head -n1)
+sdir=src-libsodium
 ( cd "$sdir"
   [ -x configure ] || ./autogen.sh -s >&2
   ./configure --host=$HOST --prefix="$PREFIX" --disable-shared --enable-static \
@@ -103,8 +108,7 @@ sdir=$(find . -maxdepth 1 -type d -name 'libsodium*' | head -n1)
 
 # protobuf-c: only the runtime (one file) is needed; the code generator stays
 # the native protoc-c.
-tar xf protobuf-c_*.orig.tar.*
-pdir=$(find . -maxdepth 1 -type d -name 'protobuf-c-*' | head -n1)
+pdir=src-protobuf-c
 mkdir -p "$PREFIX/include/protobuf-c"
 cp "$pdir/protobuf-c/protobuf-c.h" "$PREFIX/include/protobuf-c/"
 ${HOST}-gcc -O2 -c "$pdir/protobuf-c/protobuf-c.c" -I"$pdir" -o protobuf-c.o
@@ -112,8 +116,7 @@ ${HOST}-ar rcs "$PREFIX/lib/libprotobuf-c.a" protobuf-c.o
 
 # zlib: Debian's dfsg tarball has no win32/ makefile; the library proper is
 # these files (the gz* file API is not needed).
-tar xf zlib_*.orig.tar.*
-zdir=$(find . -maxdepth 1 -type d -name 'zlib-*' | head -n1)
+zdir=src-zlib
 zobjs=()
 for f in adler32 compress crc32 deflate infback inffast inflate inftrees trees uncompr zutil; do
   ${HOST}-gcc -O2 -c "$zdir/$f.c" -o "zlib-$f.o"
