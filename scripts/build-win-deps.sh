@@ -90,7 +90,9 @@ cd "$SRCDIR/work"
 # The key names the newest versions listed; VERSIONS says what was built.
 # dpkg-source unpacks each package the way Debian builds it, with its
 # patches applied (libsodium's security update is one: the plain upstream
-# tarball would lack the fix).
+# tarball would lack the fix). It warns that it cannot verify the .dsc's
+# signature (no Debian keyring here); apt-get has already checked every
+# file's hash against the signed index.
 for pkg in libsodium protobuf-c zlib; do
   v=$(fetch_src "$pkg") || exit 1
   dpkg-source -x "${pkg}_${v#*:}.dsc" "src-$pkg" >&2
