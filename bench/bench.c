@@ -392,6 +392,7 @@ int main(int argc, char **argv) {
   sc.agents = 64;
   sc.clients = quick ? 64 : 256;
   sc.per_client = quick ? 20 : 100;
+  sc.paced_per_client = quick ? 20 : 60;
   sc.idle = quick ? 64 : 256;
   int do_scale = !*only || !strcmp(only, "scale"),
       do_rtt = !*only || !strcmp(only, "rtt"),
@@ -473,6 +474,12 @@ int main(int argc, char **argv) {
       printf("   %-36s %10.2f\n", "p50 (ms)", sc.p50_ms);
       printf("   %-36s %10.2f\n", "p99 (ms)", sc.p99_ms);
       printf("   %-36s %10d\n", "failed pings", sc.errors);
+      printf("   then paced, open loop, %d pings each at half that rate:\n",
+             sc.paced_per_client);
+      printf("   %-36s %10.0f\n", "offered pings/s", sc.paced_rate);
+      printf("   %-36s %10.2f\n", "p50 from due time (ms)", sc.paced_p50_ms);
+      printf("   %-36s %10.2f\n", "p99 from due time (ms)", sc.paced_p99_ms);
+      printf("   %-36s %10d\n", "failed pings", sc.paced_errors);
       printf("   %-36s %10ld\n", "service RSS, started (KiB)",
              sc.rss_start_kib);
       printf("   %-36s %10ld\n", "  + agents (KiB)", sc.rss_agents_kib);
@@ -514,6 +521,9 @@ int main(int argc, char **argv) {
     json_num("scale_pings_per_s", scale_ok ? sc.pings_per_s : -1, 0);
     json_num("scale_p50_ms", scale_ok ? sc.p50_ms : -1, 0);
     json_num("scale_p99_ms", scale_ok ? sc.p99_ms : -1, 0);
+    json_num("scale_half_load_pings_per_s", scale_ok ? sc.paced_rate : -1, 0);
+    json_num("scale_half_load_p50_ms", scale_ok ? sc.paced_p50_ms : -1, 0);
+    json_num("scale_half_load_p99_ms", scale_ok ? sc.paced_p99_ms : -1, 0);
     json_num("scale_rss_loaded_kib", scale_ok ? (double)sc.rss_loaded_kib : -1,
              0);
     json_num("rss_per_idle_conn_kib", scale_ok ? sc.per_idle_kib : -1, 1);

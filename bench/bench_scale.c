@@ -195,11 +195,42 @@ static int ping_session(conn_t *c, uint32_t session) {
 
 typedef struct {
   const char *ep;
-  int index, n;
+  int index, n, clients;
   uint64_t *lat;
   int errors;
-  pthread_barrier_t *start, *done, *close;
+  /* The paced phase: np pings, one every interval_ns (set by the main
+   * thread between the barriers), this client's first at paced_t0 plus
+   * its share (index / clients) of one interval, so the sends interleave. */
+  int np;
+  uint64_t *plat;
+  int perrors;
+  const uint64_t *interval_ns, *paced_t0;
+  pthread_barrier_t *start, *done, *pstart, *pdone, *close;
 } client_arg_t;
+
+static void sleep_until(uint64_t t) {
+  uint64_t now = now_ns();
+  if (t > now) {
+    struct timespec ts = {(time_t)((t - now) / 1000000000u),
+                          (long)((t - now) % 1000000000u)};
+    nanosleep(&ts, NULL);
+  }
+}
+
+/* Open loop: ping k is due at t0 + offset + k * interval whatever became
+ * of ping k-1, and its latency runs from when it was due. A client that
+ * falls behind sends at once and is charged the wait, so a stall cannot
+ * hide itself by delaying the pings that would have seen it. */
+static void paced_pings(client_arg_t *a, conn_t *c, int ok) {
+  uint64_t iv = *a->interval_ns;
+  uint64_t due = *a->paced_t0 + iv * (uint64_t)a->index / (uint64_t)a->clients;
+  for (int i = 0; i < a->np; i++, due += iv) {
+    sleep_until(due);
+    if (!ok || ping_session(c, 1 + (uint32_t)((a->index + i) % n_sessions)))
+      a->perrors++;
+    a->plat[i] = now_ns() - due;
+  }
+}
 
 static void *control_client(void *arg) {
   client_arg_t *a = arg;
@@ -216,6 +247,9 @@ static void *control_client(void *arg) {
   if (!ok)
     a->errors += a->n;
   pthread_barrier_wait(a->done);
+  pthread_barrier_wait(a->pstart);
+  paced_pings(a, &c, ok);
+  pthread_barrier_wait(a->pdone);
   /* Stay connected until the loaded RSS has been read. */
   pthread_barrier_wait(a->close);
   if (ok)
@@ -287,12 +321,17 @@ int sb_bench_scale(sb_bench_scale_t *r) {
     conn_close(&idle[i]);
   free(idle);
 
-  pthread_barrier_t start, done, closeb;
+  pthread_barrier_t start, done, pstart, pdone, closeb;
   pthread_barrier_init(&start, NULL, (unsigned)r->clients + 1);
   pthread_barrier_init(&done, NULL, (unsigned)r->clients + 1);
+  pthread_barrier_init(&pstart, NULL, (unsigned)r->clients + 1);
+  pthread_barrier_init(&pdone, NULL, (unsigned)r->clients + 1);
   pthread_barrier_init(&closeb, NULL, (unsigned)r->clients + 1);
   size_t total = (size_t)r->clients * (size_t)r->per_client;
+  size_t ptotal = (size_t)r->clients * (size_t)r->paced_per_client;
   uint64_t *lat = calloc(total, sizeof *lat);
+  uint64_t *plat = calloc(ptotal ? ptotal : 1, sizeof *plat);
+  uint64_t interval_ns = 0, paced_t0 = 0;
   client_arg_t *ca = calloc((size_t)r->clients, sizeof *ca);
   pthread_t *th = calloc((size_t)r->clients, sizeof *th);
   pthread_attr_t attr;
@@ -302,10 +341,18 @@ int sb_bench_scale(sb_bench_scale_t *r) {
     ca[i] = (client_arg_t){control_ep,
                            i,
                            r->per_client,
+                           r->clients,
                            lat + (size_t)i * (size_t)r->per_client,
                            0,
+                           r->paced_per_client,
+                           plat + (size_t)i * (size_t)r->paced_per_client,
+                           0,
+                           &interval_ns,
+                           &paced_t0,
                            &start,
                            &done,
+                           &pstart,
+                           &pdone,
                            &closeb};
     pthread_create(&th[i], &attr, control_client, &ca[i]);
   }
@@ -315,23 +362,39 @@ int sb_bench_scale(sb_bench_scale_t *r) {
   pthread_barrier_wait(&done);
   double secs = (double)(now_ns() - t0) / 1e9;
   r->rss_loaded_kib = rss_of(pid);
+  r->pings_per_s = (double)total / secs;
+  /* Half the rate just measured, spread evenly over the clients; the
+   * barrier publishes interval_ns and paced_t0 to them. */
+  r->paced_rate = r->pings_per_s / 2;
+  interval_ns = (uint64_t)((double)r->clients / r->paced_rate * 1e9);
+  paced_t0 = now_ns() + 20000000u;
+  pthread_barrier_wait(&pstart);
+  pthread_barrier_wait(&pdone);
   pthread_barrier_wait(&closeb);
   for (int i = 0; i < r->clients; i++) {
     pthread_join(th[i], NULL);
     r->errors += ca[i].errors;
+    r->paced_errors += ca[i].perrors;
   }
   qsort(lat, total, sizeof *lat, cmp_u64);
-  r->pings_per_s = (double)total / secs;
   r->p50_ms = (double)lat[total / 2] / 1e6;
   r->p99_ms = (double)lat[(size_t)(0.99 * (double)(total - 1))] / 1e6;
+  if (ptotal) {
+    qsort(plat, ptotal, sizeof *plat, cmp_u64);
+    r->paced_p50_ms = (double)plat[ptotal / 2] / 1e6;
+    r->paced_p99_ms = (double)plat[(size_t)(0.99 * (double)(ptotal - 1))] / 1e6;
+  }
   for (int i = 0; i < r->agents; i++)
     conn_close(&agents[i]);
   free(agents);
   free(lat);
+  free(plat);
   free(ca);
   free(th);
   pthread_barrier_destroy(&start);
   pthread_barrier_destroy(&done);
+  pthread_barrier_destroy(&pstart);
+  pthread_barrier_destroy(&pdone);
   pthread_barrier_destroy(&closeb);
   rc = 0;
 out:

@@ -6,8 +6,13 @@
 
 typedef struct {
   int agents, clients, per_client, idle; /* in */
-  double pings_per_s, p50_ms, p99_ms;    /* out */
+  double pings_per_s, p50_ms, p99_ms;    /* out: closed loop, saturated */
   int errors;
+  /* Then the same clients paced to half the saturated rate (open loop),
+   * latency counted from each ping's scheduled send time. */
+  int paced_per_client;                   /* in */
+  double paced_rate, paced_p50_ms, paced_p99_ms; /* out */
+  int paced_errors;
   long rss_start_kib;  /* servers up, nothing connected */
   long rss_agents_kib; /* + the agents */
   long rss_idle_kib;   /* + `idle` idle control connections */
