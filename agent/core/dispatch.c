@@ -169,22 +169,24 @@ static void respond_data(job_t *j, Sbwire__V1__Response *rsp,
 }
 
 static void run_clipboard_get(job_t *j) {
+  Sbwire__V1__ClipboardFormat format = j->in->req->clipboard_get->format;
   uint8_t *data = NULL;
   size_t len = 0;
+  uint32_t w, h;
+  const char *why = NULL;
   int empty = 0, err;
-  if (j->in->req->clipboard_get->format !=
-      SBWIRE__V1__CLIPBOARD_FORMAT__CLIPBOARD_FORMAT_TEXT) {
-    sb_rpc_respond_error(j->rpc, j->in, SB_EFIELD,
-                         "only text clipboard transfers are supported");
-    return;
-  }
-  err = sb_task_clipboard_get_text(&data, &len, &empty);
+  if (format == SBWIRE__V1__CLIPBOARD_FORMAT__CLIPBOARD_FORMAT_IMAGE_PNG)
+    err = sb_task_clipboard_get_image(&data, &len, &w, &h, &empty, &why);
+  else
+    err = sb_task_clipboard_get_text(&data, &len, &empty);
   if (err) {
-    sb_rpc_respond_error(j->rpc, j->in, err, "cannot read the clipboard");
+    sb_rpc_respond_error(j->rpc, j->in, err,
+                         why ? why : "cannot read the clipboard");
     return;
   }
   Sbwire__V1__Response rsp = SBWIRE__V1__RESPONSE__INIT;
   Sbwire__V1__ClipboardGetResponse r = SBWIRE__V1__CLIPBOARD_GET_RESPONSE__INIT;
+  r.format = format;
   r.empty = empty;
   rsp.body_case = SBWIRE__V1__RESPONSE__BODY_CLIPBOARD_GET;
   rsp.clipboard_get = &r;

@@ -62,6 +62,13 @@ int sb_task_clipboard_text_check(const uint8_t *data, size_t len);
  * was. */
 int sb_task_clipboard_get_text(uint8_t **data, size_t *len, int *empty);
 int sb_task_clipboard_set_text(const uint8_t *data, size_t len);
+/* The clipboard's bitmap as PNG (sb_malloc'd): CF_DIB, which Windows also
+ * renders from CF_BITMAP and CF_DIBV5, decoded by sb_dib_to_png. *empty
+ * set and *png NULL when there is no bitmap. SB_EBUSY as for text;
+ * SB_EFIELD or SB_ETOOBIG with *why saying what about the bitmap. */
+int sb_task_clipboard_get_image(uint8_t **png, size_t *len, uint32_t *width,
+                                uint32_t *height, int *empty,
+                                const char **why);
 
 /* Screenshot as PNG (sb_malloc'd). target: 0 virtual screen, 1 monitor
  * index (0-based, EnumDisplayMonitors order), 2 region in virtual-screen

@@ -63,6 +63,13 @@ int sb_task_clipboard_set_text(const uint8_t *data, size_t len) {
   return err ? err : no_desktop("the clipboard");
 }
 
+int sb_task_clipboard_get_image(uint8_t **png, size_t *len, uint32_t *width,
+                                uint32_t *height, int *empty,
+                                const char **why) {
+  (void)png, (void)len, (void)width, (void)height, (void)empty, (void)why;
+  return no_desktop("the clipboard");
+}
+
 int sb_task_screenshot(const sb_task_shot_t *req, uint8_t **png, size_t *len,
                        uint32_t *width, uint32_t *height) {
   (void)req, (void)png, (void)len, (void)width, (void)height;

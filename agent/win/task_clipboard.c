@@ -1,6 +1,9 @@
-/* Clipboard text: CF_UNICODETEXT in Windows, UTF-8 on the wire. */
+/* Clipboard text (CF_UNICODETEXT in Windows, UTF-8 on the wire) and
+ * bitmaps (CF_DIB in Windows, PNG on the wire). */
+#include <string.h>
 #include <windows.h>
 
+#include "sb_dib.h"
 #include "sessionbridge.h"
 #include "tasks.h"
 
@@ -158,5 +161,52 @@ fail:
   if (owner)
     DestroyWindow(owner);
   GlobalFree(mem);
+  return err;
+}
+
+int sb_task_clipboard_get_image(uint8_t **png, size_t *len, uint32_t *width,
+                                uint32_t *height, int *empty,
+                                const char **why) {
+  HANDLE h;
+  const uint8_t *p = NULL;
+  uint8_t *copy = NULL;
+  SIZE_T n = 0;
+  int err;
+  if (!png || !len || !width || !height || !empty || !why)
+    return SB_EINVAL;
+  *png = NULL;
+  *len = 0;
+  *width = *height = 0;
+  *empty = 0;
+  *why = NULL;
+  if ((err = open_clipboard(NULL)) != 0)
+    return err;
+  h = GetClipboardData(CF_DIB);
+  if (!h) {
+    *empty = 1;
+    CloseClipboard();
+    return 0;
+  }
+  p = GlobalLock(h);
+  n = p ? GlobalSize(h) : 0;
+  /* Copied out so the clipboard is given back before the slow part; the
+   * header, masks and table add at most a few KiB to the pixels. */
+  if (p && n > (SIZE_T)SB_SCREENSHOT_MAX + 65536u) {
+    err = SB_ETOOBIG;
+    *why = "the bitmap is larger than 64 MiB of pixels";
+  } else if (p) {
+    copy = sb_malloc(n ? n : 1);
+    if (copy)
+      memcpy(copy, p, n);
+    err = copy ? 0 : SB_ENOMEM;
+  } else {
+    err = SB_EOS;
+  }
+  if (p)
+    GlobalUnlock(h);
+  CloseClipboard();
+  if (!err)
+    err = sb_dib_to_png(copy, n, png, len, width, height, why);
+  sb_free(copy);
   return err;
 }

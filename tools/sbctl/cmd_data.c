@@ -38,13 +38,25 @@ static int read_stdin(uint8_t **out, size_t *len) {
   return EXIT_OK;
 }
 
-static int clipboard_get(sbctl_t *c) {
+static int write_file(const char *path, const uint8_t *data, size_t len) {
+  FILE *f = fopen(path, "wb");
+  if (!f || fwrite(data, 1, len, f) != len || fclose(f) != 0) {
+    fprintf(stderr, "sbctl: cannot write %s\n", path);
+    return EXIT_LOCAL;
+  }
+  return EXIT_OK;
+}
+
+/* image_out: NULL for text (to stdout), else the PNG file to write. */
+static int clipboard_get(sbctl_t *c, const char *image_out) {
   Sbwire__V1__Request req = SBWIRE__V1__REQUEST__INIT;
   Sbwire__V1__ClipboardGetRequest g = SBWIRE__V1__CLIPBOARD_GET_REQUEST__INIT;
   sb_rpc_result_t res;
   int rc = sbctl_connect(c);
   if (rc)
     return rc;
+  if (image_out)
+    g.format = SBWIRE__V1__CLIPBOARD_FORMAT__CLIPBOARD_FORMAT_IMAGE_PNG;
   req.body_case = SBWIRE__V1__REQUEST__BODY_CLIPBOARD_GET;
   req.clipboard_get = &g;
   rc = sbctl_call(c, &req, NULL, 0, &res);
@@ -53,6 +65,27 @@ static int clipboard_get(sbctl_t *c) {
   const Sbwire__V1__ClipboardGetResponse *r = res.env->response->clipboard_get;
   const uint8_t *data = r->transfer_id ? res.data : r->data.data;
   size_t len = r->transfer_id ? res.len : r->data.len;
+  if (image_out) {
+    /* No image is an answer, not a failure, but there is no file to
+     * write: say so, and exit 3 so a script cannot mistake an old file
+     * for this one. */
+    if (r->empty || !len) {
+      fprintf(stderr, "sbctl clipboard: EMPTY: the clipboard holds no "
+                      "image\n");
+      rc = EXIT_REMOTE;
+    } else {
+      rc = write_file(image_out, data, len);
+    }
+    if (!rc && c->json) {
+      printf("{\"empty\":false,\"file\":");
+      sbctl_json_str(stdout, image_out);
+      printf(",\"bytes\":%zu}\n", len);
+    } else if (!rc) {
+      printf("%s: PNG, %zu bytes\n", image_out, len);
+    }
+    sb_rpc_result_free(&res);
+    return rc;
+  }
   if (c->json) {
     char *s = malloc(len + 1);
     if (s) {
@@ -121,11 +154,14 @@ int sbctl_cmd_clipboard(sbctl_t *c, int argc, char **argv) {
   if ((rc = sbctl_need_session(c, "clipboard")))
     return rc;
   if (strcmp(argv[0], "get") == 0 && argc == 1)
-    return clipboard_get(c);
+    return clipboard_get(c, NULL);
+  if (strcmp(argv[0], "get") == 0 && argc == 4 &&
+      strcmp(argv[1], "--image") == 0 && strcmp(argv[2], "-o") == 0)
+    return clipboard_get(c, argv[3]);
   if (strcmp(argv[0], "set") == 0 && argc == 2)
     return clipboard_set(c, argv[1]);
-  fprintf(stderr, "sbctl clipboard: usage: clipboard get | clipboard set "
-                  "TEXT|-\n");
+  fprintf(stderr, "sbctl clipboard: usage: clipboard get [--image -o "
+                  "FILE.png] | clipboard set TEXT|-\n");
   return EXIT_USAGE;
 }
 
@@ -195,15 +231,12 @@ int sbctl_cmd_screenshot(sbctl_t *c, int argc, char **argv) {
   const Sbwire__V1__ScreenshotResponse *r = res.env->response->screenshot;
   const uint8_t *png = r->transfer_id ? res.data : r->png.data;
   size_t len = r->transfer_id ? res.len : r->png.len;
-  FILE *f = fopen(out, "wb");
-  if (!f || fwrite(png, 1, len, f) != len || fclose(f) != 0) {
-    fprintf(stderr, "sbctl screenshot: cannot write %s\n", out);
+  if ((rc = write_file(out, png, len))) {
     sb_rpc_result_free(&res);
-    return EXIT_LOCAL;
+    return rc;
   }
-  if (c->json)
-    printf("{\"file\":");
   if (c->json) {
+    printf("{\"file\":");
     sbctl_json_str(stdout, out);
     printf(",\"width\":%u,\"height\":%u,\"bytes\":%zu}\n", r->width, r->height,
            len);

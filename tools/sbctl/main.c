@@ -16,7 +16,7 @@ static void usage(FILE *f) {
           "ok|okcancel|yesno|yesnocancel|retrycancel]\n"
           "          [--icon info|warning|error|question] [--timeout-ms MS]\n"
           "  notify --session N --title T --text X [--icon ...]\n"
-          "  clipboard get --session N\n"
+          "  clipboard get --session N [--image -o FILE.png]\n"
           "  clipboard set --session N TEXT|-\n"
           "  screenshot --session N -o FILE.png [--monitor K | --region "
           "x,y,w,h]\n"

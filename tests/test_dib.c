@@ -1,0 +1,294 @@
+/* Clipboard bitmaps (CF_DIB) to PNG: each pixel format read back through
+ * the PNG decoder, and the malformed headers a program of the session
+ * could put on the clipboard refused with a reason. The e2e oracle sets a
+ * BMP through X11 (xclip) and compares with ImageMagick:
+ * e2e_task_clipboard_wine. */
+#include "pngdec.h"
+#include "sb_dib.h"
+#include "sbtest.h"
+#include "sessionbridge.h"
+
+typedef struct {
+  uint8_t b[4096];
+  size_t len;
+} dib_buf_t;
+
+static void put32(uint8_t *p, uint32_t v) {
+  p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8), p[2] = (uint8_t)(v >> 16),
+  p[3] = (uint8_t)(v >> 24);
+}
+
+/* A header of hsize bytes; colour masks, table and rows are appended. */
+static void header(dib_buf_t *d, uint32_t hsize, int32_t w, int32_t h,
+                   uint16_t bpp, uint32_t comp, uint32_t used) {
+  memset(d, 0, sizeof *d);
+  put32(d->b, hsize);
+  put32(d->b + 4, (uint32_t)w);
+  put32(d->b + 8, (uint32_t)h);
+  d->b[12] = 1; /* planes */
+  d->b[14] = (uint8_t)bpp;
+  put32(d->b + 16, comp);
+  put32(d->b + 32, used);
+  d->len = hsize;
+}
+
+static void append(dib_buf_t *d, const void *p, size_t n) {
+  CHECK(d->len + n <= sizeof d->b);
+  memcpy(d->b + d->len, p, n);
+  d->len += n;
+}
+
+static void append32(dib_buf_t *d, uint32_t v) {
+  uint8_t b[4];
+  put32(b, v);
+  append(d, b, 4);
+}
+
+/* Convert and check the PNG's size; rgb gets w * h * 3 bytes. */
+static void to_rgb(const dib_buf_t *d, uint32_t w, uint32_t h, uint8_t *rgb) {
+  uint8_t *png = NULL;
+  size_t len = 0;
+  uint32_t gw = 0, gh = 0;
+  const char *why = NULL;
+  int err = sb_dib_to_png(d->b, d->len, &png, &len, &gw, &gh, &why);
+  if (err)
+    sbtest_fail(__FILE__, __LINE__, "sb_dib_to_png", why);
+  CHECK_EQ(gw, w);
+  CHECK_EQ(gh, h);
+  sbt_png_decode(png, len, w, h, rgb);
+  sb_free(png);
+}
+
+#define CHECK_RGB(p, r, g, b)                                                 \
+  do {                                                                        \
+    CHECK_EQ((p)[0], r);                                                      \
+    CHECK_EQ((p)[1], g);                                                      \
+    CHECK_EQ((p)[2], b);                                                      \
+  } while (0)
+
+SB_TEST(dib_24bit_bottom_up) {
+  /* 3 x 2, rows of 9 bytes padded to 12; the first row stored is the
+   * bottom one. */
+  static const uint8_t rows[] = {
+      /* bottom: blue, green, red (each stored B, G, R) */
+      0xff, 0, 0, 0, 0xff, 0, 0, 0, 0xff, 0xee, 0xee, 0xee,
+      /* top: white, black, (10, 20, 30) */
+      0xff, 0xff, 0xff, 0, 0, 0, 30, 20, 10, 0xee, 0xee, 0xee};
+  dib_buf_t d;
+  uint8_t rgb[3 * 2 * 3];
+  header(&d, 40, 3, 2, 24, 0, 0);
+  append(&d, rows, sizeof rows);
+  to_rgb(&d, 3, 2, rgb);
+  CHECK_RGB(rgb + 0, 255, 255, 255);
+  CHECK_RGB(rgb + 3, 0, 0, 0);
+  CHECK_RGB(rgb + 6, 10, 20, 30);
+  CHECK_RGB(rgb + 9, 0, 0, 255);
+  CHECK_RGB(rgb + 12, 0, 255, 0);
+  CHECK_RGB(rgb + 15, 255, 0, 0);
+}
+
+SB_TEST(dib_32bit_top_down) {
+  dib_buf_t d;
+  uint8_t rgb[2 * 2 * 3];
+  header(&d, 40, 2, -2, 32, 0, 0);
+  /* B, G, R, A; alpha is dropped. */
+  append32(&d, 0x00112233); /* R 0x11, G 0x22, B 0x33 */
+  append32(&d, 0xff445566);
+  append32(&d, 0x80778899);
+  append32(&d, 0x00aabbcc);
+  to_rgb(&d, 2, 2, rgb);
+  CHECK_RGB(rgb + 0, 0x11, 0x22, 0x33);
+  CHECK_RGB(rgb + 3, 0x44, 0x55, 0x66);
+  CHECK_RGB(rgb + 6, 0x77, 0x88, 0x99);
+  CHECK_RGB(rgb + 9, 0xaa, 0xbb, 0xcc);
+}
+
+SB_TEST(dib_v5_bitfields_masks_in_header) {
+  /* A BITMAPV5HEADER whose masks put red in the low byte: the masks are
+   * read, not assumed. */
+  dib_buf_t d;
+  uint8_t rgb[3];
+  header(&d, 124, 1, 1, 32, 3, 0);
+  put32(d.b + 40, 0x000000ff); /* red */
+  put32(d.b + 44, 0x0000ff00); /* green */
+  put32(d.b + 48, 0x00ff0000); /* blue */
+  append32(&d, 0x00332211);
+  to_rgb(&d, 1, 1, rgb);
+  CHECK_RGB(rgb, 0x11, 0x22, 0x33);
+}
+
+SB_TEST(dib_16bit_565_and_555) {
+  dib_buf_t d;
+  uint8_t rgb[4 * 3];
+  /* 565 with the masks after a 40-byte header; 4 pixels = 8 bytes. */
+  header(&d, 40, 4, 1, 16, 3, 0);
+  append32(&d, 0xF800);
+  append32(&d, 0x07E0);
+  append32(&d, 0x001F);
+  static const uint8_t px565[] = {0x00, 0xF8, 0xE0, 0x07, 0x1F, 0x00, 0xff,
+                                  0xff};
+  append(&d, px565, sizeof px565);
+  to_rgb(&d, 4, 1, rgb);
+  CHECK_RGB(rgb + 0, 255, 0, 0);
+  CHECK_RGB(rgb + 3, 0, 255, 0);
+  CHECK_RGB(rgb + 6, 0, 0, 255);
+  CHECK_RGB(rgb + 9, 255, 255, 255);
+  /* BI_RGB at 16 bits is 5-5-5: 0x7C00 is full red, 0x0010 half blue. */
+  header(&d, 40, 2, 1, 16, 0, 0);
+  static const uint8_t px555[] = {0x00, 0x7C, 0x10, 0x00};
+  append(&d, px555, sizeof px555);
+  to_rgb(&d, 2, 1, rgb);
+  CHECK_RGB(rgb + 0, 255, 0, 0);
+  CHECK_RGB(rgb + 3, 0, 0, 132); /* 16 of 31, rounded */
+}
+
+SB_TEST(dib_palette_8_4_1_bit) {
+  dib_buf_t d;
+  uint8_t rgb[9 * 3];
+  /* 8 bits, a 2-entry table: index 5 is past it and draws black. */
+  header(&d, 40, 3, 1, 8, 0, 2);
+  append32(&d, 0x00102030); /* entry 0: R 0x10, G 0x20, B 0x30 */
+  append32(&d, 0x00a0b0c0);
+  static const uint8_t r8[] = {1, 0, 5, 0};
+  append(&d, r8, sizeof r8);
+  to_rgb(&d, 3, 1, rgb);
+  CHECK_RGB(rgb + 0, 0xa0, 0xb0, 0xc0);
+  CHECK_RGB(rgb + 3, 0x10, 0x20, 0x30);
+  CHECK_RGB(rgb + 6, 0, 0, 0);
+  /* 4 bits, the full 16-entry table (biClrUsed 0), high nibble first. */
+  header(&d, 40, 3, 1, 4, 0, 0);
+  for (uint32_t i = 0; i < 16; i++)
+    append32(&d, i * 0x00111111u);
+  static const uint8_t r4[] = {0xF1, 0x20, 0, 0};
+  append(&d, r4, sizeof r4);
+  to_rgb(&d, 3, 1, rgb);
+  CHECK_RGB(rgb + 0, 0xff, 0xff, 0xff);
+  CHECK_RGB(rgb + 3, 0x11, 0x11, 0x11);
+  CHECK_RGB(rgb + 6, 0x22, 0x22, 0x22);
+  /* 1 bit, 9 pixels: the ninth is the top bit of the second byte. */
+  header(&d, 40, 9, 1, 1, 0, 0);
+  append32(&d, 0x00000000);
+  append32(&d, 0x00ffffff);
+  static const uint8_t r1[] = {0xA0, 0x80, 0, 0};
+  append(&d, r1, sizeof r1);
+  to_rgb(&d, 9, 1, rgb);
+  CHECK_RGB(rgb + 0, 255, 255, 255);
+  CHECK_RGB(rgb + 3, 0, 0, 0);
+  CHECK_RGB(rgb + 6, 255, 255, 255);
+  CHECK_RGB(rgb + 9, 0, 0, 0);
+  CHECK_RGB(rgb + 24, 255, 255, 255);
+}
+
+/* Expect err, a reason, and nothing returned. */
+static void refused(const dib_buf_t *d, int want, const char *line) {
+  uint8_t *png = (uint8_t *)&png;
+  size_t len = 7;
+  uint32_t w = 7, h = 7;
+  const char *why = NULL;
+  int err = sb_dib_to_png(d->b, d->len, &png, &len, &w, &h, &why);
+  if (err != want)
+    sbtest_fail(__FILE__, __LINE__, line, sb_err_name(err));
+  if (!why)
+    sbtest_fail(__FILE__, __LINE__, line, "no reason given");
+  CHECK(png == NULL && len == 0 && w == 0 && h == 0);
+}
+
+SB_TEST(dib_hostile_headers) {
+  dib_buf_t d;
+  header(&d, 40, 1, 1, 24, 0, 0);
+  d.len = 39;
+  refused(&d, SB_EFIELD, "39 bytes");
+  header(&d, 12, 1, 1, 24, 0, 0);
+  d.len = 40;
+  refused(&d, SB_EFIELD, "BITMAPCOREHEADER");
+  header(&d, 64, 1, 1, 24, 0, 0);
+  refused(&d, SB_EFIELD, "header size 64");
+  header(&d, 124, 1, 1, 24, 0, 0);
+  d.len = 100;
+  refused(&d, SB_EFIELD, "V5 header past the data");
+  header(&d, 40, 1, 1, 24, 0, 0);
+  d.b[12] = 2;
+  d.len += 4;
+  refused(&d, SB_EFIELD, "planes 2");
+  static const int32_t bad_w[] = {0, -1, 65536, INT32_MIN};
+  for (size_t i = 0; i < sizeof bad_w / sizeof bad_w[0]; i++) {
+    header(&d, 40, bad_w[i], 1, 24, 0, 0);
+    d.len += 64;
+    refused(&d, SB_EFIELD, "width");
+  }
+  static const int32_t bad_h[] = {0, 65536, -65536, INT32_MIN, INT32_MAX};
+  for (size_t i = 0; i < sizeof bad_h / sizeof bad_h[0]; i++) {
+    header(&d, 40, 1, bad_h[i], 24, 0, 0);
+    d.len += 64;
+    refused(&d, SB_EFIELD, "height");
+  }
+  static const uint16_t bad_bpp[] = {0, 2, 7, 15, 48, 64};
+  for (size_t i = 0; i < sizeof bad_bpp / sizeof bad_bpp[0]; i++) {
+    header(&d, 40, 1, 1, bad_bpp[i], 0, 0);
+    d.len += 64;
+    refused(&d, SB_EFIELD, "bit depth");
+  }
+  static const uint32_t bad_comp[] = {1, 2, 4, 5, 6, 0x80000000u};
+  for (size_t i = 0; i < sizeof bad_comp / sizeof bad_comp[0]; i++) {
+    header(&d, 40, 1, 1, 8, bad_comp[i], 0);
+    d.len += 1100;
+    refused(&d, SB_EFIELD, "compression");
+  }
+  header(&d, 40, 1, 1, 24, 3, 0);
+  d.len += 64;
+  refused(&d, SB_EFIELD, "bitfields at 24 bits");
+  header(&d, 40, 1, 1, 32, 3, 0);
+  d.len += 8; /* two of the three masks */
+  refused(&d, SB_EFIELD, "masks past the data");
+  header(&d, 40, 1, 1, 32, 3, 0);
+  append32(&d, 0xff0000);
+  append32(&d, 0);
+  append32(&d, 0xff);
+  append32(&d, 0);
+  refused(&d, SB_EFIELD, "empty mask");
+  header(&d, 40, 1, 1, 32, 3, 0);
+  append32(&d, 0xf0f0);
+  append32(&d, 0xff0000);
+  append32(&d, 0xff);
+  append32(&d, 0);
+  refused(&d, SB_EFIELD, "mask with a gap");
+  header(&d, 40, 1, 1, 8, 0, 257);
+  d.len += 1100;
+  refused(&d, SB_EFIELD, "257 colours at 8 bits");
+  header(&d, 40, 1, 1, 32, 0, 257);
+  d.len += 1100;
+  refused(&d, SB_EFIELD, "257 hint colours at 32 bits");
+  header(&d, 40, 1, 1, 32, 0, 0xffffffffu);
+  d.len += 64;
+  refused(&d, SB_EFIELD, "2^32-1 hint colours");
+  header(&d, 40, 1, 1, 8, 0, 0);
+  d.len += 4 * 255; /* one table entry short */
+  refused(&d, SB_EFIELD, "table past the data");
+  /* 65535 x 65535 at 32 bits: 16 GiB of pixels, refused from the header
+   * alone (the rows are not there, and are not looked for). */
+  header(&d, 40, 65535, 65535, 32, 0, 0);
+  d.len += 64;
+  refused(&d, SB_ETOOBIG, "16 GiB of pixels");
+}
+
+SB_TEST(dib_every_truncation_refused) {
+  /* A valid 5 x 3 24-bit bitmap cut at every length: each is refused
+   * cleanly (ASan and valgrind watch the reads). */
+  dib_buf_t d;
+  header(&d, 40, 5, 3, 24, 0, 0);
+  uint8_t rows[16 * 3];
+  sbtest_fill(rows, sizeof rows, 3);
+  append(&d, rows, sizeof rows);
+  size_t full = d.len;
+  for (size_t n = 0; n < full; n++) {
+    uint8_t *png = NULL;
+    size_t len = 0;
+    uint32_t w, h;
+    const char *why = NULL;
+    int err = sb_dib_to_png(d.b, n, &png, &len, &w, &h, &why);
+    CHECK_ERR(err, SB_EFIELD);
+    CHECK(png == NULL && why != NULL);
+  }
+  uint8_t rgb[5 * 3 * 3];
+  to_rgb(&d, 5, 3, rgb);
+}
