@@ -18,7 +18,7 @@ W "$BIN/sbctl.exe" clipboard set --session 1 "$text" || fail "clipboard set"
 got=$(timeout 5 xclip -o -selection clipboard)
 [ "$got" = "$text" ] || fail "xclip read [$got], want [$text]"
 pass "clipboard set -> xclip -o: $got"
-printf 'from X11: ünïcödé ✓' | xclip -i -selection clipboard
+printf 'from X11: ünïcödé ✓' | xclip -i -selection clipboard >/dev/null 2>&1
 sleep 0.3
 got=$(W "$BIN/sbctl.exe" clipboard get --session 1)
 [ "$got" = 'from X11: ünïcödé ✓' ] || fail "clipboard get [$got]"
@@ -60,6 +60,44 @@ wait $holder
 [ "$ms" -lt 3900 ] || fail "BUSY only after $ms ms"
 [ "$(timeout 5 xclip -o -selection clipboard)" = 'after the holder' ] || fail "a refused set changed the clipboard"
 pass "clipboard held 4 s: BUSY after $ms ms, text unchanged: $(tr -d '\r' < "$TMP/busy.err" | grep BUSY | head -n1)"
+
+# An image: ImageMagick draws one and xclip offers it as image/bmp, which
+# Wine's X11 bridge turns into CF_DIB; the PNG sbctl writes must have the
+# same pixels as ImageMagick reads in that BMP. xclip stays behind to
+# serve the selection: its output must not hold the test's pipe open.
+convert -size 97x61 gradient:'#ff0000-#0000ff' -fill '#00ff00' \
+  -draw 'rectangle 10,10 40,30' -depth 8 -type TrueColor \
+  BMP3:"$TMP/src.bmp" || fail "convert"
+xclip -selection clipboard -t image/bmp -i "$TMP/src.bmp" </dev/null \
+  >/dev/null 2>&1 || fail "xclip image"
+W "$BIN/sbctl.exe" clipboard get --session 1 --image \
+  -o "$(winepath -w "$TMP/clip.png" 2>/dev/null)" || fail "clipboard get --image"
+size=$(identify -format '%wx%h' "$TMP/clip.png") || fail "identify"
+[ "$size" = 97x61 ] || fail "image is $size, not 97x61"
+diff=$(compare -metric AE "$TMP/src.bmp" "$TMP/clip.png" null: 2>&1 | cut -d' ' -f1)
+[ "$diff" = 0 ] || fail "clipboard image differs from the BMP in $diff px"
+pass "xclip -t image/bmp -> clipboard get --image: 97x61 PNG, 0 px differ from the BMP"
+# Noise does not compress: a 1.4 MB PNG, past the inline limit, so it
+# comes as a chunked transfer.
+convert -size 800x600 xc: +noise Random -depth 8 -type TrueColor \
+  BMP3:"$TMP/noise.bmp" || fail "convert noise"
+xclip -selection clipboard -t image/bmp -i "$TMP/noise.bmp" </dev/null \
+  >/dev/null 2>&1 || fail "xclip noise"
+W "$BIN/sbctl.exe" clipboard get --session 1 --image \
+  -o "$(winepath -w "$TMP/noise.png" 2>/dev/null)" || fail "get noise image"
+bytes=$(stat -c %s "$TMP/noise.png")
+[ "$bytes" -gt 524288 ] || fail "noise PNG only $bytes bytes: not a transfer"
+diff=$(compare -metric AE "$TMP/noise.bmp" "$TMP/noise.png" null: 2>&1 | cut -d' ' -f1)
+[ "$diff" = 0 ] || fail "noise image differs from the BMP in $diff px"
+pass "800x600 noise image: $bytes-byte PNG by chunked transfer, 0 px differ"
+# Text only on the clipboard: no image, said as such (exit 3, EMPTY).
+W "$BIN/sbctl.exe" clipboard set --session 1 'text, no image' || fail "set text"
+rm -f "$TMP/none.png"
+wine "$BIN/sbctl.exe" clipboard get --session 1 --image \
+  -o "$(winepath -w "$TMP/none.png" 2>/dev/null)" >/dev/null 2>"$TMP/none.err"; rc=$?
+[ $rc -eq 3 ] && grep -q EMPTY "$TMP/none.err" && [ ! -e "$TMP/none.png" ] ||
+  fail "no image: rc $rc [$(tr -d '\r' < "$TMP/none.err")]"
+pass "text only: clipboard get --image says $(tr -d '\r' < "$TMP/none.err")"
 }
 
 # Screenshot: something known on screen, compared with import.
