@@ -84,6 +84,12 @@ echo -n 'set by X11' | xclip -i -selection clipboard 2>/dev/null
 sleep 0.3
 W "$BIN/sbctl.exe" clipboard get --session 1
 echo
+CLIP="$SB_BUILD/demo-clipboard.png"
+step "convert logo: BMP3:- | xclip -t image/bmp -i -selection clipboard; sbctl clipboard get --session 1 --image -o $CLIP"
+convert logo: -resize 320x240 -depth 8 -type TrueColor BMP3:- |
+  xclip -t image/bmp -i -selection clipboard >/dev/null 2>&1
+W "$BIN/sbctl.exe" clipboard get --session 1 --image -o "$(winepath -w "$CLIP" 2>/dev/null)"
+echo "clipboard image written to $CLIP: $(identify -format 'PNG %wx%h' "$CLIP")"
 
 step "sbservice stop"
 W "$BIN/sbservice.exe" stop
@@ -92,4 +98,4 @@ W "$BIN/sbservice.exe" uninstall
 trap - EXIT ERR
 sb_wine_stop
 echo
-echo "demo finished: service installed and started, agent in session 1, a message box answered, clipboard both ways with X11, screenshot in $SHOT"
+echo "demo finished: service installed and started, agent in session 1, a message box answered, clipboard both ways with X11 (text, and an image in $CLIP), screenshot in $SHOT"
