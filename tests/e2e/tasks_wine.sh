@@ -83,8 +83,8 @@ convert -size 800x600 xc: +noise Random -depth 8 -type TrueColor \
   BMP3:"$TMP/noise.bmp" || fail "convert noise"
 xclip -selection clipboard -t image/bmp -i "$TMP/noise.bmp" </dev/null \
   >/dev/null 2>&1 || fail "xclip noise"
-W "$BIN/sbctl.exe" clipboard get --session 1 --image \
-  -o "$(winepath -w "$TMP/noise.png" 2>/dev/null)" || fail "get noise image"
+W "$BIN/sbctl.exe" clipboard get --session 1 \
+  -o "$(winepath -w "$TMP/noise.png" 2>/dev/null)" --image || fail "get noise image"
 bytes=$(stat -c %s "$TMP/noise.png")
 [ "$bytes" -gt 524288 ] || fail "noise PNG only $bytes bytes: not a transfer"
 diff=$(compare -metric AE "$TMP/noise.bmp" "$TMP/noise.png" null: 2>&1 | cut -d' ' -f1)

@@ -153,13 +153,27 @@ int sbctl_cmd_clipboard(sbctl_t *c, int argc, char **argv) {
   }
   if ((rc = sbctl_need_session(c, "clipboard")))
     return rc;
-  if (strcmp(argv[0], "get") == 0 && argc == 1)
-    return clipboard_get(c, NULL);
-  if (strcmp(argv[0], "get") == 0 && argc == 4 &&
-      strcmp(argv[1], "--image") == 0 && strcmp(argv[2], "-o") == 0)
-    return clipboard_get(c, argv[3]);
+  if (strcmp(argv[0], "get") == 0) {
+    const char *out = NULL;
+    int image = 0;
+    for (int i = 1; i < argc; i++) {
+      if (strcmp(argv[i], "--image") == 0)
+        image = 1;
+      else if (strcmp(argv[i], "-o") == 0 && i + 1 < argc)
+        out = argv[++i];
+      else
+        goto usage;
+    }
+    if (image != (out != NULL)) {
+      fprintf(stderr, "sbctl clipboard get: --image and -o FILE.png go "
+                      "together (text goes to stdout)\n");
+      return EXIT_USAGE;
+    }
+    return clipboard_get(c, out);
+  }
   if (strcmp(argv[0], "set") == 0 && argc == 2)
     return clipboard_set(c, argv[1]);
+usage:
   fprintf(stderr, "sbctl clipboard: usage: clipboard get [--image -o "
                   "FILE.png] | clipboard set TEXT|-\n");
   return EXIT_USAGE;
