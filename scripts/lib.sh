@@ -57,9 +57,13 @@ sb_wine_start() {
   wineserver -p >/dev/null 2>&1 &
   SB_WINESERVER_PID=$!
   sleep 0.5
-  # The first program in a prefix starts Wine's own services; run a
-  # throwaway one so the first test does not pay (or hang on) that.
-  wine cmd.exe /c exit >/dev/null 2>&1 || true
+  # A crashing program must fail at once with its backtrace on stderr:
+  # by default winedbg opens a crash dialog on the Xvfb display that
+  # nobody closes, so a test that crashed hung until its timeout and
+  # printed nothing. This is also the first program in the prefix, which
+  # starts Wine's own services, so the first test does not pay for that.
+  wine reg add 'HKCU\Software\Wine\WineDbg' /v ShowCrashDialog \
+    /t REG_DWORD /d 0 /f >/dev/null 2>&1 || true
 }
 
 # The X window id of a window with this title on $DISPLAY (a message box),
