@@ -19,6 +19,11 @@ static uint32_t le32(const uint8_t *p) {
          (uint32_t)p[3] << 24;
 }
 
+static void put_le32(uint8_t *p, uint32_t v) {
+  p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8), p[2] = (uint8_t)(v >> 16),
+  p[3] = (uint8_t)(v >> 24);
+}
+
 static uint16_t le16(const uint8_t *p) {
   return (uint16_t)(p[0] | p[1] << 8);
 }
@@ -225,4 +230,35 @@ int sb_dib_to_png(const uint8_t *dib, size_t len, uint8_t **png,
     *height = d.height;
   }
   return err;
+}
+
+int sb_dib_from_bgra(const uint8_t *bgra, uint32_t width, uint32_t height,
+                     uint8_t **dib, size_t *len) {
+  if (!bgra || !dib || !len || !width || !height ||
+      width > SB_DIB_DIM_MAX || height > SB_DIB_DIM_MAX)
+    return SB_EINVAL;
+  *dib = NULL;
+  *len = 0;
+  size_t stride = ((size_t)width * 3u + 3u) & ~(size_t)3u;
+  if ((uint64_t)stride * height > SB_SCREENSHOT_MAX)
+    return SB_ETOOBIG;
+  size_t n = 40u + stride * height;
+  uint8_t *d = sb_calloc(1, n); /* zeroed: the row padding too */
+  if (!d)
+    return SB_ENOMEM;
+  put_le32(d, 40);
+  put_le32(d + 4, width);
+  put_le32(d + 8, height); /* positive: bottom-up */
+  d[12] = 1;               /* planes */
+  d[14] = 24;              /* bits per pixel; BI_RGB is 0 */
+  put_le32(d + 20, (uint32_t)(stride * height));
+  for (uint32_t y = 0; y < height; y++) {
+    const uint8_t *s = bgra + (size_t)(height - 1 - y) * width * 4u;
+    uint8_t *o = d + 40 + stride * y;
+    for (uint32_t x = 0; x < width; x++, s += 4, o += 3)
+      o[0] = s[0], o[1] = s[1], o[2] = s[2];
+  }
+  *dib = d;
+  *len = n;
+  return 0;
 }

@@ -199,20 +199,20 @@ static void run_clipboard_set(job_t *j) {
   const Sbwire__V1__ClipboardSetRequest *s = j->in->req->clipboard_set;
   const uint8_t *data = s->transfer_id ? j->in->data : s->data.data;
   size_t len = s->transfer_id ? j->in->len : s->data.len;
+  const char *why = NULL;
   int err;
-  if (s->format != SBWIRE__V1__CLIPBOARD_FORMAT__CLIPBOARD_FORMAT_TEXT) {
-    sb_rpc_respond_error(j->rpc, j->in, SB_EFIELD,
-                         "only text can be put on the clipboard");
-    return;
+  if (s->format == SBWIRE__V1__CLIPBOARD_FORMAT__CLIPBOARD_FORMAT_IMAGE_PNG) {
+    err = sb_task_clipboard_set_image(data, len, &why);
+  } else {
+    err = sb_task_clipboard_set_text(data, len);
+    why = err == SB_EUTF8    ? "the text is not valid UTF-8"
+          : err == SB_EFIELD ? "the text contains a NUL byte, which the "
+                               "clipboard would cut it at"
+                             : NULL;
   }
-  err = sb_task_clipboard_set_text(data, len);
   if (err) {
-    sb_rpc_respond_error(
-        j->rpc, j->in, err,
-        err == SB_EUTF8    ? "the text is not valid UTF-8"
-        : err == SB_EFIELD ? "the text contains a NUL byte, which the "
-                             "clipboard would cut it at"
-                           : "cannot set the clipboard");
+    sb_rpc_respond_error(j->rpc, j->in, err,
+                         why ? why : "cannot set the clipboard");
     return;
   }
   Sbwire__V1__Response rsp = SBWIRE__V1__RESPONSE__INIT;

@@ -34,14 +34,15 @@ static uint8_t *chunk(uint8_t *o, const char *type, const uint8_t *data,
   return o + 12 + len;
 }
 
-static voidpf z_alloc(voidpf opaque, uInt items, uInt size) {
+/* zlib's allocations go through sb_malloc like everything else. */
+void *sb_png_zalloc(void *opaque, unsigned items, unsigned size) {
   (void)opaque;
   if (size && items > SIZE_MAX / size)
     return Z_NULL;
   return sb_malloc((size_t)items * size);
 }
 
-static void z_free(voidpf opaque, voidpf p) {
+void sb_png_zfree(void *opaque, void *p) {
   (void)opaque;
   sb_free(p);
 }
@@ -80,8 +81,8 @@ int sb_png_encode_bgra(const uint8_t *px, uint32_t w, uint32_t h, size_t stride,
   if (raw > SB_SCREENSHOT_MAX)
     return SB_ETOOBIG;
   memset(&zs, 0, sizeof zs);
-  zs.zalloc = z_alloc;
-  zs.zfree = z_free;
+  zs.zalloc = sb_png_zalloc;
+  zs.zfree = sb_png_zfree;
   if (deflateInit(&zs, Z_DEFAULT_COMPRESSION) != Z_OK)
     return SB_ENOMEM;
   /* Room for the worst case (incompressible noise), given back below. */

@@ -23,4 +23,10 @@ int sb_dib_to_png(const uint8_t *dib, size_t len, uint8_t **png,
                   size_t *png_len, uint32_t *width, uint32_t *height,
                   const char **why);
 
+/* The other way, for clipboard image set: top-down BGRA pixels (stride
+ * width * 4) as a packed 24-bit bottom-up DIB, the form every reader of
+ * CF_DIB takes (sb_malloc'd). */
+int sb_dib_from_bgra(const uint8_t *bgra, uint32_t width, uint32_t height,
+                     uint8_t **dib, size_t *len);
+
 #endif

@@ -69,6 +69,12 @@ int sb_task_clipboard_set_text(const uint8_t *data, size_t len);
 int sb_task_clipboard_get_image(uint8_t **png, size_t *len, uint32_t *width,
                                 uint32_t *height, int *empty,
                                 const char **why);
+/* Put a PNG on the clipboard as a bitmap (CF_DIB, 24 bits; Windows
+ * renders CF_BITMAP from it for programs that ask). All or nothing: a
+ * PNG sb_png_decode_bgra refuses (SB_EFIELD or SB_ETOOBIG, with *why)
+ * leaves the clipboard as it was. */
+int sb_task_clipboard_set_image(const uint8_t *png, size_t len,
+                                const char **why);
 
 /* Screenshot as PNG (sb_malloc'd). target: 0 virtual screen, 1 monitor
  * index (0-based, EnumDisplayMonitors order), 2 region in virtual-screen

@@ -70,6 +70,12 @@ int sb_task_clipboard_get_image(uint8_t **png, size_t *len, uint32_t *width,
   return no_desktop("the clipboard");
 }
 
+int sb_task_clipboard_set_image(const uint8_t *png, size_t len,
+                                const char **why) {
+  (void)png, (void)len, (void)why;
+  return no_desktop("the clipboard");
+}
+
 int sb_task_screenshot(const sb_task_shot_t *req, uint8_t **png, size_t *len,
                        uint32_t *width, uint32_t *height) {
   (void)req, (void)png, (void)len, (void)width, (void)height;

@@ -4,6 +4,7 @@
 #include <windows.h>
 
 #include "sb_dib.h"
+#include "sb_png.h"
 #include "sessionbridge.h"
 #include "tasks.h"
 
@@ -99,8 +100,42 @@ out:
   return err;
 }
 
+/* Replace the clipboard's content with mem in format; mem is the
+ * system's on success and freed on failure. */
+static int put_on_clipboard(UINT format, HGLOBAL mem) {
+  int err;
+  /* A window to own the clipboard while we change it: EmptyClipboard
+   * after OpenClipboard(NULL) leaves no owner, which the documentation
+   * says makes SetClipboardData fail, and Wine lets two NULL openers in at
+   * once, so a program holding the clipboard would not keep us out. The
+   * data stays after the window goes (only delayed rendering needs it). */
+  HWND owner = CreateWindowExW(0, L"STATIC", L"sessionbridge clipboard", 0,
+                               0, 0, 0, 0, HWND_MESSAGE, NULL,
+                               GetModuleHandleW(NULL), NULL);
+  if (!owner) {
+    GlobalFree(mem);
+    return SB_EOS;
+  }
+  if ((err = open_clipboard(owner)) != 0)
+    goto fail;
+  if (!EmptyClipboard() || !SetClipboardData(format, mem)) {
+    sb_log(SB_LOG_WARN, "clipboard: cannot set format %u: error %lu",
+           format, (unsigned long)GetLastError());
+    CloseClipboard();
+    err = SB_EOS;
+    goto fail;
+  }
+  /* The system owns mem now. */
+  CloseClipboard();
+  DestroyWindow(owner);
+  return 0;
+fail:
+  DestroyWindow(owner);
+  GlobalFree(mem);
+  return err;
+}
+
 int sb_task_clipboard_set_text(const uint8_t *data, size_t len) {
-  HWND owner = NULL;
   HGLOBAL mem = NULL;
   WCHAR *w;
   int wlen = 0, err;
@@ -132,34 +167,8 @@ int sb_task_clipboard_set_text(const uint8_t *data, size_t len) {
   }
   w[wlen] = 0;
   GlobalUnlock(mem);
-  /* A window to own the clipboard while we change it: EmptyClipboard
-   * after OpenClipboard(NULL) leaves no owner, which the documentation
-   * says makes SetClipboardData fail, and Wine lets two NULL openers in at
-   * once, so a program holding the clipboard would not keep us out. The
-   * text stays after the window goes (only delayed rendering needs it). */
-  owner = CreateWindowExW(0, L"STATIC", L"sessionbridge clipboard", 0, 0, 0,
-                          0, 0, HWND_MESSAGE, NULL, GetModuleHandleW(NULL),
-                          NULL);
-  if (!owner) {
-    err = SB_EOS;
-    goto fail;
-  }
-  if ((err = open_clipboard(owner)) != 0)
-    goto fail;
-  if (!EmptyClipboard() || !SetClipboardData(CF_UNICODETEXT, mem)) {
-    sb_log(SB_LOG_WARN, "clipboard: cannot set the text: error %lu",
-           (unsigned long)GetLastError());
-    CloseClipboard();
-    err = SB_EOS;
-    goto fail;
-  }
-  /* The system owns mem now. */
-  CloseClipboard();
-  DestroyWindow(owner);
-  return 0;
+  return put_on_clipboard(CF_UNICODETEXT, mem);
 fail:
-  if (owner)
-    DestroyWindow(owner);
   GlobalFree(mem);
   return err;
 }
@@ -209,4 +218,36 @@ int sb_task_clipboard_get_image(uint8_t **png, size_t *len, uint32_t *width,
     err = sb_dib_to_png(copy, n, png, len, width, height, why);
   sb_free(copy);
   return err;
+}
+
+int sb_task_clipboard_set_image(const uint8_t *png, size_t len,
+                                const char **why) {
+  uint8_t *bgra = NULL, *dib = NULL, *p;
+  uint32_t w, h;
+  size_t n = 0;
+  HGLOBAL mem = NULL;
+  int err;
+  if (!png || !why)
+    return SB_EINVAL;
+  *why = NULL;
+  /* Decode and build the bitmap first: a PNG that cannot be read leaves
+   * the clipboard as it was. */
+  if ((err = sb_png_decode_bgra(png, len, &bgra, &w, &h, why)) != 0)
+    return err;
+  err = sb_dib_from_bgra(bgra, w, h, &dib, &n);
+  sb_free(bgra);
+  if (err)
+    return err;
+  mem = GlobalAlloc(GMEM_MOVEABLE, n);
+  p = mem ? GlobalLock(mem) : NULL;
+  if (!p) {
+    if (mem)
+      GlobalFree(mem);
+    sb_free(dib);
+    return SB_ENOMEM;
+  }
+  memcpy(p, dib, n);
+  GlobalUnlock(mem);
+  sb_free(dib);
+  return put_on_clipboard(CF_DIB, mem);
 }

@@ -90,6 +90,38 @@ bytes=$(stat -c %s "$TMP/noise.png")
 diff=$(compare -metric AE "$TMP/noise.bmp" "$TMP/noise.png" null: 2>&1 | cut -d' ' -f1)
 [ "$diff" = 0 ] || fail "noise image differs from the BMP in $diff px"
 pass "800x600 noise image: $bytes-byte PNG by chunked transfer, 0 px differ"
+# The other way: sbctl puts ImageMagick's PNGs on the clipboard (RGB,
+# palette, greyscale at 8 and 1 bits, RGBA) and X11 reads back image/bmp from Wine's
+# bridge: the same pixels (alpha is dropped, so the RGBA one is
+# compared with its colour channels, alpha switched off).
+convert -size 61x37 gradient:'#00ff00-#ff00ff' -depth 8 PNG24:"$TMP/set24.png" &&
+  convert -size 61x37 gradient:'#00ff00-#ff00ff' -colors 12 PNG8:"$TMP/set8.png" &&
+  convert -size 61x37 gradient:white-black -type Grayscale -depth 8 \
+    PNG:"$TMP/setgrey.png" &&
+  convert -size 61x37 gradient:'#ff000080-#0000ffff' PNG32:"$TMP/set32.png" &&
+  convert -size 61x37 pattern:checkerboard -monochrome PNG:"$TMP/setmono.png" ||
+  fail "convert set PNGs"
+for f in set24 set8 setgrey setmono set32; do
+  W "$BIN/sbctl.exe" clipboard set --session 1 --image \
+    "$(winepath -w "$TMP/$f.png" 2>/dev/null)" || fail "clipboard set --image $f"
+  timeout 10 xclip -o -selection clipboard -t image/bmp > "$TMP/$f.bmp" ||
+    fail "xclip -o -t image/bmp ($f)"
+  ref="$TMP/$f.png"
+  if [ $f = set32 ]; then
+    convert "$TMP/$f.png" -alpha off "$TMP/$f-rgb.png"
+    ref="$TMP/$f-rgb.png"
+  fi
+  diff=$(compare -metric AE "$ref" "$TMP/$f.bmp" null: 2>&1 | cut -d' ' -f1)
+  [ "$diff" = 0 ] || fail "$f: the bitmap X11 reads differs from the PNG in $diff px"
+done
+pass "clipboard set --image: RGB, palette, grey, 1-bit and RGBA PNGs read back from X11 as image/bmp, 0 px differ"
+printf 'not a png' > "$TMP/bad.png"
+wine "$BIN/sbctl.exe" clipboard set --session 1 --image \
+  "$(winepath -w "$TMP/bad.png" 2>/dev/null)" >/dev/null 2>"$TMP/bad.err"; rc=$?
+[ $rc -eq 3 ] && grep -q INVALID "$TMP/bad.err" || fail "bad PNG: rc $rc [$(tr -d '\r' < "$TMP/bad.err")]"
+timeout 10 xclip -o -selection clipboard -t image/bmp > "$TMP/after.bmp" &&
+  cmp -s "$TMP/after.bmp" "$TMP/set32.bmp" || fail "a refused PNG changed the clipboard"
+pass "not a PNG: $(tr -d '\r' < "$TMP/bad.err" | grep INVALID | head -n1); clipboard unchanged"
 # Text only on the clipboard: no image, said as such (exit 3, EMPTY).
 W "$BIN/sbctl.exe" clipboard set --session 1 'text, no image' || fail "set text"
 rm -f "$TMP/none.png"

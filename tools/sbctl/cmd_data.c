@@ -4,9 +4,9 @@
 
 #include "sbctl.h"
 
-/* Read all of stdin, refusing more than the clipboard cap before it can
- * exhaust memory. */
-static int read_stdin(uint8_t **out, size_t *len) {
+/* Read all of f (stdin or the image file), refusing more than the
+ * clipboard cap before it can exhaust memory. */
+static int read_all(FILE *f, uint8_t **out, size_t *len) {
   size_t cap = 65536, n = 0;
   uint8_t *buf = malloc(cap);
   if (!buf)
@@ -15,7 +15,7 @@ static int read_stdin(uint8_t **out, size_t *len) {
     if (n == cap) {
       if (cap > SB_CLIPBOARD_MAX) {
         free(buf);
-        fprintf(stderr, "sbctl: TOO_LARGE: clipboard text is limited to %u "
+        fprintf(stderr, "sbctl: TOO_LARGE: clipboard data is limited to %u "
                         "bytes\n",
                 SB_CLIPBOARD_MAX);
         return EXIT_USAGE;
@@ -28,7 +28,7 @@ static int read_stdin(uint8_t **out, size_t *len) {
       buf = nb;
       cap *= 2;
     }
-    size_t r = fread(buf + n, 1, cap - n, stdin);
+    size_t r = fread(buf + n, 1, cap - n, f);
     if (r == 0)
       break;
     n += r;
@@ -103,15 +103,28 @@ static int clipboard_get(sbctl_t *c, const char *image_out) {
   return EXIT_OK;
 }
 
-static int clipboard_set(sbctl_t *c, const char *text) {
+/* image: text is the path of a PNG file to put on the clipboard as a
+ * bitmap; else text itself, or - for stdin. */
+static int clipboard_set(sbctl_t *c, const char *text, int image) {
   Sbwire__V1__Request req = SBWIRE__V1__REQUEST__INIT;
   Sbwire__V1__ClipboardSetRequest s = SBWIRE__V1__CLIPBOARD_SET_REQUEST__INIT;
   sb_rpc_result_t res;
   uint8_t *data = NULL;
   size_t len;
   int rc;
-  if (strcmp(text, "-") == 0) {
-    if ((rc = read_stdin(&data, &len)))
+  if (image) {
+    FILE *f = fopen(text, "rb");
+    if (!f) {
+      fprintf(stderr, "sbctl clipboard set: cannot open %s\n", text);
+      return EXIT_LOCAL;
+    }
+    rc = read_all(f, &data, &len);
+    fclose(f);
+    if (rc)
+      return rc;
+    s.format = SBWIRE__V1__CLIPBOARD_FORMAT__CLIPBOARD_FORMAT_IMAGE_PNG;
+  } else if (strcmp(text, "-") == 0) {
+    if ((rc = read_all(stdin, &data, &len)))
       return rc;
   } else {
     len = strlen(text);
@@ -172,10 +185,14 @@ int sbctl_cmd_clipboard(sbctl_t *c, int argc, char **argv) {
     return clipboard_get(c, out);
   }
   if (strcmp(argv[0], "set") == 0 && argc == 2)
-    return clipboard_set(c, argv[1]);
+    return clipboard_set(c, argv[1], 0);
+  if (strcmp(argv[0], "set") == 0 && argc == 3 &&
+      strcmp(argv[1], "--image") == 0)
+    return clipboard_set(c, argv[2], 1);
 usage:
   fprintf(stderr, "sbctl clipboard: usage: clipboard get [--image -o "
-                  "FILE.png] | clipboard set TEXT|-\n");
+                  "FILE.png] | clipboard set TEXT|- | clipboard set --image "
+                  "FILE.png\n");
   return EXIT_USAGE;
 }
 
