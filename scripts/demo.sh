@@ -90,6 +90,9 @@ convert logo: -resize 320x240 -depth 8 -type TrueColor BMP3:- |
   xclip -t image/bmp -i -selection clipboard >/dev/null 2>&1
 W "$BIN/sbctl.exe" clipboard get --session 1 --image -o "$(winepath -w "$CLIP" 2>/dev/null)"
 echo "clipboard image written to $CLIP: $(identify -format 'PNG %wx%h' "$CLIP")"
+step "sbctl clipboard set --session 1 --image $SHOT; xclip -o -t image/bmp -selection clipboard | identify -"
+W "$BIN/sbctl.exe" clipboard set --session 1 --image "$(winepath -w "$SHOT" 2>/dev/null)"
+echo "X11 now holds: $(timeout 10 xclip -o -selection clipboard -t image/bmp | identify -format 'a %m image, %wx%h' -)"
 
 step "sbservice stop"
 W "$BIN/sbservice.exe" stop
@@ -98,4 +101,4 @@ W "$BIN/sbservice.exe" uninstall
 trap - EXIT ERR
 sb_wine_stop
 echo
-echo "demo finished: service installed and started, agent in session 1, a message box answered, clipboard both ways with X11 (text, and an image in $CLIP), screenshot in $SHOT"
+echo "demo finished: service installed and started, agent in session 1, a message box answered, clipboard both ways with X11 (text, and images: one read into $CLIP, the screenshot set), screenshot in $SHOT"

@@ -10,7 +10,7 @@ source "$(dirname "$0")/lib.sh"
 secs=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(frame msg channel dib)
+[ ${#targets[@]} -gt 0 ] || targets=(frame msg channel dib png)
 
 dir="$SB_BUILD/fuzz"
 CC=clang cmake -S "$SB_ROOT" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
