@@ -24,7 +24,8 @@ int sb_png_decode_bgra(const uint8_t *png, size_t len, uint8_t **bgra,
 /* zlib allocator hooks onto sb_malloc/sb_free (for z_stream). */
 void *sb_png_zalloc(void *opaque, unsigned items, unsigned size);
 void sb_png_zfree(void *opaque, void *p);
-/* CRC-32 as PNG uses it (exposed for tests). */
+/* CRC-32 as PNG uses it, over type and data (the encoder, the reader
+ * and the tests). */
 uint32_t sb_png_crc(const uint8_t *p, size_t n, uint32_t crc);
 
 #endif
