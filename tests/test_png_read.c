@@ -193,8 +193,14 @@ SB_TEST(png_read_to_dib) {
   sbtest_fill(px, sizeof px, 4);
   for (int i = 0; i < W * H; i++)
     px[4 * i + 3] = 0xff;
-  CHECK_OK(sb_dib_from_bgra(px, W, H, &dib, &n));
+  n = sb_dib_size(W, H);
   CHECK_EQ(n, 40u + 16u * H); /* 15 bytes a row, padded to 16 */
+  dib = sb_malloc(n);
+  CHECK(dib != NULL);
+  memset(dib, 0xAA, n); /* the writer must set every byte it returns */
+  sb_dib_write(px, W, H, dib);
+  for (int y = 0; y < H; y++)
+    CHECK_EQ(dib[40 + 16 * y + 15], 0); /* row padding */
   CHECK_OK(sb_dib_to_png(dib, n, &png, &plen, &w, &h, NULL));
   buf_t b = {png, plen, plen};
   back = decode_ok(&b, W, H);
@@ -202,6 +208,10 @@ SB_TEST(png_read_to_dib) {
   sb_free(back);
   sb_free(png);
   sb_free(dib);
+  /* Sizes out of range have no bitmap. */
+  CHECK_EQ(sb_dib_size(0, 1), 0);
+  CHECK_EQ(sb_dib_size(65536, 1), 0);
+  CHECK_EQ(sb_dib_size(65535, 65535), 0); /* 12 GiB of rows */
 }
 
 static void refused(const buf_t *p, int want, const char *what) {

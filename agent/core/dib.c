@@ -232,33 +232,31 @@ int sb_dib_to_png(const uint8_t *dib, size_t len, uint8_t **png,
   return err;
 }
 
-int sb_dib_from_bgra(const uint8_t *bgra, uint32_t width, uint32_t height,
-                     uint8_t **dib, size_t *len) {
-  if (!bgra || !dib || !len || !width || !height ||
-      width > SB_DIB_DIM_MAX || height > SB_DIB_DIM_MAX)
-    return SB_EINVAL;
-  *dib = NULL;
-  *len = 0;
-  size_t stride = ((size_t)width * 3u + 3u) & ~(size_t)3u;
-  if ((uint64_t)stride * height > SB_SCREENSHOT_MAX)
-    return SB_ETOOBIG;
-  size_t n = 40u + stride * height;
-  uint8_t *d = sb_calloc(1, n); /* zeroed: the row padding too */
-  if (!d)
-    return SB_ENOMEM;
-  put_le32(d, 40);
-  put_le32(d + 4, width);
-  put_le32(d + 8, height); /* positive: bottom-up */
-  d[12] = 1;               /* planes */
-  d[14] = 24;              /* bits per pixel; BI_RGB is 0 */
-  put_le32(d + 20, (uint32_t)(stride * height));
+static size_t dib_stride(uint32_t width) {
+  return ((size_t)width * 3u + 3u) & ~(size_t)3u;
+}
+
+size_t sb_dib_size(uint32_t width, uint32_t height) {
+  if (!width || !height || width > SB_DIB_DIM_MAX || height > SB_DIB_DIM_MAX)
+    return 0;
+  uint64_t rows = (uint64_t)dib_stride(width) * height;
+  return rows > SB_SCREENSHOT_MAX ? 0 : 40u + (size_t)rows;
+}
+
+void sb_dib_write(const uint8_t *bgra, uint32_t width, uint32_t height,
+                  uint8_t *out) {
+  size_t stride = dib_stride(width);
+  memset(out, 0, 40u + stride * height); /* header fields and row padding */
+  put_le32(out, 40);
+  put_le32(out + 4, width);
+  put_le32(out + 8, height); /* positive: bottom-up */
+  out[12] = 1;               /* planes */
+  out[14] = 24;              /* bits per pixel; BI_RGB is 0 */
+  put_le32(out + 20, (uint32_t)(stride * height));
   for (uint32_t y = 0; y < height; y++) {
     const uint8_t *s = bgra + (size_t)(height - 1 - y) * width * 4u;
-    uint8_t *o = d + 40 + stride * y;
+    uint8_t *o = out + 40 + stride * y;
     for (uint32_t x = 0; x < width; x++, s += 4, o += 3)
       o[0] = s[0], o[1] = s[1], o[2] = s[2];
   }
-  *dib = d;
-  *len = n;
-  return 0;
 }

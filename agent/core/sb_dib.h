@@ -25,8 +25,12 @@ int sb_dib_to_png(const uint8_t *dib, size_t len, uint8_t **png,
 
 /* The other way, for clipboard image set: top-down BGRA pixels (stride
  * width * 4) as a packed 24-bit bottom-up DIB, the form every reader of
- * CF_DIB takes (sb_malloc'd). */
-int sb_dib_from_bgra(const uint8_t *bgra, uint32_t width, uint32_t height,
-                     uint8_t **dib, size_t *len);
+ * CF_DIB takes. sb_dib_size gives its size (0 for a size out of range or
+ * over SB_SCREENSHOT_MAX of rows); sb_dib_write fills exactly that many
+ * bytes of out, so the caller can write it straight into the memory it
+ * hands the clipboard. */
+size_t sb_dib_size(uint32_t width, uint32_t height);
+void sb_dib_write(const uint8_t *bgra, uint32_t width, uint32_t height,
+                  uint8_t *out);
 
 #endif

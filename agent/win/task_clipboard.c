@@ -222,32 +222,30 @@ int sb_task_clipboard_get_image(uint8_t **png, size_t *len, uint32_t *width,
 
 int sb_task_clipboard_set_image(const uint8_t *png, size_t len,
                                 const char **why) {
-  uint8_t *bgra = NULL, *dib = NULL, *p;
+  uint8_t *bgra = NULL, *p;
   uint32_t w, h;
-  size_t n = 0;
-  HGLOBAL mem = NULL;
+  size_t n;
+  HGLOBAL mem;
   int err;
   if (!png || !why)
     return SB_EINVAL;
   *why = NULL;
   /* Decode and build the bitmap first: a PNG that cannot be read leaves
-   * the clipboard as it was. */
+   * the clipboard as it was. The bitmap is written straight into the
+   * memory the clipboard will own. */
   if ((err = sb_png_decode_bgra(png, len, &bgra, &w, &h, why)) != 0)
     return err;
-  err = sb_dib_from_bgra(bgra, w, h, &dib, &n);
-  sb_free(bgra);
-  if (err)
-    return err;
-  mem = GlobalAlloc(GMEM_MOVEABLE, n);
+  n = sb_dib_size(w, h); /* non-zero: the decoder bounded w and h */
+  mem = n ? GlobalAlloc(GMEM_MOVEABLE, n) : NULL;
   p = mem ? GlobalLock(mem) : NULL;
   if (!p) {
     if (mem)
       GlobalFree(mem);
-    sb_free(dib);
-    return SB_ENOMEM;
+    sb_free(bgra);
+    return n ? SB_ENOMEM : SB_ETOOBIG;
   }
-  memcpy(p, dib, n);
+  sb_dib_write(bgra, w, h, p);
   GlobalUnlock(mem);
-  sb_free(dib);
+  sb_free(bgra);
   return put_on_clipboard(CF_DIB, mem);
 }
