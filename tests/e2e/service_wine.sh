@@ -91,13 +91,15 @@ pass "wrong key and rogue agent refused and logged; service still answers"
 # threats.md 3.34: 500 connections to the live agent pipe from a process
 # the service did not launch: each dropped at accept, before the service
 # sends a byte; the agent keeps serving meanwhile.
-wine "$BIN/sbtest.exe" --helper flood "$apipe" 500 2>/dev/null | tr -d '\r' > "$WINEPREFIX/flood.out" &
+# Straight to a file, not through tr: $! of a pipeline is its last
+# command, so wait would see tr's status and never the helper's.
+wine "$BIN/sbtest.exe" --helper flood "$apipe" 500 2>/dev/null > "$WINEPREFIX/flood.out" &
 fl=$!
 for i in 1 2 3; do
   W "$BIN/sbctl.exe" ping --session 1 | grep -q pong || fail "ping $i during the flood"
 done
-wait $fl || fail "flood: $(cat "$WINEPREFIX/flood.out")"
-cat "$WINEPREFIX/flood.out"
+wait $fl || fail "flood: $(tr -d '\r' < "$WINEPREFIX/flood.out")"
+tr -d '\r' < "$WINEPREFIX/flood.out"
 W "$BIN/sbctl.exe" ping --session 1 | grep -q pong || fail "ping after the flood"
 grep -o "rejected agent pipe client (not the agent we launched).*" "$LOG" | tail -n 2
 pass "500 connections from a stranger dropped unanswered; pings answered during and after"
