@@ -31,15 +31,13 @@ failed_output() { # log
     /^ *[0-9]+\/[0-9]+ Test +#[0-9]+: / {
       show = ($0 ~ /\*\*\*|Failed|Timeout|Exception/)
       if (show) print "---- " $0
+      n = 0
       next
     }
     /^ *Start +[0-9]+: / { show = 0; next }
     /^(The following tests|[0-9]+% tests passed)/ { show = 0 }
-    show { print }
-  ' "$1" | awk '
-    /^---- / { n = 0 }
-    { n++; if (n <= 41) print }
-  '
+    show && ++n <= 40 { print }
+  ' "$1"
 }
 
 run_ctest() { # name dir [env...]
