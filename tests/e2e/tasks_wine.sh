@@ -63,37 +63,37 @@ pass "clipboard held 4 s: BUSY after $ms ms, text unchanged: $(tr -d '\r' < "$TM
 
 # An image: ImageMagick draws one and xclip offers it as image/bmp, which
 # Wine's X11 bridge turns into CF_DIB; the PNG sbctl writes must have the
-# same pixels as ImageMagick reads in that BMP. xclip stays behind to
-# serve the selection: its output must not hold the test's pipe open.
+# same pixels as ImageMagick reads in that BMP.
+get_image() { # NAME OPTION...: $TMP/NAME.bmp via X11 and sbctl to $TMP/NAME.png
+  local name=$1 diff
+  shift
+  # xclip stays behind to serve the selection: its output must not hold
+  # the test's pipe open.
+  xclip -selection clipboard -t image/bmp -i "$TMP/$name.bmp" </dev/null \
+    >/dev/null 2>&1 || fail "xclip $name"
+  W "$BIN/sbctl.exe" clipboard get --session 1 "$@" || fail "clipboard get --image ($name)"
+  diff=$(compare -metric AE "$TMP/$name.bmp" "$TMP/$name.png" null: 2>&1 | cut -d' ' -f1)
+  [ "$diff" = 0 ] || fail "$name: the clipboard image differs from the BMP in $diff px"
+}
 convert -size 97x61 gradient:'#ff0000-#0000ff' -fill '#00ff00' \
   -draw 'rectangle 10,10 40,30' -depth 8 -type TrueColor \
   BMP3:"$TMP/src.bmp" || fail "convert"
-xclip -selection clipboard -t image/bmp -i "$TMP/src.bmp" </dev/null \
-  >/dev/null 2>&1 || fail "xclip image"
-W "$BIN/sbctl.exe" clipboard get --session 1 --image \
-  -o "$(winepath -w "$TMP/clip.png" 2>/dev/null)" || fail "clipboard get --image"
-size=$(identify -format '%wx%h' "$TMP/clip.png") || fail "identify"
+get_image src --image -o "$(winepath -w "$TMP/src.png" 2>/dev/null)"
+size=$(identify -format '%wx%h' "$TMP/src.png") || fail "identify"
 [ "$size" = 97x61 ] || fail "image is $size, not 97x61"
-diff=$(compare -metric AE "$TMP/src.bmp" "$TMP/clip.png" null: 2>&1 | cut -d' ' -f1)
-[ "$diff" = 0 ] || fail "clipboard image differs from the BMP in $diff px"
 pass "xclip -t image/bmp -> clipboard get --image: 97x61 PNG, 0 px differ from the BMP"
 # Noise does not compress: a 1.4 MB PNG, past the inline limit, so it
-# comes as a chunked transfer.
+# comes as a chunked transfer (and the options in the other order).
 convert -size 800x600 xc: +noise Random -depth 8 -type TrueColor \
   BMP3:"$TMP/noise.bmp" || fail "convert noise"
-xclip -selection clipboard -t image/bmp -i "$TMP/noise.bmp" </dev/null \
-  >/dev/null 2>&1 || fail "xclip noise"
-W "$BIN/sbctl.exe" clipboard get --session 1 \
-  -o "$(winepath -w "$TMP/noise.png" 2>/dev/null)" --image || fail "get noise image"
+get_image noise -o "$(winepath -w "$TMP/noise.png" 2>/dev/null)" --image
 bytes=$(stat -c %s "$TMP/noise.png")
 [ "$bytes" -gt 524288 ] || fail "noise PNG only $bytes bytes: not a transfer"
-diff=$(compare -metric AE "$TMP/noise.bmp" "$TMP/noise.png" null: 2>&1 | cut -d' ' -f1)
-[ "$diff" = 0 ] || fail "noise image differs from the BMP in $diff px"
 pass "800x600 noise image: $bytes-byte PNG by chunked transfer, 0 px differ"
 # The other way: sbctl puts ImageMagick's PNGs on the clipboard (RGB,
-# palette, greyscale at 8 and 1 bits, RGBA) and X11 reads back image/bmp from Wine's
-# bridge: the same pixels (alpha is dropped, so the RGBA one is
-# compared with its colour channels, alpha switched off).
+# palette, greyscale at 8 and 1 bits, RGBA) and X11 reads back image/bmp
+# from Wine's bridge: the same pixels (alpha is dropped, so the RGBA one
+# is compared with its colour channels, alpha switched off).
 convert -size 61x37 gradient:'#00ff00-#ff00ff' -depth 8 PNG24:"$TMP/set24.png" &&
   convert -size 61x37 gradient:'#00ff00-#ff00ff' -colors 12 PNG8:"$TMP/set8.png" &&
   convert -size 61x37 gradient:white-black -type Grayscale -depth 8 \
