@@ -2,60 +2,20 @@
  * here (chunks, CRCs, the zlib stream inflated, every row's filter valid)
  * and its size checked against the request. Pixels against ImageMagick's
  * own capture: e2e_task_screenshot_wine. */
-#include <zlib.h>
-
+#include "pngdec.h"
 #include "sb_png.h"
 #include "sbtest.h"
 #include "sbtest_platform.h"
 #include "sessionbridge.h"
 #include "tasks.h"
 
-static uint32_t rd32(const uint8_t *p) {
-  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 |
-         p[3];
-}
-
-/* Walks the PNG and checks it is well formed, with IHDR w x h RGB8 and
- * image data that inflates to exactly (w*3+1)*h bytes. */
+/* The agent's PNG, decoded (tests/support/pngdec.c: chunks and CRCs,
+ * IHDR w x h RGB8, data inflating to exactly its size, row filters). */
 static void check_png(const uint8_t *png, size_t len, uint32_t w, uint32_t h) {
-  size_t off = 8, idat_len = 0, rowlen = (size_t)w * 3 + 1;
-  size_t raw_len = rowlen * h;
-  int saw_ihdr = 0, saw_end = 0;
-  uint8_t *idat = malloc(len), *raw = malloc(raw_len + 1);
-  CHECK(idat && raw);
-  CHECK(len > 8);
-  CHECK_MEM(png, "\x89PNG\r\n\x1a\n", 8);
-  while (off + 12 <= len && !saw_end) {
-    uint32_t n = rd32(png + off);
-    const uint8_t *type = png + off + 4, *data = png + off + 8;
-    CHECK(off + 12 + (size_t)n <= len);
-    CHECK_EQ(rd32(data + n), sb_png_crc(type, n + 4, 0));
-    if (!memcmp(type, "IHDR", 4)) {
-      CHECK_EQ(n, 13);
-      CHECK_EQ(rd32(data), w);
-      CHECK_EQ(rd32(data + 4), h);
-      CHECK_EQ(data[8], 8);
-      CHECK_EQ(data[9], 2);
-      saw_ihdr = 1;
-    } else if (!memcmp(type, "IDAT", 4)) {
-      CHECK(saw_ihdr);
-      memcpy(idat + idat_len, data, n);
-      idat_len += n;
-    } else if (!memcmp(type, "IEND", 4)) {
-      saw_end = 1;
-    }
-    off += 12 + n;
-  }
-  CHECK(saw_ihdr && saw_end);
-  CHECK_EQ(off, len);
-  /* One byte of room more than expected: a longer stream is caught. */
-  uLongf got = (uLongf)raw_len + 1;
-  CHECK_EQ(uncompress(raw, &got, idat, (uLong)idat_len), Z_OK);
-  CHECK_EQ(got, raw_len);
-  for (uint32_t y = 0; y < h; y++)
-    CHECK(raw[y * rowlen] <= 4); /* a PNG filter type */
-  free(idat);
-  free(raw);
+  uint8_t *rgb = malloc((size_t)w * h * 3);
+  CHECK(rgb != NULL);
+  sbt_png_decode(png, len, w, h, rgb);
+  free(rgb);
 }
 
 static int posix_refuses(const sb_task_shot_t *req) {

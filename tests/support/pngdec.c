@@ -16,8 +16,9 @@ size_t sbt_png_decode(const uint8_t *png, size_t len, uint32_t w, uint32_t h,
   size_t off = 8, idat_len = 0;
   size_t rowlen = (size_t)w * 3 + 1, raw_len = rowlen * h;
   uint8_t *idat = malloc(len), *raw = malloc(raw_len);
-  int saw_end = 0;
+  int saw_ihdr = 0, saw_end = 0;
   CHECK(idat && raw);
+  CHECK(len > 8);
   CHECK_MEM(png, "\x89PNG\r\n\x1a\n", 8);
   while (off + 12 <= len) {
     uint32_t n = rd32(png + off);
@@ -25,11 +26,14 @@ size_t sbt_png_decode(const uint8_t *png, size_t len, uint32_t w, uint32_t h,
     CHECK(off + 12 + n <= len);
     CHECK_EQ(rd32(data + n), sb_png_crc(type, n + 4, 0));
     if (!memcmp(type, "IHDR", 4)) {
+      CHECK_EQ(n, 13);
       CHECK_EQ(rd32(data), w);
       CHECK_EQ(rd32(data + 4), h);
       CHECK_EQ(data[8], 8);
       CHECK_EQ(data[9], 2);
+      saw_ihdr = 1;
     } else if (!memcmp(type, "IDAT", 4)) {
+      CHECK(saw_ihdr);
       memcpy(idat + idat_len, data, n);
       idat_len += n;
     } else if (!memcmp(type, "IEND", 4)) {
@@ -37,7 +41,7 @@ size_t sbt_png_decode(const uint8_t *png, size_t len, uint32_t w, uint32_t h,
     }
     off += 12 + n;
   }
-  CHECK(saw_end);
+  CHECK(saw_ihdr && saw_end);
   CHECK_EQ(off, len);
   uLongf got = (uLongf)raw_len;
   CHECK_EQ(uncompress(raw, &got, idat, (uLong)idat_len), Z_OK);
