@@ -9,12 +9,7 @@ static sb_server_t *start(const char *tag, char *ep, size_t cap, int max) {
 }
 
 static int wait_active(sb_server_t *srv, int n) {
-  for (int i = 0; i < 300; i++) {
-    if (sb_server_active(srv) == n)
-      return 1;
-    sb_sleep_ms(10);
-  }
-  return 0;
+  return sbt_wait_server(srv, n, 0, 3000);
 }
 
 SB_TEST(server_cap_refuses_and_recovers) {
@@ -54,16 +49,6 @@ SB_TEST(server_stop_interrupts_connections) {
     sb_stream_close(c[i]);
 }
 
-/* Wait until the server has refused at least n connections. */
-static int wait_refused(sb_server_t *srv, uint64_t n) {
-  for (int i = 0; i < 500; i++) {
-    if (sb_server_refused(srv) >= n)
-      return 1;
-    sb_sleep_ms(10);
-  }
-  return 0;
-}
-
 SB_TEST(server_500_connections_capped) {
   /* threats.md §3.34: 500 connections from one client are refused past
    * the cap, and a new client still gets in once they go. */
@@ -79,7 +64,7 @@ SB_TEST(server_500_connections_capped) {
    * one past the cap is accepted and refused, not left queued. */
   CHECK_EQ(ok, N);
   CHECK(wait_active(srv, CAP));
-  CHECK(wait_refused(srv, N - CAP));
+  CHECK(sbt_wait_server(srv, -1, N - CAP, 5000));
   CHECK_EQ(sb_server_active(srv), CAP);
   for (int i = 0; i < N; i++)
     if (c[i])

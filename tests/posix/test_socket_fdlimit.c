@@ -13,8 +13,6 @@
 
 static sb_listen_opts_t opts = {NULL, 0600, -1, 0};
 
-/* Lower the soft limit so that exactly `spare` more descriptors can be
- * opened (the lowest free number decides what open() returns). */
 /* valgrind keeps descriptors of its own and emulates the limit: the test
  * hangs there and would measure valgrind, not us. Called first, before any
  * thread exists, so the skip leaves nothing behind. */
@@ -25,6 +23,8 @@ static void skip_under_valgrind(void) {
                 "and ASan runs");
 }
 
+/* Lower the soft limit so that exactly `spare` more descriptors can be
+ * opened (the lowest free number decides what open() returns). */
 static void limit_to(struct rlimit *saved, int spare) {
   struct rlimit r;
   int fd = dup(0);
@@ -72,15 +72,6 @@ SB_TEST(socket_accept_out_of_fds_drops_pending) {
   sb_listener_close(l);
 }
 
-static int wait_until(sb_server_t *srv, int active, uint64_t refused) {
-  for (int i = 0; i < 300; i++) {
-    if (sb_server_active(srv) == active && sb_server_refused(srv) >= refused)
-      return 1;
-    sb_sleep_ms(10);
-  }
-  return 0;
-}
-
 SB_TEST(server_out_of_fds_refuses_and_recovers) {
   char ep[256];
   sb_server_t *srv;
@@ -92,16 +83,16 @@ SB_TEST(server_out_of_fds_refuses_and_recovers) {
   srv = sbt_serve("nofdsrv", ep, sizeof ep, 64, sbt_hold);
   for (int i = 0; i < 2; i++)
     CHECK_OK(sb_stream_connect(&c[i], ep, 2000));
-  CHECK(wait_until(srv, 2, 0));
+  CHECK(sbt_wait_server(srv, 2, 0, 3000));
   /* Room for the client's socket only: the server cannot accept it. */
   limit_to(&saved, 1);
   CHECK_OK(sb_stream_connect(&c[2], ep, 2000));
-  CHECK(wait_until(srv, 2, 1));
+  CHECK(sbt_wait_server(srv, 2, 1, 3000));
   restore(&saved);
   CHECK_ERR(sb_stream_read(c[2], &b, 1, &n, 2000), SB_EOF);
   /* The two held connections were not disturbed, and a new one fits. */
   CHECK_OK(sb_stream_connect(&c[3], ep, 2000));
-  CHECK(wait_until(srv, 3, 1));
+  CHECK(sbt_wait_server(srv, 3, 1, 3000));
   CHECK_ERR(sb_stream_read(c[0], &b, 1, &n, 50), SB_ETIMEDOUT);
   sb_server_stop(srv);
   for (int i = 0; i < 4; i++)

@@ -18,6 +18,16 @@ sb_server_t *sbt_serve(const char *tag, char *ep, size_t cap, int max,
   return srv;
 }
 
+int sbt_wait_server(sb_server_t *srv, int active, uint64_t refused, int ms) {
+  for (int i = 0; i < ms / 10; i++) {
+    if ((active < 0 || sb_server_active(srv) == active) &&
+        sb_server_refused(srv) >= refused)
+      return 1;
+    sb_sleep_ms(10);
+  }
+  return 0;
+}
+
 void sbt_hold(void *arg, sb_stream_t *s) {
   uint8_t b;
   size_t n;

@@ -13,6 +13,10 @@
  * connections (0: the default), fn on each; fails the test on error. */
 sb_server_t *sbt_serve(const char *tag, char *ep, size_t cap, int max,
                        sb_server_conn_fn fn);
+/* Poll the server's counters every 10 ms for up to ms: 1 once it has
+ * `active` connections (-1: any number) and has refused at least
+ * `refused`, 0 if that never happened. */
+int sbt_wait_server(sb_server_t *srv, int active, uint64_t refused, int ms);
 /* A connection handler that holds the connection, reading and dropping
  * whatever comes, until the client leaves or sb_server_stop interrupts. */
 void sbt_hold(void *arg, sb_stream_t *s);
