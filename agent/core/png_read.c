@@ -224,11 +224,8 @@ int sb_png_decode_bgra(const uint8_t *png, size_t len, uint8_t **bgra,
       if (!n)
         continue; /* empty IDATs are allowed */
       if (zend) {
-        if (n) {
-          err = fail(why, "the PNG has data after its image ended");
-          goto out;
-        }
-        continue;
+        err = fail(why, "the PNG has data after its image ended");
+        goto out;
       }
       z.next_in = (Bytef *)data;
       z.avail_in = n;
