@@ -300,6 +300,16 @@ SB_TEST(png_read_hostile) {
   q = make_png(1, 1, 8, 3, one, sizeof one, idx, sizeof idx);
   refused(&q, SB_EFIELD, "index past the palette");
   free(q.b);
+  /* An IDAT with data after the image's zlib stream has ended. */
+  RESET();
+  p.len -= 12; /* drop IEND */
+  {
+    buf_t t2 = {p.b, p.len, p.cap};
+    put_chunk(&t2, "IDAT", (const uint8_t *)"junk", 4);
+    put_chunk(&t2, "IEND", NULL, 0);
+    p = t2;
+  }
+  refused(&p, SB_EFIELD, "IDAT after the end");
   /* An unknown critical chunk before IEND. */
   RESET();
   p.len -= 12; /* drop IEND */
