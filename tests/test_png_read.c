@@ -69,6 +69,16 @@ static buf_t make_png(uint32_t w, uint32_t h, uint8_t depth, uint8_t type,
   return o;
 }
 
+/* g[0, from) + one chunk + g[to, end): insert (from == to) or replace. */
+static buf_t splice(const buf_t *g, size_t from, size_t to, const char *type,
+                    const uint8_t *d, uint32_t n) {
+  buf_t o = {0};
+  put(&o, g->b, from);
+  put_chunk(&o, type, d, n);
+  put(&o, g->b + to, g->len - to);
+  return o;
+}
+
 static uint8_t paeth(int a, int b, int c) {
   int p = a + b - c, pa = abs(p - a), pb = abs(p - b), pc = abs(p - c);
   return (uint8_t)(pa <= pb && pa <= pc ? a : pb <= pc ? b : c);
@@ -300,6 +310,41 @@ SB_TEST(png_read_hostile) {
   q = make_png(1, 1, 8, 3, one, sizeof one, idx, sizeof idx);
   refused(&q, SB_EFIELD, "index past the palette");
   free(q.b);
+  /* Chunk order and shape: IHDR first, 13 bytes, methods 0; one
+   * palette of whole entries. (IHDR is bytes 8..33 of these PNGs.) */
+  enum { IHDR_AT = 8, IHDR_END = 8 + 12 + 13 };
+  uint8_t ihdr[14];
+  memcpy(ihdr, good.b + IHDR_AT + 8, 13);
+  /* The header's bytes under another chunk's name. */
+  buf_t q2 = splice(&good, IHDR_AT, IHDR_END, "tEXt", ihdr, 13);
+  refused(&q2, SB_EFIELD, "IHDR not first");
+  free(q2.b);
+  ihdr[13] = 0;
+  q2 = splice(&good, IHDR_AT, IHDR_END, "IHDR", ihdr, 14);
+  refused(&q2, SB_EFIELD, "IHDR of 14 bytes");
+  free(q2.b);
+  for (int k = 10; k <= 11; k++) { /* compression, filter method */
+    memcpy(ihdr, good.b + IHDR_AT + 8, 13);
+    ihdr[k] = 1;
+    q2 = splice(&good, IHDR_AT, IHDR_END, "IHDR", ihdr, 13);
+    refused(&q2, SB_EFIELD, k == 10 ? "compression method 1" : "filter method 1");
+    free(q2.b);
+  }
+  static const uint8_t zero_idx[] = {0, 0}, pal4[] = {1, 2, 3, 4};
+  buf_t pal = make_png(1, 1, 8, 3, pal4, 3, zero_idx, sizeof zero_idx);
+  sb_free(decode_ok(&pal, 1, 1)); /* valid as made: the faults below are */
+  q2 = make_png(1, 1, 8, 3, pal4, 4, zero_idx, sizeof zero_idx);
+  refused(&q2, SB_EFIELD, "palette of 4 bytes");
+  free(q2.b);
+  /* Empty, in an RGB image (where a palette is only a suggestion, so
+   * nothing later would refuse it). */
+  q2 = splice(&good, IHDR_END, IHDR_END, "PLTE", pal4, 0);
+  refused(&q2, SB_EFIELD, "empty palette");
+  free(q2.b);
+  q2 = splice(&pal, IHDR_END, IHDR_END, "PLTE", pal4, 3);
+  refused(&q2, SB_EFIELD, "two palettes");
+  free(q2.b);
+  free(pal.b);
   /* An IDAT with data after the image's zlib stream has ended. */
   RESET();
   p.len -= 12; /* drop IEND */
