@@ -179,8 +179,10 @@ SB_TEST(dib_palette_8_4_1_bit) {
   CHECK_RGB(rgb + 24, 255, 255, 255);
 }
 
-/* Expect err, a reason, and nothing returned. */
-static void refused(const dib_buf_t *d, int want, const char *line) {
+/* Expect err, a reason, and nothing returned; the reason must contain
+ * `says` when it is given (a check whose only effect is its message). */
+static void refused_saying(const dib_buf_t *d, int want, const char *line,
+                           const char *says) {
   uint8_t *png = (uint8_t *)&png;
   size_t len = 7;
   uint32_t w = 7, h = 7;
@@ -190,7 +192,13 @@ static void refused(const dib_buf_t *d, int want, const char *line) {
     sbtest_fail(__FILE__, __LINE__, line, sb_err_name(err));
   if (!why)
     sbtest_fail(__FILE__, __LINE__, line, "no reason given");
+  if (says && !strstr(why, says))
+    sbtest_fail(__FILE__, __LINE__, line, why);
   CHECK(png == NULL && len == 0 && w == 0 && h == 0);
+}
+
+static void refused(const dib_buf_t *d, int want, const char *line) {
+  refused_saying(d, want, line, NULL);
 }
 
 SB_TEST(dib_hostile_headers) {
@@ -200,7 +208,7 @@ SB_TEST(dib_hostile_headers) {
   refused(&d, SB_EFIELD, "39 bytes");
   header(&d, 12, 1, 1, 24, 0, 0);
   d.len = 40;
-  refused(&d, SB_EFIELD, "BITMAPCOREHEADER");
+  refused_saying(&d, SB_EFIELD, "BITMAPCOREHEADER", "OS/2");
   header(&d, 64, 1, 1, 24, 0, 0);
   refused(&d, SB_EFIELD, "header size 64");
   header(&d, 124, 1, 1, 24, 0, 0);
@@ -234,11 +242,20 @@ SB_TEST(dib_hostile_headers) {
     d.len += 1100;
     refused(&d, SB_EFIELD, "compression");
   }
+  /* Valid masks and rows after each, so only the check under test
+   * refuses it. */
   header(&d, 40, 1, 1, 24, 3, 0);
+  append32(&d, 0xff0000);
+  append32(&d, 0xff00);
+  append32(&d, 0xff);
   d.len += 64;
   refused(&d, SB_EFIELD, "bitfields at 24 bits");
   header(&d, 40, 1, 1, 32, 3, 0);
-  d.len += 8; /* two of the three masks */
+  append32(&d, 0xff0000);
+  append32(&d, 0xff00);
+  append32(&d, 0xff);
+  append32(&d, 0); /* the pixel */
+  d.len = 48;      /* two of the three masks */
   refused(&d, SB_EFIELD, "masks past the data");
   header(&d, 40, 1, 1, 32, 3, 0);
   append32(&d, 0xff0000);
