@@ -14,7 +14,6 @@
 #include "log.h"
 #include "thread.h"
 
-#define ABANDONED_RING 32
 #define CHUNK_SIZE (256u * 1024u)
 
 typedef struct {
@@ -46,8 +45,9 @@ struct sb_rpc {
   uint64_t next_id;
   uint64_t peer_parity;
   pending_t pending[SB_RPC_MAX_OUTSTANDING];
-  uint64_t abandoned[ABANDONED_RING];
-  size_t abandoned_next;
+  /* Answers (and their chunks) to requests this side made but no longer
+   * waits for: dropped and counted (sb_rpc_late_answers). */
+  uint64_t late;
   uint64_t active_in[SB_RPC_MAX_OUTSTANDING];
   int n_in;
   upload_t uploads[SB_RPC_MAX_UPLOADS];
@@ -159,16 +159,14 @@ static pending_t *find_pending(sb_rpc_t *rpc, uint64_t id) {
   return NULL;
 }
 
-static int was_abandoned(sb_rpc_t *rpc, uint64_t id) {
-  for (int i = 0; i < ABANDONED_RING; i++)
-    if (rpc->abandoned[i] == id)
-      return 1;
-  return 0;
-}
-
-static void abandon(sb_rpc_t *rpc, uint64_t id) {
-  rpc->abandoned[rpc->abandoned_next] = id;
-  rpc->abandoned_next = (rpc->abandoned_next + 1) % ABANDONED_RING;
+/* An id of ours that we issued and no longer wait for: the call gave up
+ * (deadline, cancel) or it was a Cancel whose answer nobody awaits. Our
+ * ids are handed out in increasing order and never reused, so "issued"
+ * is "below next_id with our parity": the record is two numbers however
+ * many calls were abandoned, and nothing can overflow (protocol.md,
+ * "Late answers"). An id at or past next_id was never requested. */
+static int issued(sb_rpc_t *rpc, uint64_t id) {
+  return id != 0 && (id & 1) != rpc->peer_parity && id < rpc->next_id;
 }
 
 static void pending_release(pending_t *p) {
@@ -271,6 +269,7 @@ static int on_request(sb_rpc_t *rpc, sb_msg_t *m) {
   in->id = id;
   in->msg = m;
   in->req = env->request;
+  in->start_ms = sb_now_ms();
   if (request_transfer(env->request, &tid, &total)) {
     upload_t *slot = NULL;
     if (tid != id) {
@@ -310,7 +309,8 @@ static int on_answer(sb_rpc_t *rpc, sb_msg_t *m) {
   sb_mutex_lock(rpc->lock);
   p = find_pending(rpc, id);
   if (!p || p->msg) {
-    int late = !p && was_abandoned(rpc, id);
+    int late = !p && issued(rpc, id);
+    rpc->late += late;
     sb_mutex_unlock(rpc->lock);
     sb_msg_free(m);
     /* A late answer to a call we gave up on is expected; an answer to a
@@ -345,7 +345,7 @@ static int on_chunk(sb_rpc_t *rpc, const sb_envelope_t *env) {
   if ((id & 1) != rpc->peer_parity) {
     pending_t *p = find_pending(rpc, id);
     if (!p || !p->downloading || p->done) {
-      err = !p && was_abandoned(rpc, id) ? 0 : SB_EPROTO;
+      err = !p && issued(rpc, id) ? 0 : SB_EPROTO;
     } else {
       err = append_chunk(&p->data, &p->len, &p->cap, p->total, c);
       if (!err && c->last)
@@ -551,11 +551,9 @@ static void send_cancel(sb_rpc_t *rpc, uint64_t target) {
   Sbwire__V1__Request req = SBWIRE__V1__REQUEST__INIT;
   Sbwire__V1__CancelRequest c = SBWIRE__V1__CANCEL_REQUEST__INIT;
   sb_mutex_lock(rpc->lock);
+  /* Its answer is not awaited: it arrives as a late answer. */
   env.request_id = rpc->next_id;
   rpc->next_id += 2;
-  /* Its answer is not awaited; remember the id so the answer is not
-   * taken for a violation. */
-  abandon(rpc, env.request_id);
   sb_mutex_unlock(rpc->lock);
   c.target_request_id = target;
   req.deadline_ms = 1000;
@@ -577,6 +575,9 @@ int sb_rpc_call(sb_rpc_t *rpc, Sbwire__V1__Request *req, uint32_t deadline_ms,
       deadline_ms > SB_MSG_DEADLINE_MAX)
     return SB_EINVAL;
   memset(res, 0, sizeof *res);
+  /* The deadline counts from before the request is sent: an upload's
+   * chunks come out of it too. */
+  end = sb_now_ms() + deadline_ms;
   sb_mutex_lock(rpc->lock);
   if (rpc->closed) {
     err = rpc->close_err == SB_EOF || rpc->close_err == 0 ? SB_EPIPE
@@ -610,7 +611,6 @@ int sb_rpc_call(sb_rpc_t *rpc, Sbwire__V1__Request *req, uint32_t deadline_ms,
   if (err)
     goto out;
 
-  end = sb_now_ms() + deadline_ms + SB_RPC_DEADLINE_GRACE_MS;
   sb_mutex_lock(rpc->lock);
   while (!p->done) {
     uint64_t now = sb_now_ms();
@@ -625,7 +625,6 @@ int sb_rpc_call(sb_rpc_t *rpc, Sbwire__V1__Request *req, uint32_t deadline_ms,
       sb_cond_wait(rpc->cond, rpc->lock, (int)(end - now));
   }
   if (!p->done) {
-    abandon(rpc, id);
     pending_release(p);
     sb_mutex_unlock(rpc->lock);
     send_cancel(rpc, id);
@@ -649,6 +648,22 @@ out:
   pending_release(p);
   sb_mutex_unlock(rpc->lock);
   return err;
+}
+
+uint32_t sb_rpc_hop_budget(const sb_rpc_incoming_t *in, uint64_t now) {
+  uint64_t used, left, margin;
+  if (!in || !in->req)
+    return 0;
+  used = now > in->start_ms ? now - in->start_ms : 0;
+  if (used >= in->req->deadline_ms)
+    return 0;
+  left = in->req->deadline_ms - used;
+  margin = left / 8;
+  if (margin < SB_RPC_HOP_MARGIN_MIN)
+    margin = SB_RPC_HOP_MARGIN_MIN;
+  if (margin > SB_RPC_HOP_MARGIN_MAX)
+    margin = SB_RPC_HOP_MARGIN_MAX;
+  return left > margin ? (uint32_t)(left - margin) : 0;
 }
 
 int sb_rpc_result_err(const sb_rpc_result_t *res, const char **detail) {
@@ -728,6 +743,14 @@ int sb_rpc_send_raw(sb_rpc_t *rpc, const sb_envelope_t *env) {
   if (!rpc || !env)
     return SB_EINVAL;
   return sb_channel_send_envelope(rpc->ch, env);
+}
+
+uint64_t sb_rpc_late_answers(sb_rpc_t *rpc) {
+  uint64_t n;
+  sb_mutex_lock(rpc->lock);
+  n = rpc->late;
+  sb_mutex_unlock(rpc->lock);
+  return n;
 }
 
 int sb_rpc_closed(sb_rpc_t *rpc) {

@@ -28,7 +28,6 @@ typedef struct worker {
   int quit;
   struct control_conn *conn;
   sb_rpc_incoming_t *in;
-  uint64_t start_ms;
 } worker_t;
 
 typedef struct control_conn {
@@ -331,21 +330,35 @@ static void answer_fallback(sb_router_t *r, control_conn_t *c,
   sb_rpc_respond(c->rpc, in, &rsp, NULL, 0);
 }
 
+/* Answer TIMEOUT for a request whose budget ran out at this hop. */
+static void answer_spent(control_conn_t *c, sb_rpc_incoming_t *in,
+                         const char *where) {
+  char detail[160];
+  snprintf(detail, sizeof detail,
+           "the %u ms deadline ran out %s", in->req->deadline_ms, where);
+  sb_rpc_respond_error(c->rpc, in, SB_ETIMEDOUT, detail);
+}
+
 static void forward(worker_t *w) {
   control_conn_t *c = w->conn;
   sb_router_t *r = c->router;
   sb_rpc_incoming_t *in = w->in;
   Sbwire__V1__Request *req = (Sbwire__V1__Request *)in->req;
   uint32_t session = req->session_id;
-  uint64_t elapsed = sb_now_ms() - w->start_ms;
-  uint32_t deadline = req->deadline_ms > elapsed
-                          ? (uint32_t)(req->deadline_ms - elapsed)
-                          : 1;
+  /* The agent gets what is left of the deadline (counted from the
+   * request's first byte, so an upload's transfer and the wait for a
+   * worker come off it) minus the hop margin: its TIMEOUT, or ours if it
+   * never answers, reaches the caller before the caller gives up. */
+  uint32_t budget = sb_rpc_hop_budget(in, sb_now_ms());
   agent_link_t *link = NULL;
   sb_rpc_result_t res;
   char detail[160];
   int err;
 
+  if (!budget) {
+    answer_spent(c, in, "before it could be forwarded");
+    return;
+  }
   err = acquire(r, session, &link);
   if (err == SB_ENOSESSION) {
     snprintf(detail, sizeof detail, "there is no session %u", session);
@@ -355,7 +368,7 @@ static void forward(worker_t *w) {
   if (err) {
     if (req->body_case == SBWIRE__V1__REQUEST__BODY_MESSAGE_BOX &&
         r->hooks.fallback_message) {
-      answer_fallback(r, c, in, deadline);
+      answer_fallback(r, c, in, budget);
       return;
     }
     snprintf(detail, sizeof detail,
@@ -366,23 +379,21 @@ static void forward(worker_t *w) {
     return;
   }
   clear_request_transfer(req);
-  err = link_enter(r, link, sb_now_ms() + deadline);
+  err = link_enter(r, link, sb_now_ms() + budget);
   if (err == SB_ETIMEDOUT) {
     release(r, link);
     snprintf(detail, sizeof detail,
              "the agent of session %u was busy with %d requests for the "
              "whole deadline (%u ms)",
-             session, SB_RPC_MAX_OUTSTANDING, deadline);
+             session, SB_RPC_MAX_OUTSTANDING, req->deadline_ms);
     sb_rpc_respond_error(c->rpc, in, SB_ETIMEDOUT, detail);
     return;
   }
   if (!err) {
-    /* What the wait used comes off the agent's deadline. */
-    elapsed = sb_now_ms() - w->start_ms;
-    deadline = req->deadline_ms > elapsed
-                   ? (uint32_t)(req->deadline_ms - elapsed)
-                   : 1;
-    err = sb_rpc_call(link->rpc, req, deadline, in->data, in->len, &res);
+    /* What the wait for a slot used comes off the agent's budget. */
+    budget = sb_rpc_hop_budget(in, sb_now_ms());
+    err = budget ? sb_rpc_call(link->rpc, req, budget, in->data, in->len, &res)
+                 : SB_ETIMEDOUT;
     link_leave(r, link);
   }
   release(r, link);
@@ -390,8 +401,9 @@ static void forward(worker_t *w) {
     int code = err;
     if (err == SB_ETIMEDOUT)
       snprintf(detail, sizeof detail,
-               "the agent of session %u did not answer within %u ms", session,
-               deadline);
+               "the agent of session %u did not answer within the %u ms "
+               "deadline",
+               session, req->deadline_ms);
     else if (err == SB_EBUSY)
       snprintf(detail, sizeof detail,
                "the agent of session %u has too many requests outstanding",
@@ -540,7 +552,6 @@ static void control_request(void *arg, sb_rpc_t *rpc, sb_rpc_incoming_t *in) {
       w = &c->workers[i];
   if (w) {
     w->in = in;
-    w->start_ms = sb_now_ms();
     sb_cond_signal(w->cond);
     sb_mutex_unlock(c->router->lock);
     return;
@@ -558,7 +569,6 @@ static void control_request(void *arg, sb_rpc_t *rpc, sb_rpc_incoming_t *in) {
   w->conn = c;
   w->in = in;
   w->quit = 0;
-  w->start_ms = sb_now_ms();
   if (sb_cond_new(&w->cond) != 0 ||
       sb_thread_create(&w->thread, worker_main, w, 0) != 0) {
     if (w->cond)

@@ -21,9 +21,14 @@
 #define SB_RPC_MAX_OUTSTANDING 16
 /* Incoming uploads assembled at once (each up to its task's cap). */
 #define SB_RPC_MAX_UPLOADS 2
-/* Extra time a caller waits past the deadline it gave the peer, so the
- * peer's own TIMEOUT answer arrives before ours. */
-#define SB_RPC_DEADLINE_GRACE_MS 1000
+/* A hop that passes a request on (the service to an agent) gives the next
+ * hop what is left of the request's deadline minus a margin: remaining/8,
+ * at least SB_RPC_HOP_MARGIN_MIN and at most SB_RPC_HOP_MARGIN_MAX ms.
+ * The margin is the time the answer needs to travel back, so the next
+ * hop's TIMEOUT, or this hop's own, reaches the caller before the caller's
+ * deadline (protocol.md, "Deadlines"). */
+#define SB_RPC_HOP_MARGIN_MIN 20
+#define SB_RPC_HOP_MARGIN_MAX 500
 
 typedef struct sb_rpc sb_rpc_t;
 
@@ -36,6 +41,9 @@ typedef struct {
   const Sbwire__V1__Request *req;
   uint8_t *data;
   size_t len;
+  /* sb_now_ms() when the request's first byte was read (for an upload,
+   * its declaration): its deadline counts from here. */
+  uint64_t start_ms;
 } sb_rpc_incoming_t;
 
 typedef void (*sb_rpc_request_fn)(void *arg, sb_rpc_t *rpc,
@@ -77,13 +85,16 @@ typedef struct {
 /* Takes ownership of ch (an open, handshaken channel). */
 int sb_rpc_start(sb_rpc_t **out, sb_channel_t *ch, const sb_rpc_opts_t *opts);
 /* Send req (deadline_ms is written into it) with an optional upload, wait
- * up to deadline_ms + grace. Returns 0 with res filled (the peer may have
+ * up to deadline_ms (from before the request is sent). Returns 0 with res filled (the peer may have
  * answered with an Error: check res->env->body_case, or use
  * sb_rpc_result_err), SB_EBUSY when SB_RPC_MAX_OUTSTANDING calls are in
  * flight, SB_ETIMEDOUT (a Cancel is sent to the peer), or the channel's
  * error. */
 int sb_rpc_call(sb_rpc_t *rpc, Sbwire__V1__Request *req, uint32_t deadline_ms,
                 const uint8_t *upload, size_t upload_len, sb_rpc_result_t *res);
+/* What is left of in's deadline at `now` for the next hop: the remaining
+ * time minus the hop margin; 0 when nothing is left. */
+uint32_t sb_rpc_hop_budget(const sb_rpc_incoming_t *in, uint64_t now);
 /* 0 for a Response, else the SB_E* code of the Error's status (and *detail
  * its text). */
 int sb_rpc_result_err(const sb_rpc_result_t *res, const char **detail);
@@ -99,6 +110,10 @@ int sb_rpc_respond_error(sb_rpc_t *rpc, sb_rpc_incoming_t *in, int err,
                          const char *detail);
 /* Send a complete envelope as-is (events, or tests building raw ones). */
 int sb_rpc_send_raw(sb_rpc_t *rpc, const sb_envelope_t *env);
+/* Answers and download chunks dropped because they came for a request
+ * this side had already given up on (or a Cancel, whose answer nobody
+ * awaits). However many: they never end the connection. */
+uint64_t sb_rpc_late_answers(sb_rpc_t *rpc);
 /* True once the channel has ended. */
 int sb_rpc_closed(sb_rpc_t *rpc);
 /* Close cleanly (TAG_FINAL), wake and join the reader, fail pending calls
