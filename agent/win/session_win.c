@@ -2,6 +2,7 @@
 #include <windows.h>
 
 #include <stdio.h>
+#include <string.h>
 #include <wtsapi32.h>
 
 #include "sessionbridge.h"
@@ -10,6 +11,36 @@
 static void wide_to_utf8(const WCHAR *w, char *out, size_t cap) {
   if (!WideCharToMultiByte(CP_UTF8, 0, w, -1, out, (int)cap, NULL, NULL))
     out[0] = 0;
+}
+
+/* One WTS string of the session. wtsapi32.dll is not a KnownDLL: an
+ * import would let the loader take it from the agent's folder before
+ * main(), so it is loaded from System32 only, when first needed. */
+static void wts_string(DWORD session, WTS_INFO_CLASS cls, char *out,
+                       size_t cap) {
+  typedef BOOL(WINAPI * query_fn)(HANDLE, DWORD, WTS_INFO_CLASS, LPWSTR *,
+                                  DWORD *);
+  typedef void(WINAPI * free_fn)(PVOID);
+  HMODULE m = LoadLibraryExW(L"wtsapi32.dll", NULL,
+                             LOAD_LIBRARY_SEARCH_SYSTEM32);
+  FARPROC q = m ? GetProcAddress(m, "WTSQuerySessionInformationW") : NULL;
+  FARPROC f = m ? GetProcAddress(m, "WTSFreeMemory") : NULL;
+  query_fn query;
+  free_fn free_mem;
+  WCHAR *buf = NULL;
+  DWORD bytes = 0;
+  out[0] = 0;
+  if (q && f) {
+    memcpy(&query, &q, sizeof q);
+    memcpy(&free_mem, &f, sizeof f);
+    if (query(WTS_CURRENT_SERVER_HANDLE, session, cls, &buf, &bytes) &&
+        buf) {
+      wide_to_utf8(buf, out, cap);
+      free_mem(buf);
+    }
+  }
+  if (m)
+    FreeLibrary(m);
 }
 
 /* Locked, by a heuristic, because Windows has no "is locked" call for the
@@ -40,8 +71,6 @@ int sb_task_session_locked(void) {
 
 int sb_task_session_info(sb_task_session_info_t *out) {
   DWORD session = 0;
-  WCHAR *buf = NULL;
-  DWORD bytes = 0;
   LASTINPUTINFO lii;
   if (!out)
     return SB_EINVAL;
@@ -49,16 +78,8 @@ int sb_task_session_info(sb_task_session_info_t *out) {
   if (!ProcessIdToSessionId(GetCurrentProcessId(), &session))
     return SB_EOS;
   out->session_id = session;
-  if (WTSQuerySessionInformationW(WTS_CURRENT_SERVER_HANDLE, session,
-                                  WTSUserName, &buf, &bytes)) {
-    wide_to_utf8(buf, out->user, sizeof out->user);
-    WTSFreeMemory(buf);
-  }
-  if (WTSQuerySessionInformationW(WTS_CURRENT_SERVER_HANDLE, session,
-                                  WTSDomainName, &buf, &bytes)) {
-    wide_to_utf8(buf, out->domain, sizeof out->domain);
-    WTSFreeMemory(buf);
-  }
+  wts_string(session, WTSUserName, out->user, sizeof out->user);
+  wts_string(session, WTSDomainName, out->domain, sizeof out->domain);
   if (!out->user[0]) {
     /* No WTS answer (no Terminal Services): our own token's name. */
     WCHAR name[128];

@@ -3,6 +3,8 @@
 
 #include <windows.h>
 
+#include <wtsapi32.h>
+
 #include "platform.h"
 
 /* Data directory: SYSTEM and Administrators only, protected from
@@ -11,11 +13,63 @@
 /* The control key file itself. */
 #define SB_KEY_FILE_SDDL L"D:P(A;;FA;;;SY)(A;;FA;;;BA)"
 
+/* The session functions of wtsapi32.dll and userenv.dll. Neither is a
+ * KnownDLL, so importing them would let the loader take a copy from the
+ * program's folder before main() runs; they are resolved from System32
+ * at run time instead (sb_win_wts_load). A table also lets tests put
+ * fakes under the platform (failures and sessions Wine cannot show). */
+typedef struct {
+  BOOL(WINAPI *enumerate)(HANDLE, DWORD, DWORD, WTS_SESSION_INFOW **,
+                          DWORD *);
+  BOOL(WINAPI *query)(HANDLE, DWORD, WTS_INFO_CLASS, LPWSTR *, DWORD *);
+  void(WINAPI *free_mem)(PVOID);
+  BOOL(WINAPI *user_token)(ULONG, PHANDLE);
+  BOOL(WINAPI *send_message)(HANDLE, DWORD, LPWSTR, DWORD, LPWSTR, DWORD,
+                             DWORD, DWORD, DWORD *, BOOL);
+  DWORD(WINAPI *console_session)(void);
+  BOOL(WINAPI *create_env)(LPVOID *, HANDLE, BOOL);
+  BOOL(WINAPI *destroy_env)(LPVOID);
+} sb_win_wts_t;
+
+/* Fill t from System32's wtsapi32.dll and userenv.dll (kept loaded). */
+int sb_win_wts_load(sb_win_wts_t *t);
+
+#define SB_WIN_MAX_SEEN 64
+
+/* One agent launch in progress or running: the token it was given, and
+ * the user SID + logon LUID read from that token once, for the pipe's
+ * DACL, the launch and the later peer check alike. */
+typedef struct {
+  int used;
+  DWORD session;
+  DWORD pid;          /* 0 until launched */
+  uint64_t luid;      /* TokenStatistics.AuthenticationId */
+  char sid[128];
+  HANDLE token;       /* primary; closed once the process is created */
+} sb_win_launch_t;
+
 /* The Windows OS seam of the service (platform_win.c). */
 typedef struct {
   WCHAR agent_path[MAX_PATH];
   HANDLE job; /* agents live in it and end with the service */
   int console; /* run --console: not LocalSystem, may need a fallback */
+  /* Wine lists no sessions; only there is the console session taken on
+   * its own (set by init from ntdll's wine_get_version, never on
+   * Windows). */
+  int wine_fallback;
+  sb_win_wts_t wts;
+  CRITICAL_SECTION lock; /* launches[]: manager and connection threads */
+  sb_win_launch_t launches[SB_WIN_MAX_SEEN];
+  /* The logons the last enumeration reported, so a launch whose token
+   * belongs to another logon is refused (the user changed in between). */
+  struct {
+    DWORD session;
+    uint64_t luid;
+  } seen[SB_WIN_MAX_SEEN];
+  size_t nseen;
+  /* Sessions whose "no token" was logged already (once per session). */
+  DWORD token_logged[SB_WIN_MAX_SEEN];
+  size_t ntoken_logged;
 } sb_win_platform_t;
 
 int sb_win_platform_init(sb_win_platform_t *p, const WCHAR *agent_path,

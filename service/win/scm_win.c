@@ -64,12 +64,14 @@ int sb_host_start(int console) {
   agent[MAX_PATH - 1] = 0;
   WideCharToMultiByte(CP_UTF8, 0, agent, -1, agent8, sizeof agent8, NULL,
                       NULL);
-  sb_win_platform_init(&winplat, agent, console, &plat);
+  int err = sb_win_platform_init(&winplat, agent, console, &plat);
+  if (err)
+    return err;
   memset(&cfg, 0, sizeof cfg);
   cfg.agent_path = agent8;
   cfg.agent_prefix = "\\\\.\\pipe\\sessionbridge-agent";
   sb_service_t *svc = NULL;
-  int err = sb_service_start(&svc, &cfg, &plat);
+  err = sb_service_start(&svc, &cfg, &plat);
   if (err) {
     sb_win_platform_free(&winplat);
     return err;

@@ -115,7 +115,16 @@ SB_TEST(agent_peer_check_refuses_wrong_pid_and_session) {
   CHECK_OK(sb_stream_read(s, &b, 1, &n, 5000));
   CHECK_OK(sb_win_platform_init(&wp, L"C:\\x\\sbagent.exe", 1, &plat));
   uint32_t me = sb_getpid();
-  /* The same process is the client here: right pid and session pass. */
+  char sddl[512];
+  /* No launch of this pid: refused, whoever it is. */
+  CHECK_ERR(plat.check_agent_peer(plat.ctx, s, me, session), SB_EPEER);
+  /* A launch prepared for this session (its token read once), given our
+   * pid as if CreateProcessAsUser had made us: the same process is the
+   * client here, so the right pid, session and user pass. */
+  CHECK_OK(plat.agent_sddl(plat.ctx, session, sddl, sizeof sddl));
+  for (int i = 0; i < SB_WIN_MAX_SEEN; i++)
+    if (wp.launches[i].used && wp.launches[i].session == session)
+      wp.launches[i].pid = me;
   CHECK_OK(plat.check_agent_peer(plat.ctx, s, me, session));
   CHECK_ERR(plat.check_agent_peer(plat.ctx, s, me + 4, session), SB_EPEER);
   CHECK_ERR(plat.check_agent_peer(plat.ctx, s, me, session + 1), SB_EPEER);
