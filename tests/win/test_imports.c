@@ -27,7 +27,12 @@ static const char *const known[] = {
     "user32.dll",   "wldap32.dll",  "ws2_32.dll",   "ntdll.dll",
 };
 
+/* A name the test pretends is not known (to see the walk fail). */
+static const char *unknown_too;
+
 static int is_known(const char *name) {
+  if (unknown_too && _stricmp(name, unknown_too) == 0)
+    return 0;
   for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
     if (_stricmp(name, known[i]) == 0)
       return 1;
@@ -135,8 +140,14 @@ SB_TEST(imports_known_dlls_only) {
   CHECK_EQ(bad, 0);
 }
 
-/* The walk itself finds a foreign import: sbtasks.exe (a test tool, not
- * shipped) imports wtsapi32.dll directly. */
-SB_TEST(imports_walk_sees_wtsapi32) {
-  CHECK(foreign_imports("sbtasks.exe") >= 1);
+/* The walk reads the real names: with kernel32.dll taken off the list,
+ * each of the three exes fails on exactly that one import. */
+SB_TEST(imports_walk_finds_each_dll) {
+  unknown_too = "KERNEL32.dll";
+  CHECK_EQ(foreign_imports("sbservice.exe"), 1);
+  CHECK_EQ(foreign_imports("sbagent.exe"), 1);
+  CHECK_EQ(foreign_imports("sbctl.exe"), 1);
+  unknown_too = "USER32.dll";
+  CHECK_EQ(foreign_imports("sbservice.exe"), 0);
+  CHECK_EQ(foreign_imports("sbagent.exe"), 1);
 }
