@@ -119,6 +119,10 @@ int sb_agent_main(int argc, char **argv) {
   const char *handle = NULL;
   int err, rc;
 
+  if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+    printf("sbagent %s\n", SB_VERSION);
+    return 0;
+  }
   for (int i = 1; i < argc; i++)
     if (strcmp(argv[i], "--bootstrap") == 0 && i + 1 < argc)
       handle = argv[++i];

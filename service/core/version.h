@@ -1,7 +1,8 @@
 #ifndef SB_SERVICE_VERSION_H
 #define SB_SERVICE_VERSION_H
 
-#define SB_SERVICE_VERSION "0.1.0"
+/* From project(VERSION) in CMakeLists.txt (cmake/winres.cmake). */
+#define SB_SERVICE_VERSION SB_VERSION
 const char *sb_service_version(void);
 
 #endif

@@ -76,6 +76,10 @@ int main(int argc, char **argv) {
   sb_smgr_config_t smgr = {500, 30000, 60000, 15000, 1000, 10000};
   int console = 0, err;
 
+  if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+    printf("sbservice %s\n", SB_VERSION);
+    return 0;
+  }
   if (argc < 2 || strcmp(argv[1], "run") != 0) {
     usage();
     return 1;

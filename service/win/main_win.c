@@ -7,7 +7,7 @@
 
 static int usage(void) {
   fprintf(stderr,
-          "usage: sbservice install | uninstall | start | stop | status\n"
+          "usage: sbservice install | uninstall | start | stop | status | --version\n"
           "       sbservice run --console   (the service in the foreground)\n"
           "Started by the service control manager with no arguments, it "
           "runs as the sessionbridge service.\n");
@@ -22,6 +22,10 @@ int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IONBF, 0);
   if (argc == 1)
     return sb_scm_dispatch();
+  if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+    printf("sbservice %s\n", SB_VERSION);
+    return 0;
+  }
   if (strcmp(argv[1], "install") == 0 && argc == 2)
     return sb_cmd_install();
   if (strcmp(argv[1], "uninstall") == 0 && argc == 2)

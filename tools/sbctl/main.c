@@ -90,6 +90,10 @@ int main(int argc, char **argv) {
     return EXIT_LOCAL;
   }
   argv = sbctl_utf8_argv(&argc, argv);
+  if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+    printf("sbctl %s\n", SB_VERSION);
+    return EXIT_OK;
+  }
   sbctl_stdio_binary();
   rc = parse_globals(&c, &argc, argv);
   if (rc)
