@@ -18,6 +18,7 @@ typedef struct job {
 struct sb_dispatch {
   uint32_t session_id;
   sb_mutex_t *lock;
+  uint64_t cancels; /* Cancels that reached a running task */
   job_t jobs[SB_RPC_MAX_OUTSTANDING];
 };
 
@@ -88,6 +89,7 @@ static void do_cancel(sb_dispatch_t *d, sb_rpc_t *rpc, sb_rpc_incoming_t *in) {
       found = 1;
     }
   }
+  d->cancels += found;
   sb_mutex_unlock(d->lock);
   if (!found) {
     /* Finished already, or never existed: nothing to stop. */
@@ -255,8 +257,21 @@ static void run_screenshot(job_t *j) {
   sb_free(png);
 }
 
+/* A task cancelled before it began does nothing at all (a clipboard set
+ * that was cancelled never touches the clipboard); one cancelled while it
+ * runs stops where the task can (a message box is closed). */
+static int cancelled_before_start(job_t *j) {
+  if (!j->ctl.cancel)
+    return 0;
+  sb_rpc_respond_error(j->rpc, j->in, SB_ECANCELED,
+                       "cancelled before the task began");
+  return 1;
+}
+
 static void job_main(void *arg) {
   job_t *j = arg;
+  if (cancelled_before_start(j))
+    goto out;
   switch (j->in->req->body_case) {
   case SBWIRE__V1__REQUEST__BODY_MESSAGE_BOX:
     run_message_box(j);
@@ -277,6 +292,7 @@ static void job_main(void *arg) {
     sb_rpc_respond_error(j->rpc, j->in, SB_EFIELD, "not an agent task");
     break;
   }
+out:
   sb_mutex_lock(j->d->lock);
   j->done = 1;
   j->in = NULL;
@@ -366,6 +382,14 @@ void sb_dispatch_request(sb_dispatch_t *d, sb_rpc_t *rpc,
                          "the agent does not serve this request");
     return;
   }
+}
+
+uint64_t sb_dispatch_cancels(sb_dispatch_t *d) {
+  uint64_t n;
+  sb_mutex_lock(d->lock);
+  n = d->cancels;
+  sb_mutex_unlock(d->lock);
+  return n;
 }
 
 void sb_dispatch_shutdown(sb_dispatch_t *d) {

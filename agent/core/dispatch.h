@@ -14,6 +14,9 @@ typedef struct sb_dispatch sb_dispatch_t;
 int sb_dispatch_new(sb_dispatch_t **out, uint32_t session_id);
 void sb_dispatch_request(sb_dispatch_t *d, sb_rpc_t *rpc,
                          sb_rpc_incoming_t *in);
+/* Cancels that reached a task still running (and set its cancel flag):
+ * what a test reads to see a Cancel arrive at the agent. */
+uint64_t sb_dispatch_cancels(sb_dispatch_t *d);
 /* Cancel running tasks and wait for their threads. */
 void sb_dispatch_shutdown(sb_dispatch_t *d);
 void sb_dispatch_free(sb_dispatch_t *d);

@@ -7,6 +7,7 @@
  * whether it belongs to our call or to the peer's upload. */
 #include "rpc.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "alloc.h"
@@ -15,6 +16,9 @@
 #include "thread.h"
 
 #define CHUNK_SIZE (256u * 1024u)
+/* Uploads dropped before they were complete (Cancel, deadline) whose
+ * remaining chunks are discarded instead of closing the connection. */
+#define DROPPED_UPLOADS 16
 
 typedef struct {
   int used;
@@ -34,6 +38,7 @@ typedef struct {
   sb_rpc_incoming_t *in;
   uint64_t total;
   size_t cap;
+  uint64_t end_ms; /* its deadline, from the declaration */
 } upload_t;
 
 struct sb_rpc {
@@ -51,6 +56,12 @@ struct sb_rpc {
   uint64_t active_in[SB_RPC_MAX_OUTSTANDING];
   int n_in;
   upload_t uploads[SB_RPC_MAX_UPLOADS];
+  /* A peer that was told its upload was dropped may still have chunks of
+   * it on the way: those are discarded. Only the last DROPPED_UPLOADS are
+   * remembered; a sender stops once it has sent a Cancel or read the
+   * answer (protocol.md, "Transfers"), so older ones never send more. */
+  uint64_t dropped[DROPPED_UPLOADS];
+  size_t dropped_next;
   int stopping;
   int closed;
   int close_err;
@@ -150,6 +161,18 @@ static int send_error(sb_rpc_t *rpc, uint64_t id, int err,
   return sb_channel_send_envelope(rpc->ch, &env);
 }
 
+static int send_cancel_response(sb_rpc_t *rpc, uint64_t id) {
+  Sbwire__V1__Envelope env = SBWIRE__V1__ENVELOPE__INIT;
+  Sbwire__V1__Response rsp = SBWIRE__V1__RESPONSE__INIT;
+  Sbwire__V1__CancelResponse c = SBWIRE__V1__CANCEL_RESPONSE__INIT;
+  env.request_id = id;
+  env.body_case = SBWIRE__V1__ENVELOPE__BODY_RESPONSE;
+  env.response = &rsp;
+  rsp.body_case = SBWIRE__V1__RESPONSE__BODY_CANCEL;
+  rsp.cancel = &c;
+  return sb_channel_send_envelope(rpc->ch, &env);
+}
+
 /* ---- bookkeeping (callers hold rpc->lock) ---- */
 
 static pending_t *find_pending(sb_rpc_t *rpc, uint64_t id) {
@@ -203,6 +226,25 @@ static upload_t *find_upload(sb_rpc_t *rpc, uint64_t id) {
   return NULL;
 }
 
+static int was_dropped(sb_rpc_t *rpc, uint64_t id) {
+  for (int i = 0; i < DROPPED_UPLOADS; i++)
+    if (rpc->dropped[i] == id)
+      return 1;
+  return 0;
+}
+
+/* Take an unfinished upload out of its slot: the slot and the request's
+ * place among the outstanding ones are free again, and its later chunks
+ * are discarded. The caller answers and frees the request. */
+static sb_rpc_incoming_t *take_upload(sb_rpc_t *rpc, upload_t *u) {
+  sb_rpc_incoming_t *in = u->in;
+  memset(u, 0, sizeof *u);
+  in_remove(rpc, in->id);
+  rpc->dropped[rpc->dropped_next] = in->id;
+  rpc->dropped_next = (rpc->dropped_next + 1) % DROPPED_UPLOADS;
+  return in;
+}
+
 /* Append a chunk to a growing buffer. The buffer grows with the data that
  * actually arrived, never to the declared total up front, so a peer that
  * declares 64 MiB and sends nothing costs nothing. */
@@ -253,6 +295,21 @@ static int on_request(sb_rpc_t *rpc, sb_msg_t *m) {
     sb_msg_free(m);
     return SB_EPROTO;
   }
+  if (env->request->body_case == SBWIRE__V1__REQUEST__BODY_CANCEL) {
+    upload_t *u = find_upload(rpc, env->request->cancel->target_request_id);
+    if (u) {
+      /* The handler has not seen this request (it gets an upload only
+       * when complete), so the cancel is served here: the upload is
+       * dropped whole and never runs. */
+      sb_rpc_incoming_t *gone = take_upload(rpc, u);
+      sb_mutex_unlock(rpc->lock);
+      sb_msg_free(m);
+      err = send_error(rpc, gone->id, SB_ECANCELED,
+                       "cancelled before the upload was complete");
+      sb_rpc_incoming_free(gone);
+      return err ? err : send_cancel_response(rpc, id);
+    }
+  }
   if (rpc->n_in >= SB_RPC_MAX_OUTSTANDING) {
     sb_mutex_unlock(rpc->lock);
     sb_msg_free(m);
@@ -292,6 +349,9 @@ static int on_request(sb_rpc_t *rpc, sb_msg_t *m) {
     slot->in = in;
     slot->total = total;
     slot->cap = 0;
+    /* Due with the margin a hop keeps for its answer to travel back, so
+     * the TIMEOUT reaches the sender before its own deadline. */
+    slot->end_ms = in->start_ms + sb_rpc_hop_budget(in, in->start_ms);
     rpc->active_in[rpc->n_in++] = id;
     sb_mutex_unlock(rpc->lock);
     return 0; /* delivered when the last chunk arrives */
@@ -356,8 +416,11 @@ static int on_chunk(sb_rpc_t *rpc, const sb_envelope_t *env) {
   }
   upload_t *u = find_upload(rpc, id);
   if (!u) {
+    /* The rest of an upload we dropped (Cancel, deadline) is discarded;
+     * a chunk of no upload at all is a violation. */
+    err = was_dropped(rpc, id) ? 0 : SB_EPROTO;
     sb_mutex_unlock(rpc->lock);
-    return SB_EPROTO;
+    return err;
   }
   err = append_chunk(&u->in->data, &u->in->len, &u->cap, u->total, c);
   if (err || !c->last) {
@@ -461,13 +524,49 @@ static void end_connection(sb_rpc_t *rpc, int err) {
     rpc->opts.on_closed(rpc->opts.arg, rpc, err);
 }
 
+/* Uploads still unfinished at their deadline are dropped and answered
+ * TIMEOUT, which frees their slots. Returns how long until the next one
+ * is due (at most `idle` ms), or an error that ends the connection. */
+static int expire_uploads(sb_rpc_t *rpc, int idle, int *wait_ms) {
+  uint64_t now = sb_now_ms();
+  int err = 0;
+  *wait_ms = idle;
+  for (int i = 0; i < SB_RPC_MAX_UPLOADS && !err; i++) {
+    sb_rpc_incoming_t *gone = NULL;
+    uint32_t deadline = 0;
+    sb_mutex_lock(rpc->lock);
+    upload_t *u = &rpc->uploads[i];
+    if (u->used && u->end_ms <= now) {
+      deadline = u->in->req->deadline_ms;
+      gone = take_upload(rpc, u);
+    } else if (u->used && u->end_ms - now < (uint64_t)*wait_ms) {
+      *wait_ms = (int)(u->end_ms - now);
+    }
+    sb_mutex_unlock(rpc->lock);
+    if (gone) {
+      char detail[96];
+      snprintf(detail, sizeof detail,
+               "the upload was not complete within its %u ms deadline",
+               deadline);
+      sb_log(SB_LOG_WARN, "rpc: request %llu: %s",
+             (unsigned long long)gone->id, detail);
+      err = send_error(rpc, gone->id, SB_ETIMEDOUT, detail);
+      sb_rpc_incoming_free(gone);
+    }
+  }
+  return err;
+}
+
 static void reader_main(void *arg) {
   sb_rpc_t *rpc = arg;
   int err;
   for (;;) {
     const uint8_t *buf;
     size_t len;
-    err = sb_channel_recv(rpc->ch, &buf, &len, 1000);
+    int wait_ms;
+    if ((err = expire_uploads(rpc, 1000, &wait_ms)) != 0)
+      break;
+    err = sb_channel_recv(rpc->ch, &buf, &len, wait_ms);
     /* A send that timed out (a peer that never reads) failed the channel
      * with SB_ETIMEDOUT too: that one ends the connection. */
     if (err == SB_ETIMEDOUT && !sb_channel_error(rpc->ch)) {
@@ -498,6 +597,10 @@ static void lead_read(sb_rpc_t *rpc, uint64_t end) {
     err = 0; /* idle: the caller checks its own deadline */
   else if (!err)
     err = process_message(rpc, buf, len);
+  if (!err) {
+    int unused;
+    err = expire_uploads(rpc, 0, &unused);
+  }
   if (err)
     end_connection(rpc, err);
   sb_mutex_lock(rpc->lock);
@@ -566,6 +669,27 @@ static void send_cancel(sb_rpc_t *rpc, uint64_t target) {
 
 int sb_rpc_call(sb_rpc_t *rpc, Sbwire__V1__Request *req, uint32_t deadline_ms,
                 const uint8_t *upload, size_t upload_len, sb_rpc_result_t *res) {
+  return sb_rpc_call_ticket(rpc, req, deadline_ms, upload, upload_len, NULL,
+                            res);
+}
+
+void sb_rpc_cancel_call(sb_rpc_t *rpc, sb_rpc_ticket_t *t) {
+  if (!rpc || !t)
+    return;
+  sb_mutex_lock(rpc->lock);
+  t->cancelled = 1;
+  if (t->id) {
+    pending_t *p = find_pending(rpc, t->id);
+    if (p && !p->done)
+      complete(rpc, p, SB_ECANCELED);
+  }
+  sb_mutex_unlock(rpc->lock);
+}
+
+int sb_rpc_call_ticket(sb_rpc_t *rpc, Sbwire__V1__Request *req,
+                       uint32_t deadline_ms, const uint8_t *upload,
+                       size_t upload_len, sb_rpc_ticket_t *ticket,
+                       sb_rpc_result_t *res) {
   Sbwire__V1__Envelope env = SBWIRE__V1__ENVELOPE__INIT;
   pending_t *p = NULL;
   uint64_t id, end;
@@ -585,6 +709,11 @@ int sb_rpc_call(sb_rpc_t *rpc, Sbwire__V1__Request *req, uint32_t deadline_ms,
     sb_mutex_unlock(rpc->lock);
     return err;
   }
+  if (ticket && ticket->cancelled) {
+    /* Cancelled before it was sent: the peer never hears of it. */
+    sb_mutex_unlock(rpc->lock);
+    return SB_ECANCELED;
+  }
   for (int i = 0; i < SB_RPC_MAX_OUTSTANDING && !p; i++)
     if (!rpc->pending[i].used)
       p = &rpc->pending[i];
@@ -597,6 +726,8 @@ int sb_rpc_call(sb_rpc_t *rpc, Sbwire__V1__Request *req, uint32_t deadline_ms,
   memset(p, 0, sizeof *p);
   p->used = 1;
   p->id = id;
+  if (ticket)
+    ticket->id = id;
   sb_mutex_unlock(rpc->lock);
 
   req->deadline_ms = deadline_ms;
@@ -624,11 +755,14 @@ int sb_rpc_call(sb_rpc_t *rpc, Sbwire__V1__Request *req, uint32_t deadline_ms,
     else
       sb_cond_wait(rpc->cond, rpc->lock, (int)(end - now));
   }
-  if (!p->done) {
+  if (!p->done || (p->err == SB_ECANCELED && ticket && ticket->cancelled)) {
+    /* Timed out, or cancelled by sb_rpc_cancel_call: the peer is told to
+     * stop, and its answer, whenever it comes, is a late one. */
+    err = p->done ? SB_ECANCELED : SB_ETIMEDOUT;
     pending_release(p);
     sb_mutex_unlock(rpc->lock);
     send_cancel(rpc, id);
-    return SB_ETIMEDOUT;
+    return err;
   }
   err = p->err;
   if (!err) {

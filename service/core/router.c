@@ -28,6 +28,14 @@ typedef struct worker {
   int quit;
   struct control_conn *conn;
   sb_rpc_incoming_t *in;
+  /* The rest is guarded by the router's lock. id: the request being
+   * served (in is freed by its answer before the worker goes idle, so a
+   * Cancel looks for the id, never at in). link: the agent it is
+   * forwarded to, while the worker holds a reference to it. */
+  uint64_t id;
+  int cancelled;
+  agent_link_t *link;
+  sb_rpc_ticket_t ticket;
 } worker_t;
 
 typedef struct control_conn {
@@ -233,8 +241,10 @@ static int acquire(sb_router_t *r, uint32_t session_id, agent_link_t **out) {
 /* Take one of the agent's call slots, waiting until `end` for one: many
  * admin clients may target one session at once, and a request beyond the
  * agent's cap waits its turn (within its own deadline) instead of failing
- * BUSY. 0, SB_ETIMEDOUT (no slot in time) or SB_EPIPE (agent gone). */
-static int link_enter(sb_router_t *r, agent_link_t *l, uint64_t end) {
+ * BUSY. 0, SB_ETIMEDOUT (no slot in time), SB_ECANCELED (the caller
+ * cancelled) or SB_EPIPE (agent gone). */
+static int link_enter(sb_router_t *r, agent_link_t *l, uint64_t end,
+                      const worker_t *w) {
   int err = 0;
   sb_mutex_lock(r->lock);
   l->queued++;
@@ -242,6 +252,10 @@ static int link_enter(sb_router_t *r, agent_link_t *l, uint64_t end) {
     uint64_t now = sb_now_ms();
     if (l->closed || r->shutting_down) {
       err = SB_EPIPE;
+      break;
+    }
+    if (w->cancelled) {
+      err = SB_ECANCELED;
       break;
     }
     if (l->inflight < SB_RPC_MAX_OUTSTANDING)
@@ -330,6 +344,26 @@ static void answer_fallback(sb_router_t *r, control_conn_t *c,
   sb_rpc_respond(c->rpc, in, &rsp, NULL, 0);
 }
 
+/* The worker stops using its agent link (before it drops its reference,
+ * so a Cancel never reaches a link that may be gone). */
+static void unlink_worker(sb_router_t *r, worker_t *w) {
+  sb_mutex_lock(r->lock);
+  w->link = NULL;
+  sb_mutex_unlock(r->lock);
+}
+
+/* Cancel what a worker is doing (router lock held): a request still
+ * waiting for an agent slot stops waiting, one forwarded is cancelled at
+ * the agent (sb_rpc_cancel_call sends the agent a Cancel). Either way the
+ * worker answers its caller CANCELLED. */
+static void cancel_worker(worker_t *w) {
+  w->cancelled = 1;
+  if (w->link) {
+    sb_rpc_cancel_call(w->link->rpc, &w->ticket);
+    sb_cond_broadcast(w->link->cond);
+  }
+}
+
 /* Answer TIMEOUT for a request whose budget ran out at this hop. */
 static void answer_spent(control_conn_t *c, sb_rpc_incoming_t *in,
                          const char *where) {
@@ -379,8 +413,12 @@ static void forward(worker_t *w) {
     return;
   }
   clear_request_transfer(req);
-  err = link_enter(r, link, sb_now_ms() + budget);
+  sb_mutex_lock(r->lock);
+  w->link = link;
+  sb_mutex_unlock(r->lock);
+  err = link_enter(r, link, sb_now_ms() + budget, w);
   if (err == SB_ETIMEDOUT) {
+    unlink_worker(r, w);
     release(r, link);
     snprintf(detail, sizeof detail,
              "the agent of session %u was busy with %d requests for the "
@@ -392,14 +430,21 @@ static void forward(worker_t *w) {
   if (!err) {
     /* What the wait for a slot used comes off the agent's budget. */
     budget = sb_rpc_hop_budget(in, sb_now_ms());
-    err = budget ? sb_rpc_call(link->rpc, req, budget, in->data, in->len, &res)
+    err = budget ? sb_rpc_call_ticket(link->rpc, req, budget, in->data,
+                                      in->len, &w->ticket, &res)
                  : SB_ETIMEDOUT;
     link_leave(r, link);
   }
+  unlink_worker(r, w);
   release(r, link);
   if (err) {
     int code = err;
-    if (err == SB_ETIMEDOUT)
+    if (err == SB_ECANCELED)
+      snprintf(detail, sizeof detail,
+               "cancelled by the caller; the agent of session %u was told "
+               "to stop",
+               session);
+    else if (err == SB_ETIMEDOUT)
       snprintf(detail, sizeof detail,
                "the agent of session %u did not answer within the %u ms "
                "deadline",
@@ -442,6 +487,7 @@ static void worker_main(void *arg) {
     forward(w); /* answers, which frees w->in */
     sb_mutex_lock(r->lock);
     w->in = NULL;
+    w->id = 0;
   }
   sb_mutex_unlock(r->lock);
 }
@@ -496,9 +542,9 @@ out:
   sb_free(list);
 }
 
-/* Stop and join every worker of a closed connection; each finishes the
- * request it holds first (its answer goes nowhere once the client is
- * gone, but it must end before the rpc is freed). */
+/* Stop and join every worker of a closed connection; what each was
+ * serving is cancelled, and it answers it (the answer goes nowhere once
+ * the client is gone, but the worker must end before the rpc is freed). */
 static void join_workers(control_conn_t *c) {
   sb_router_t *r = c->router;
   sb_mutex_lock(r->lock);
@@ -506,6 +552,10 @@ static void join_workers(control_conn_t *c) {
   for (int i = 0; i < SB_RPC_MAX_OUTSTANDING; i++)
     if (c->workers[i].thread) {
       c->workers[i].quit = 1;
+      /* The caller is gone: what it asked for is cancelled at the agent
+       * rather than left to run to its deadline. */
+      if (c->workers[i].id)
+        cancel_worker(&c->workers[i]);
       sb_cond_signal(c->workers[i].cond);
     }
   sb_mutex_unlock(r->lock);
@@ -519,6 +569,34 @@ static void join_workers(control_conn_t *c) {
   }
 }
 
+/* Cancel (session_id is ignored: the target id alone names the request).
+ * An unfinished upload was cancelled by the rpc already; here the target
+ * is a request a worker holds. */
+static void answer_cancel(control_conn_t *c, sb_rpc_incoming_t *in) {
+  sb_router_t *r = c->router;
+  uint64_t target = in->req->cancel->target_request_id;
+  int found = 0;
+  sb_mutex_lock(r->lock);
+  for (int i = 0; i < SB_RPC_MAX_OUTSTANDING && !found; i++) {
+    worker_t *w = &c->workers[i];
+    if (w->thread && w->id == target && target != 0) {
+      cancel_worker(w);
+      found = 1;
+    }
+  }
+  sb_mutex_unlock(r->lock);
+  if (!found) {
+    /* Finished already (its answer was sent), or never made. */
+    sb_rpc_respond_error(c->rpc, in, SB_ESTATE, "no such running request");
+    return;
+  }
+  Sbwire__V1__Response rsp = SBWIRE__V1__RESPONSE__INIT;
+  Sbwire__V1__CancelResponse cr = SBWIRE__V1__CANCEL_RESPONSE__INIT;
+  rsp.body_case = SBWIRE__V1__RESPONSE__BODY_CANCEL;
+  rsp.cancel = &cr;
+  sb_rpc_respond(c->rpc, in, &rsp, NULL, 0);
+}
+
 static void control_request(void *arg, sb_rpc_t *rpc, sb_rpc_incoming_t *in) {
   control_conn_t *c = arg;
   worker_t *w = NULL;
@@ -526,16 +604,9 @@ static void control_request(void *arg, sb_rpc_t *rpc, sb_rpc_incoming_t *in) {
   case SBWIRE__V1__REQUEST__BODY_SESSION_LIST:
     answer_list(c, in);
     return;
-  case SBWIRE__V1__REQUEST__BODY_CANCEL: {
-    /* Forwarded requests end at their deadline; the agent is told to
-     * cancel when the service gives up on it. */
-    Sbwire__V1__Response rsp = SBWIRE__V1__RESPONSE__INIT;
-    Sbwire__V1__CancelResponse cr = SBWIRE__V1__CANCEL_RESPONSE__INIT;
-    rsp.body_case = SBWIRE__V1__RESPONSE__BODY_CANCEL;
-    rsp.cancel = &cr;
-    sb_rpc_respond(rpc, in, &rsp, NULL, 0);
+  case SBWIRE__V1__REQUEST__BODY_CANCEL:
+    answer_cancel(c, in);
     return;
-  }
   default:
     break;
   }
@@ -552,6 +623,9 @@ static void control_request(void *arg, sb_rpc_t *rpc, sb_rpc_incoming_t *in) {
       w = &c->workers[i];
   if (w) {
     w->in = in;
+    w->id = in->id;
+    w->cancelled = 0;
+    memset(&w->ticket, 0, sizeof w->ticket);
     sb_cond_signal(w->cond);
     sb_mutex_unlock(c->router->lock);
     return;
@@ -568,6 +642,9 @@ static void control_request(void *arg, sb_rpc_t *rpc, sb_rpc_incoming_t *in) {
   }
   w->conn = c;
   w->in = in;
+  w->id = in->id;
+  w->cancelled = 0;
+  memset(&w->ticket, 0, sizeof w->ticket);
   w->quit = 0;
   if (sb_cond_new(&w->cond) != 0 ||
       sb_thread_create(&w->thread, worker_main, w, 0) != 0) {

@@ -95,6 +95,22 @@ int sb_rpc_call(sb_rpc_t *rpc, Sbwire__V1__Request *req, uint32_t deadline_ms,
 /* What is left of in's deadline at `now` for the next hop: the remaining
  * time minus the hop margin; 0 when nothing is left. */
 uint32_t sb_rpc_hop_budget(const sb_rpc_incoming_t *in, uint64_t now);
+/* A call another thread can cancel (the router cancels the call it made
+ * to an agent when its own caller cancels). Zero it before the call; the
+ * call sets id under the rpc's lock. */
+typedef struct {
+  uint64_t id;
+  int cancelled;
+} sb_rpc_ticket_t;
+/* sb_rpc_call, cancellable through ticket (NULL: not cancellable). */
+int sb_rpc_call_ticket(sb_rpc_t *rpc, Sbwire__V1__Request *req,
+                       uint32_t deadline_ms, const uint8_t *upload,
+                       size_t upload_len, sb_rpc_ticket_t *ticket,
+                       sb_rpc_result_t *res);
+/* Cancel the call of ticket, from any thread: a call not yet sent is
+ * never sent; a call in flight returns SB_ECANCELED at once and a Cancel
+ * for it goes to the peer. A call already answered keeps its answer. */
+void sb_rpc_cancel_call(sb_rpc_t *rpc, sb_rpc_ticket_t *t);
 /* 0 for a Response, else the SB_E* code of the Error's status (and *detail
  * its text). */
 int sb_rpc_result_err(const sb_rpc_result_t *res, const char **detail);

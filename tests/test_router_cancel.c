@@ -1,0 +1,540 @@
+/* SPDX-License-Identifier: MIT */
+/* Cancel, deadlines and uploads through the router (issue 10 points 2-4):
+ * a control client's Cancel, or its connection closing, reaches the agent;
+ * an upload can be cancelled before or after its last chunk and a
+ * cancelled clipboard set never happens; an unfinished upload past its
+ * deadline is answered TIMEOUT and frees its slot; with a hung agent the
+ * caller gets the service's TIMEOUT before its own deadline.
+ *
+ * The agent here is a fake that holds what it is asked (as a task that
+ * does not finish) until the test lets it finish, and applies a held
+ * clipboard set then, unless a Cancel for it came first: if the Cancel
+ * never reached it, the "clipboard" changes and the test fails. The real
+ * dispatcher's side is router_cancel_message_box (Windows). */
+#include "dispatch.h"
+#include "rig.h"
+#include "router.h"
+#include "sbtest.h"
+#include "sbtest_platform.h"
+#include "sessionbridge.h"
+
+static const uint8_t agent_key[SB_PSK_SIZE] = {0xa6, 3};
+static const uint8_t control_key[SB_PSK_SIZE] = {0xc0, 3};
+static sb_router_t *router;
+
+/* ---- the fake agent ---- */
+
+#define MAX_HELD 64
+static struct {
+  sb_mutex_t *lock;
+  int hold_pings;  /* hold pings too (a hung agent) */
+  sb_rpc_incoming_t *held[MAX_HELD];
+  int n_held;
+  int cancels;     /* Cancels that found a held request */
+  int sets;        /* clipboard sets received (complete) */
+  char clip[64];   /* the "clipboard" */
+} ag;
+
+static void respond_cancel(sb_rpc_t *rpc, sb_rpc_incoming_t *in) {
+  Sbwire__V1__Response rsp = SBWIRE__V1__RESPONSE__INIT;
+  Sbwire__V1__CancelResponse c = SBWIRE__V1__CANCEL_RESPONSE__INIT;
+  rsp.body_case = SBWIRE__V1__RESPONSE__BODY_CANCEL;
+  rsp.cancel = &c;
+  sb_rpc_respond(rpc, in, &rsp, NULL, 0);
+}
+
+static void respond_ping(sb_rpc_t *rpc, sb_rpc_incoming_t *in) {
+  Sbwire__V1__Response rsp = SBWIRE__V1__RESPONSE__INIT;
+  Sbwire__V1__PingResponse p = SBWIRE__V1__PING_RESPONSE__INIT;
+  p.payload = in->req->ping->payload;
+  rsp.body_case = SBWIRE__V1__RESPONSE__BODY_PING;
+  rsp.ping = &p;
+  sb_rpc_respond(rpc, in, &rsp, NULL, 0);
+}
+
+/* Apply a clipboard set (the data inline or uploaded) and answer it. */
+static void apply_set(sb_rpc_t *rpc, sb_rpc_incoming_t *in) {
+  Sbwire__V1__Response rsp = SBWIRE__V1__RESPONSE__INIT;
+  Sbwire__V1__ClipboardSetResponse c = SBWIRE__V1__CLIPBOARD_SET_RESPONSE__INIT;
+  const ProtobufCBinaryData *d = &in->req->clipboard_set->data;
+  const uint8_t *data = in->data ? in->data : d->data;
+  size_t len = in->data ? in->len : d->len;
+  if (len >= sizeof ag.clip)
+    len = sizeof ag.clip - 1;
+  memcpy(ag.clip, data, len);
+  ag.clip[len] = 0;
+  rsp.body_case = SBWIRE__V1__RESPONSE__BODY_CLIPBOARD_SET;
+  rsp.clipboard_set = &c;
+  sb_rpc_respond(rpc, in, &rsp, NULL, 0);
+}
+
+static void agent_request(void *arg, sb_rpc_t *rpc, sb_rpc_incoming_t *in) {
+  (void)arg;
+  sb_mutex_lock(ag.lock);
+  switch (in->req->body_case) {
+  case SBWIRE__V1__REQUEST__BODY_CANCEL: {
+    uint64_t target = in->req->cancel->target_request_id;
+    sb_rpc_incoming_t *t = NULL;
+    for (int i = 0; i < ag.n_held && !t; i++)
+      if (ag.held[i]->id == target) {
+        t = ag.held[i];
+        ag.held[i] = ag.held[--ag.n_held];
+      }
+    ag.cancels += t != NULL;
+    sb_mutex_unlock(ag.lock);
+    if (t)
+      sb_rpc_respond_error(rpc, t, SB_ECANCELED, "cancelled");
+    respond_cancel(rpc, in);
+    return;
+  }
+  case SBWIRE__V1__REQUEST__BODY_PING:
+    if (!ag.hold_pings) {
+      sb_mutex_unlock(ag.lock);
+      respond_ping(rpc, in);
+      return;
+    }
+    break;
+  case SBWIRE__V1__REQUEST__BODY_CLIPBOARD_SET:
+    ag.sets++;
+    break;
+  default:
+    break;
+  }
+  CHECK(ag.n_held < MAX_HELD);
+  ag.held[ag.n_held++] = in;
+  sb_mutex_unlock(ag.lock);
+}
+
+/* The held tasks finish: sets are applied, the rest answered. */
+static void agent_finish_all(sb_rpc_t *rpc) {
+  sb_mutex_lock(ag.lock);
+  while (ag.n_held > 0) {
+    sb_rpc_incoming_t *in = ag.held[--ag.n_held];
+    if (in->req->body_case == SBWIRE__V1__REQUEST__BODY_CLIPBOARD_SET)
+      apply_set(rpc, in);
+    else
+      sb_rpc_respond_error(rpc, in, SB_EOS, "finished");
+  }
+  sb_mutex_unlock(ag.lock);
+}
+
+static int agent_count(int *field, int want, int ms) {
+  for (int i = 0; i < ms / 10; i++) {
+    sb_mutex_lock(ag.lock);
+    int v = *field;
+    sb_mutex_unlock(ag.lock);
+    if (v >= want)
+      return 1;
+    sb_sleep_ms(10);
+  }
+  return 0;
+}
+
+/* ---- router, one session (1) with the fake (or a real) agent ---- */
+
+static int one_session(void *arg, sb_router_session_t *out, size_t cap,
+                       size_t *count) {
+  (void)arg;
+  memset(out, 0, sizeof *out);
+  out->session_id = 1;
+  *count = cap > 0;
+  return 0;
+}
+
+static int exists(void *arg, uint32_t id) {
+  (void)arg;
+  return id == 1;
+}
+
+static void on_agent(void *arg, sb_stream_t *s) {
+  (void)arg;
+  sb_router_serve_agent(router, 1, 4242, s, agent_key);
+}
+
+static void on_control(void *arg, sb_stream_t *s) {
+  (void)arg;
+  sb_router_serve_control(router, s, control_key);
+}
+
+typedef struct {
+  sb_server_t *asrv, *csrv;
+  char control_ep[256];
+  sb_rpc_t *agent;
+  sb_stream_t *as;
+  /* A raw control channel the test writes envelopes on by hand. */
+  sb_stream_t *cs;
+  sb_channel_t *ch;
+} rig_t;
+
+static void rig_start_with(rig_t *g, sb_rpc_request_fn agent_fn) {
+  char agent_ep[256];
+  sb_router_hooks_t h;
+  sb_channel_opts_t o;
+  memset(g, 0, sizeof *g);
+  memset(&ag, 0, sizeof ag);
+  snprintf(ag.clip, sizeof ag.clip, "old");
+  CHECK_OK(sb_mutex_new(&ag.lock));
+  memset(&h, 0, sizeof h);
+  h.list_sessions = one_session;
+  h.session_exists = exists;
+  CHECK_OK(sb_router_new(&router, &h));
+  g->asrv = sbt_serve("rc-agent", agent_ep, sizeof agent_ep, 8, on_agent);
+  g->csrv = sbt_serve("rc-control", g->control_ep, sizeof g->control_ep, 8,
+                      on_control);
+  g->agent = sbt_connect_rpc(agent_ep, agent_key, agent_fn, &g->as);
+  for (int i = 0; i < 300 && sb_router_agents(router) < 1; i++)
+    sb_sleep_ms(10);
+  CHECK_EQ(sb_router_agents(router), 1);
+  memset(&o, 0, sizeof o);
+  o.role = SB_ROLE_CLIENT;
+  o.psk = control_key;
+  CHECK_OK(sb_stream_connect(&g->cs, g->control_ep, sbtest_ms(5000)));
+  sb_io_t io = sb_stream_io(g->cs);
+  CHECK_OK(sb_channel_new(&g->ch, &io, &o));
+  CHECK_OK(sb_channel_handshake(g->ch));
+}
+
+static void rig_start(rig_t *g) { rig_start_with(g, agent_request); }
+
+static void rig_close_control(rig_t *g) {
+  if (g->ch) {
+    (void)sb_channel_close(g->ch);
+    sb_channel_free(g->ch);
+    sb_stream_close(g->cs);
+    g->ch = NULL;
+  }
+}
+
+static void rig_stop(rig_t *g) {
+  rig_close_control(g);
+  agent_finish_all(g->agent);
+  sb_router_shutdown(router);
+  sb_rpc_stop(g->agent);
+  sb_stream_close(g->as);
+  sb_server_stop(g->csrv);
+  sb_server_stop(g->asrv);
+  sb_router_free(router);
+  sb_mutex_free(ag.lock);
+}
+
+static void send_req(rig_t *g, uint64_t id, Sbwire__V1__Request *req) {
+  Sbwire__V1__Envelope env = SBWIRE__V1__ENVELOPE__INIT;
+  req->session_id = 1;
+  if (!req->deadline_ms)
+    req->deadline_ms = (uint32_t)sbtest_ms(10000);
+  env.request_id = id;
+  env.body_case = SBWIRE__V1__ENVELOPE__BODY_REQUEST;
+  env.request = req;
+  CHECK_OK(sb_channel_send_envelope(g->ch, &env));
+}
+
+static void send_set(rig_t *g, uint64_t id, const char *text) {
+  Sbwire__V1__Request req = SBWIRE__V1__REQUEST__INIT;
+  Sbwire__V1__ClipboardSetRequest cs = SBWIRE__V1__CLIPBOARD_SET_REQUEST__INIT;
+  cs.data.data = (uint8_t *)text;
+  cs.data.len = strlen(text);
+  req.body_case = SBWIRE__V1__REQUEST__BODY_CLIPBOARD_SET;
+  req.clipboard_set = &cs;
+  send_req(g, id, &req);
+}
+
+static void send_upload_decl(rig_t *g, uint64_t id, uint64_t total,
+                             uint32_t deadline) {
+  Sbwire__V1__Request req = SBWIRE__V1__REQUEST__INIT;
+  Sbwire__V1__ClipboardSetRequest cs = SBWIRE__V1__CLIPBOARD_SET_REQUEST__INIT;
+  cs.transfer_id = id;
+  cs.total_size = total;
+  req.deadline_ms = deadline;
+  req.body_case = SBWIRE__V1__REQUEST__BODY_CLIPBOARD_SET;
+  req.clipboard_set = &cs;
+  send_req(g, id, &req);
+}
+
+static void send_chunk(rig_t *g, uint64_t id, uint64_t off, const char *data,
+                       int last) {
+  Sbwire__V1__Envelope env = SBWIRE__V1__ENVELOPE__INIT;
+  Sbwire__V1__TransferChunk c = SBWIRE__V1__TRANSFER_CHUNK__INIT;
+  c.transfer_id = id;
+  c.offset = off;
+  c.data.data = (uint8_t *)data;
+  c.data.len = strlen(data);
+  c.last = last;
+  env.request_id = id;
+  env.body_case = SBWIRE__V1__ENVELOPE__BODY_CHUNK;
+  env.chunk = &c;
+  CHECK_OK(sb_channel_send_envelope(g->ch, &env));
+}
+
+static void send_cancel(rig_t *g, uint64_t id, uint64_t target) {
+  Sbwire__V1__Request req = SBWIRE__V1__REQUEST__INIT;
+  Sbwire__V1__CancelRequest c = SBWIRE__V1__CANCEL_REQUEST__INIT;
+  c.target_request_id = target;
+  req.body_case = SBWIRE__V1__REQUEST__BODY_CANCEL;
+  req.cancel = &c;
+  send_req(g, id, &req);
+}
+
+static void send_ping(rig_t *g, uint64_t id) {
+  Sbwire__V1__Request req = SBWIRE__V1__REQUEST__INIT;
+  Sbwire__V1__PingRequest p = SBWIRE__V1__PING_REQUEST__INIT;
+  req.body_case = SBWIRE__V1__REQUEST__BODY_PING;
+  req.ping = &p;
+  send_req(g, id, &req);
+}
+
+/* The answers to ids a and b, in whichever order they come: the status of
+ * each (STATUS_OK for a Response). */
+typedef struct {
+  uint64_t id;
+  int status;
+  int response_case;
+} answer_t;
+
+static answer_t recv_answer(rig_t *g, int ms) {
+  sb_msg_t *m;
+  answer_t a = {0, 0, 0};
+  CHECK_OK(sb_channel_recv_envelope(g->ch, &m, sbtest_ms(ms), NULL));
+  const sb_envelope_t *env = sb_msg_envelope(m);
+  a.id = env->request_id;
+  if (env->body_case == SBWIRE__V1__ENVELOPE__BODY_ERROR) {
+    a.status = env->error->status;
+    fprintf(stderr, "id %llu: %s (%s)\n", (unsigned long long)a.id,
+            sb_status_name(a.status), env->error->detail);
+  } else {
+    CHECK_EQ(env->body_case, SBWIRE__V1__ENVELOPE__BODY_RESPONSE);
+    a.status = SBWIRE__V1__STATUS__STATUS_OK;
+    a.response_case = env->response->body_case;
+  }
+  sb_msg_free(m);
+  return a;
+}
+
+/* Expect the target answered CANCELLED and the Cancel a CancelResponse. */
+static void expect_cancelled(rig_t *g, uint64_t target, uint64_t cancel) {
+  int got_target = 0, got_cancel = 0;
+  for (int i = 0; i < 2; i++) {
+    answer_t a = recv_answer(g, 5000);
+    if (a.id == target) {
+      CHECK_EQ(a.status, SBWIRE__V1__STATUS__STATUS_CANCELLED);
+      got_target++;
+    } else {
+      CHECK_EQ(a.id, cancel);
+      CHECK_EQ(a.status, SBWIRE__V1__STATUS__STATUS_OK);
+      CHECK_EQ(a.response_case, SBWIRE__V1__RESPONSE__BODY_CANCEL);
+      got_cancel++;
+    }
+  }
+  CHECK_EQ(got_target, 1);
+  CHECK_EQ(got_cancel, 1);
+}
+
+/* The connection still serves: a ping is answered. */
+static void expect_ping(rig_t *g, uint64_t id) {
+  send_ping(g, id);
+  answer_t a = recv_answer(g, 5000);
+  CHECK_EQ(a.id, id);
+  CHECK_EQ(a.status, SBWIRE__V1__STATUS__STATUS_OK);
+  CHECK_EQ(a.response_case, SBWIRE__V1__RESPONSE__BODY_PING);
+}
+
+SB_TEST(router_cancel_reaches_agent) {
+  rig_t g;
+  rig_start(&g);
+  send_set(&g, 1, "new");
+  CHECK(agent_count(&ag.n_held, 1, 5000));
+  send_cancel(&g, 3, 1);
+  expect_cancelled(&g, 1, 3);
+  /* The agent got the Cancel for the request it was running... */
+  CHECK(agent_count(&ag.cancels, 1, 5000));
+  /* ...so when its tasks finish, the cancelled set is not among them. */
+  agent_finish_all(g.agent);
+  CHECK(strcmp(ag.clip, "old") == 0);
+  expect_ping(&g, 5);
+  /* A Cancel of a request that is not running (finished, or never
+   * made) says so. */
+  send_cancel(&g, 7, 1);
+  answer_t a = recv_answer(&g, 5000);
+  CHECK_EQ(a.id, 7);
+  CHECK_EQ(a.status, SBWIRE__V1__STATUS__STATUS_UNKNOWN_REQUEST);
+  rig_stop(&g);
+}
+
+SB_TEST(router_cancel_upload_before_last_chunk) {
+  rig_t g;
+  rig_start(&g);
+  send_upload_decl(&g, 1, 6, (uint32_t)sbtest_ms(10000));
+  send_chunk(&g, 1, 0, "new", 0);
+  send_cancel(&g, 3, 1);
+  expect_cancelled(&g, 1, 3);
+  /* The rest of the cancelled upload is discarded, not a violation. */
+  send_chunk(&g, 1, 3, "!!!", 1);
+  expect_ping(&g, 5);
+  CHECK_EQ(ag.sets, 0); /* the agent never heard of it */
+  agent_finish_all(g.agent);
+  CHECK(strcmp(ag.clip, "old") == 0);
+  rig_stop(&g);
+}
+
+SB_TEST(router_cancel_upload_after_last_chunk) {
+  rig_t g;
+  rig_start(&g);
+  send_upload_decl(&g, 1, 6, (uint32_t)sbtest_ms(10000));
+  send_chunk(&g, 1, 0, "new", 0);
+  send_chunk(&g, 1, 3, "!!!", 1);
+  CHECK(agent_count(&ag.n_held, 1, 5000));
+  send_cancel(&g, 3, 1);
+  expect_cancelled(&g, 1, 3);
+  CHECK(agent_count(&ag.cancels, 1, 5000));
+  agent_finish_all(g.agent);
+  CHECK(strcmp(ag.clip, "old") == 0);
+  expect_ping(&g, 5);
+  rig_stop(&g);
+}
+
+SB_TEST(router_close_cancels_forwarded) {
+  /* The caller goes away: what it asked for is cancelled at the agent. */
+  rig_t g;
+  rig_start(&g);
+  send_set(&g, 1, "new");
+  CHECK(agent_count(&ag.n_held, 1, 5000));
+  rig_close_control(&g);
+  CHECK(agent_count(&ag.cancels, 1, 5000));
+  agent_finish_all(g.agent);
+  CHECK(strcmp(ag.clip, "old") == 0);
+  rig_stop(&g);
+}
+
+SB_TEST(router_upload_past_deadline) {
+  /* An upload still unfinished at its deadline is answered TIMEOUT (before
+   * the caller's deadline) and its slot is freed: two new uploads, the
+   * most a connection may have at once, are then taken. */
+  rig_t g;
+  uint32_t deadline = (uint32_t)sbtest_ms(600);
+  rig_start(&g);
+  uint64_t t0 = sb_now_ms();
+  send_upload_decl(&g, 1, 6, deadline);
+  send_chunk(&g, 1, 0, "new", 0);
+  answer_t a = recv_answer(&g, 5000);
+  uint64_t ms = sb_now_ms() - t0;
+  fprintf(stderr, "TIMEOUT after %llu ms of a %u ms deadline\n",
+          (unsigned long long)ms, deadline);
+  CHECK_EQ(a.id, 1);
+  CHECK_EQ(a.status, SBWIRE__V1__STATUS__STATUS_TIMEOUT);
+  CHECK(ms < deadline);
+  send_chunk(&g, 1, 3, "!!!", 1); /* late: discarded */
+  send_upload_decl(&g, 3, 3, (uint32_t)sbtest_ms(10000));
+  send_upload_decl(&g, 5, 3, (uint32_t)sbtest_ms(10000));
+  send_chunk(&g, 3, 0, "abc", 1);
+  send_chunk(&g, 5, 0, "xyz", 1);
+  CHECK(agent_count(&ag.sets, 2, 5000));
+  CHECK_EQ(ag.sets, 2);
+  expect_ping(&g, 7);
+  rig_stop(&g);
+}
+
+/* ---- the hop budget ---- */
+
+typedef struct {
+  sb_rpc_t *rpc;
+  uint32_t deadline;
+  int err;    /* the call's own result */
+  int status; /* the answer's status, if any */
+  uint64_t ms;
+} hop_call_t;
+
+static void hop_call(void *arg) {
+  hop_call_t *h = arg;
+  Sbwire__V1__Request req = SBWIRE__V1__REQUEST__INIT;
+  Sbwire__V1__PingRequest p = SBWIRE__V1__PING_REQUEST__INIT;
+  sb_rpc_result_t res;
+  uint64_t t0 = sb_now_ms();
+  req.session_id = 1;
+  req.body_case = SBWIRE__V1__REQUEST__BODY_PING;
+  req.ping = &p;
+  h->err = sb_rpc_call(h->rpc, &req, h->deadline, NULL, 0, &res);
+  h->ms = sb_now_ms() - t0;
+  if (!h->err) {
+    h->status = res.env->body_case == SBWIRE__V1__ENVELOPE__BODY_ERROR
+                    ? (int)res.env->error->status
+                    : SBWIRE__V1__STATUS__STATUS_OK;
+    sb_rpc_result_free(&res);
+  }
+}
+
+SB_TEST(router_hop_budget_hung_agent) {
+  /* A hung agent: every one of 20 callers gets the service's TIMEOUT
+   * answer, not its own local timeout, so the answer came before the
+   * caller's deadline (the service used to wait the whole deadline plus
+   * 1 s for the agent). */
+  rig_t g;
+  sb_stream_t *s;
+  hop_call_t hc[10];
+  sb_thread_t *t[10];
+  int served = 0;
+  uint64_t worst = 0;
+  rig_start(&g);
+  ag.hold_pings = 1;
+  sb_rpc_t *rpc = sbt_connect_rpc(g.control_ep, control_key, NULL, &s);
+  for (int round = 0; round < 2; round++) {
+    for (int i = 0; i < 10; i++) {
+      hc[i].rpc = rpc;
+      hc[i].deadline = (uint32_t)sbtest_ms(1000);
+      hc[i].err = 1;
+      hc[i].status = 0;
+      CHECK_OK(sb_thread_create(&t[i], hop_call, &hc[i], 0));
+    }
+    for (int i = 0; i < 10; i++) {
+      sb_thread_join(t[i]);
+      if (hc[i].err == 0 &&
+          hc[i].status == SBWIRE__V1__STATUS__STATUS_TIMEOUT)
+        served++;
+      if (hc[i].ms > worst)
+        worst = hc[i].ms;
+    }
+  }
+  fprintf(stderr, "%d/20 got the service's TIMEOUT; slowest answer %llu ms "
+          "of a %d ms deadline\n", served, (unsigned long long)worst,
+          sbtest_ms(1000));
+  CHECK_EQ(served, 20);
+  sb_rpc_stop(rpc);
+  sb_stream_close(s);
+  rig_stop(&g);
+}
+
+/* ---- the real dispatcher: a message box that is showing is closed ---- */
+
+static sb_dispatch_t *dispatch;
+
+static void real_agent(void *arg, sb_rpc_t *rpc, sb_rpc_incoming_t *in) {
+  (void)arg;
+  sb_dispatch_request(dispatch, rpc, in);
+}
+
+SB_TEST(router_cancel_message_box) {
+  rig_t g;
+  if (!sbtest_is_windows())
+    sbtest_skip("the POSIX agent has no desktop backend to show a message "
+                "box (agent/posix/tasks_posix.c)");
+  CHECK_OK(sb_dispatch_new(&dispatch, 1));
+  rig_start_with(&g, real_agent);
+  Sbwire__V1__Request req = SBWIRE__V1__REQUEST__INIT;
+  Sbwire__V1__MessageBoxRequest mb = SBWIRE__V1__MESSAGE_BOX_REQUEST__INIT;
+  mb.title = "sb-test-router-cancel";
+  mb.text = "cancelled by the caller";
+  req.deadline_ms = (uint32_t)sbtest_ms(30000);
+  req.body_case = SBWIRE__V1__REQUEST__BODY_MESSAGE_BOX;
+  req.message_box = &mb;
+  send_req(&g, 1, &req);
+  sb_sleep_ms(sbtest_ms(500)); /* the box is up */
+  send_cancel(&g, 3, 1);
+  expect_cancelled(&g, 1, 3);
+  CHECK_EQ(sb_dispatch_cancels(dispatch), 1);
+  /* The box closes and its task ends (it answers the agent's rpc, so
+   * before that stops). */
+  uint64_t t0 = sb_now_ms();
+  sb_dispatch_shutdown(dispatch);
+  fprintf(stderr, "the box's task ended %llu ms after the answer\n",
+          (unsigned long long)(sb_now_ms() - t0));
+  rig_stop(&g);
+  sb_dispatch_free(dispatch);
+}
