@@ -1064,6 +1064,7 @@ SB_TEST(msg_status_mapping) {
       {SBWIRE__V1__STATUS__STATUS_CANCELLED, SB_ECANCELED},
       {SBWIRE__V1__STATUS__STATUS_AGENT_LOST, SB_EPIPE},
       {SBWIRE__V1__STATUS__STATUS_DENIED, SB_EACCES},
+      {SBWIRE__V1__STATUS__STATUS_DISCONNECTED, SB_EDISCONNECTED},
   };
   for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
     CHECK_EQ(sb_status_to_err(pairs[i].status), pairs[i].err);
@@ -1072,6 +1073,9 @@ SB_TEST(msg_status_mapping) {
   /* Every status relayed through an error code comes back unchanged. */
   for (int s = 1; s <= 14; s++)
     CHECK_EQ(sb_err_to_status(sb_status_to_err(s)), s);
+  CHECK_EQ(sb_err_to_status(sb_status_to_err(
+               SBWIRE__V1__STATUS__STATUS_DISCONNECTED)),
+           SBWIRE__V1__STATUS__STATUS_DISCONNECTED);
   /* Validation failures are INVALID; unknown statuses are a remote error. */
   CHECK_EQ(sb_err_to_status(SB_EUTF8), SBWIRE__V1__STATUS__STATUS_INVALID);
   CHECK_EQ(sb_err_to_status(SB_EENUM), SBWIRE__V1__STATUS__STATUS_INVALID);

@@ -15,8 +15,8 @@ static int posix_refuses(void) {
   int empty = 0;
   if (sbtest_is_windows())
     return 0;
-  CHECK_ERR(sb_task_clipboard_set_text((const uint8_t *)"x", 1), SB_EOS);
-  CHECK_ERR(sb_task_clipboard_get_text(&d, &n, &empty), SB_EOS);
+  CHECK_ERR(sb_task_clipboard_set_text((const uint8_t *)"x", 1, 0, NULL), SB_EOS);
+  CHECK_ERR(sb_task_clipboard_get_text(&d, &n, &empty, NULL), SB_EOS);
   CHECK(d == NULL);
   return 1;
 }
@@ -25,8 +25,8 @@ static void round_trip(const char *text, size_t len) {
   uint8_t *got = NULL;
   size_t n = 0;
   int empty = 1;
-  CHECK_OK(sb_task_clipboard_set_text((const uint8_t *)text, len));
-  CHECK_OK(sb_task_clipboard_get_text(&got, &n, &empty));
+  CHECK_OK(sb_task_clipboard_set_text((const uint8_t *)text, len, 0, NULL));
+  CHECK_OK(sb_task_clipboard_get_text(&got, &n, &empty, NULL));
   CHECK_EQ(empty, 0);
   CHECK_EQ(n, len);
   CHECK(got != NULL);
@@ -73,8 +73,8 @@ SB_TEST(task_clipboard_empty_text) {
   int empty = 0;
   if (posix_refuses())
     return;
-  CHECK_OK(sb_task_clipboard_set_text((const uint8_t *)"", 0));
-  CHECK_OK(sb_task_clipboard_get_text(&got, &n, &empty));
+  CHECK_OK(sb_task_clipboard_set_text((const uint8_t *)"", 0, 0, NULL));
+  CHECK_OK(sb_task_clipboard_get_text(&got, &n, &empty, NULL));
   CHECK_EQ(empty, 1);
   CHECK_EQ(n, 0);
   CHECK(got == NULL);
@@ -89,12 +89,12 @@ SB_TEST(task_clipboard_invalid_utf8_leaves_it) {
   int empty = 0;
   if (posix_refuses())
     return;
-  CHECK_OK(sb_task_clipboard_set_text((const uint8_t *)"keep me", 7));
+  CHECK_OK(sb_task_clipboard_set_text((const uint8_t *)"keep me", 7, 0, NULL));
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
     CHECK_ERR(
-        sb_task_clipboard_set_text((const uint8_t *)bad[i], strlen(bad[i])),
+        sb_task_clipboard_set_text((const uint8_t *)bad[i], strlen(bad[i]), 0, NULL),
         SB_EUTF8);
-  CHECK_OK(sb_task_clipboard_get_text(&got, &n, &empty));
+  CHECK_OK(sb_task_clipboard_get_text(&got, &n, &empty, NULL));
   CHECK_EQ(n, 7);
   CHECK_MEM(got, "keep me", 7);
   sb_free(got);
@@ -106,12 +106,12 @@ SB_TEST(task_clipboard_nul_refused_leaves_it) {
   uint8_t *got = NULL;
   size_t n = 0;
   int empty = 0;
-  CHECK_ERR(sb_task_clipboard_set_text((const uint8_t *)"a\0b", 3), SB_EFIELD);
+  CHECK_ERR(sb_task_clipboard_set_text((const uint8_t *)"a\0b", 3, 0, NULL), SB_EFIELD);
   if (posix_refuses())
     return;
-  CHECK_OK(sb_task_clipboard_set_text((const uint8_t *)"keep me", 7));
-  CHECK_ERR(sb_task_clipboard_set_text((const uint8_t *)"a\0b", 3), SB_EFIELD);
-  CHECK_OK(sb_task_clipboard_get_text(&got, &n, &empty));
+  CHECK_OK(sb_task_clipboard_set_text((const uint8_t *)"keep me", 7, 0, NULL));
+  CHECK_ERR(sb_task_clipboard_set_text((const uint8_t *)"a\0b", 3, 0, NULL), SB_EFIELD);
+  CHECK_OK(sb_task_clipboard_get_text(&got, &n, &empty, NULL));
   CHECK_EQ(n, 7);
   CHECK_MEM(got, "keep me", 7);
   sb_free(got);
@@ -124,19 +124,19 @@ SB_TEST(task_clipboard_too_big_leaves_it) {
   int empty = 0;
   if (posix_refuses())
     return;
-  CHECK_OK(sb_task_clipboard_set_text((const uint8_t *)"keep me", 7));
+  CHECK_OK(sb_task_clipboard_set_text((const uint8_t *)"keep me", 7, 0, NULL));
   big = malloc(len);
   CHECK(big != NULL);
   memset(big, 'a', len);
-  CHECK_ERR(sb_task_clipboard_set_text(big, len), SB_ETOOBIG);
+  CHECK_ERR(sb_task_clipboard_set_text(big, len, 0, NULL), SB_ETOOBIG);
   /* Exactly the limit is accepted. */
-  CHECK_OK(sb_task_clipboard_set_text(big, SB_CLIPBOARD_MAX));
-  CHECK_OK(sb_task_clipboard_get_text(&got, &n, &empty));
+  CHECK_OK(sb_task_clipboard_set_text(big, SB_CLIPBOARD_MAX, 0, NULL));
+  CHECK_OK(sb_task_clipboard_get_text(&got, &n, &empty, NULL));
   CHECK_EQ(n, SB_CLIPBOARD_MAX);
   sb_free(got);
-  CHECK_OK(sb_task_clipboard_set_text((const uint8_t *)"keep me", 7));
-  CHECK_ERR(sb_task_clipboard_set_text(big, len), SB_ETOOBIG);
-  CHECK_OK(sb_task_clipboard_get_text(&got, &n, &empty));
+  CHECK_OK(sb_task_clipboard_set_text((const uint8_t *)"keep me", 7, 0, NULL));
+  CHECK_ERR(sb_task_clipboard_set_text(big, len, 0, NULL), SB_ETOOBIG);
+  CHECK_OK(sb_task_clipboard_get_text(&got, &n, &empty, NULL));
   CHECK_EQ(n, 7);
   CHECK_MEM(got, "keep me", 7);
   sb_free(got);
@@ -146,6 +146,6 @@ SB_TEST(task_clipboard_too_big_leaves_it) {
 SB_TEST(task_clipboard_bad_args) {
   if (posix_refuses())
     return;
-  CHECK_ERR(sb_task_clipboard_set_text(NULL, 3), SB_EINVAL);
-  CHECK_ERR(sb_task_clipboard_get_text(NULL, NULL, NULL), SB_EINVAL);
+  CHECK_ERR(sb_task_clipboard_set_text(NULL, 3, 0, NULL), SB_EINVAL);
+  CHECK_ERR(sb_task_clipboard_get_text(NULL, NULL, NULL, NULL), SB_EINVAL);
 }

@@ -170,6 +170,13 @@ static void respond_data(job_t *j, Sbwire__V1__Response *rsp,
   }
 }
 
+static const char clipboard_timeout[] =
+    "the clipboard did not answer within the deadline (its owner did not "
+    "render its data, or another program held it); the call was abandoned "
+    "and the clipboard closed";
+static const char clipboard_cancelled[] =
+    "cancelled; the clipboard call was abandoned and the clipboard closed";
+
 static void run_clipboard_get(job_t *j) {
   Sbwire__V1__ClipboardFormat format = j->in->req->clipboard_get->format;
   uint8_t *data = NULL;
@@ -178,12 +185,16 @@ static void run_clipboard_get(job_t *j) {
   const char *why = NULL;
   int empty = 0, err;
   if (format == SBWIRE__V1__CLIPBOARD_FORMAT__CLIPBOARD_FORMAT_IMAGE_PNG)
-    err = sb_task_clipboard_get_image(&data, &len, &w, &h, &empty, &why);
+    err = sb_task_clipboard_get_image(&data, &len, &w, &h, &empty, &why,
+                                      &j->ctl);
   else
-    err = sb_task_clipboard_get_text(&data, &len, &empty);
+    err = sb_task_clipboard_get_text(&data, &len, &empty, &j->ctl);
   if (err) {
     sb_rpc_respond_error(j->rpc, j->in, err,
-                         why ? why : "cannot read the clipboard");
+                         why                     ? why
+                         : err == SB_ETIMEDOUT   ? clipboard_timeout
+                         : err == SB_ECANCELED   ? clipboard_cancelled
+                                                 : "cannot read the clipboard");
     return;
   }
   Sbwire__V1__Response rsp = SBWIRE__V1__RESPONSE__INIT;
@@ -204,9 +215,9 @@ static void run_clipboard_set(job_t *j) {
   const char *why = NULL;
   int err;
   if (s->format == SBWIRE__V1__CLIPBOARD_FORMAT__CLIPBOARD_FORMAT_IMAGE_PNG) {
-    err = sb_task_clipboard_set_image(data, len, &why);
+    err = sb_task_clipboard_set_image(data, len, s->sensitive, &why, &j->ctl);
   } else {
-    err = sb_task_clipboard_set_text(data, len);
+    err = sb_task_clipboard_set_text(data, len, s->sensitive, &j->ctl);
     why = err == SB_EUTF8    ? "the text is not valid UTF-8"
           : err == SB_EFIELD ? "the text contains a NUL byte, which the "
                                "clipboard would cut it at"
@@ -214,7 +225,10 @@ static void run_clipboard_set(job_t *j) {
   }
   if (err) {
     sb_rpc_respond_error(j->rpc, j->in, err,
-                         why ? why : "cannot set the clipboard");
+                         why                     ? why
+                         : err == SB_ETIMEDOUT   ? clipboard_timeout
+                         : err == SB_ECANCELED   ? clipboard_cancelled
+                                                 : "cannot set the clipboard");
     return;
   }
   Sbwire__V1__Response rsp = SBWIRE__V1__RESPONSE__INIT;

@@ -55,26 +55,36 @@ int sb_task_notify_check(const char *title, const char *text);
  * would be cut silently. */
 int sb_task_clipboard_text_check(const uint8_t *data, size_t len);
 
+/* Every clipboard call below runs on a worker thread that the caller
+ * abandons at ctl->deadline_ms (less a margin for the answer; SB_ETIMEDOUT)
+ * or when ctl->cancel is set (SB_ECANCELED): a program that owns the
+ * clipboard and never renders its data cannot hang the task, the agent's
+ * shutdown or, past the deadline, the session's clipboard. ctl may be NULL
+ * (no limit). */
 /* Clipboard text as UTF-8 (sb_malloc'd and NUL-terminated; *empty set and
  * *data NULL when there is no text). SB_EBUSY when another program held
  * the clipboard for about a second, SB_ETOOBIG over SB_CLIPBOARD_MAX.
  * Set is all-or-nothing: SB_EUTF8 or SB_ETOOBIG leave the clipboard as it
- * was. */
-int sb_task_clipboard_get_text(uint8_t **data, size_t *len, int *empty);
-int sb_task_clipboard_set_text(const uint8_t *data, size_t len);
+ * was. sensitive: also put the formats that keep Windows' clipboard
+ * history and cloud clipboard away from the data, in the same
+ * open/empty/set/close. */
+int sb_task_clipboard_get_text(uint8_t **data, size_t *len, int *empty,
+                               sb_task_ctl_t *ctl);
+int sb_task_clipboard_set_text(const uint8_t *data, size_t len, int sensitive,
+                               sb_task_ctl_t *ctl);
 /* The clipboard's bitmap as PNG (sb_malloc'd): CF_DIB, which Windows also
  * renders from CF_BITMAP and CF_DIBV5, decoded by sb_dib_to_png. *empty
  * set and *png NULL when there is no bitmap. SB_EBUSY as for text;
  * SB_EFIELD or SB_ETOOBIG with *why saying what about the bitmap. */
 int sb_task_clipboard_get_image(uint8_t **png, size_t *len, uint32_t *width,
                                 uint32_t *height, int *empty,
-                                const char **why);
+                                const char **why, sb_task_ctl_t *ctl);
 /* Put a PNG on the clipboard as a bitmap (CF_DIB, 24 bits; Windows
  * renders CF_BITMAP from it for programs that ask). All or nothing: a
  * PNG sb_png_decode_bgra refuses (SB_EFIELD or SB_ETOOBIG, with *why)
  * leaves the clipboard as it was. */
-int sb_task_clipboard_set_image(const uint8_t *png, size_t len,
-                                const char **why);
+int sb_task_clipboard_set_image(const uint8_t *png, size_t len, int sensitive,
+                                const char **why, sb_task_ctl_t *ctl);
 
 /* Screenshot as PNG (sb_malloc'd). target: 0 virtual screen, 1 monitor
  * index (0-based, EnumDisplayMonitors order), 2 region in virtual-screen

@@ -53,26 +53,30 @@ int sb_task_notify(const char *title, const char *text, int icon) {
   return err ? err : no_desktop("a notification");
 }
 
-int sb_task_clipboard_get_text(uint8_t **data, size_t *len, int *empty) {
-  (void)data, (void)len, (void)empty;
+int sb_task_clipboard_get_text(uint8_t **data, size_t *len, int *empty,
+                               sb_task_ctl_t *ctl) {
+  (void)data, (void)len, (void)empty, (void)ctl;
   return no_desktop("the clipboard");
 }
 
-int sb_task_clipboard_set_text(const uint8_t *data, size_t len) {
+int sb_task_clipboard_set_text(const uint8_t *data, size_t len, int sensitive,
+                               sb_task_ctl_t *ctl) {
   int err = sb_task_clipboard_text_check(data, len);
+  (void)sensitive, (void)ctl;
   return err ? err : no_desktop("the clipboard");
 }
 
 int sb_task_clipboard_get_image(uint8_t **png, size_t *len, uint32_t *width,
                                 uint32_t *height, int *empty,
-                                const char **why) {
+                                const char **why, sb_task_ctl_t *ctl) {
   (void)png, (void)len, (void)width, (void)height, (void)empty, (void)why;
+  (void)ctl;
   return no_desktop("the clipboard");
 }
 
-int sb_task_clipboard_set_image(const uint8_t *png, size_t len,
-                                const char **why) {
-  (void)png, (void)len, (void)why;
+int sb_task_clipboard_set_image(const uint8_t *png, size_t len, int sensitive,
+                                const char **why, sb_task_ctl_t *ctl) {
+  (void)png, (void)len, (void)why, (void)sensitive, (void)ctl;
   return no_desktop("the clipboard");
 }
 

@@ -95,7 +95,7 @@ static int cmd_session_info(void) {
 static int cmd_clipboard_get(void) {
   uint8_t *data = NULL;
   size_t len = 0;
-  int empty = 0, err = sb_task_clipboard_get_text(&data, &len, &empty);
+  int empty = 0, err = sb_task_clipboard_get_text(&data, &len, &empty, NULL);
   if (err)
     return failed("clipboard-get", err);
   if (empty)
@@ -115,9 +115,10 @@ static int cmd_clipboard_set(const char *arg) {
   if (err)
     return failed("clipboard-set", err);
   if (buf)
-    err = sb_task_clipboard_set_text(buf, len);
+    err = sb_task_clipboard_set_text(buf, len, 0, NULL);
   else
-    err = sb_task_clipboard_set_text((const uint8_t *)arg, strlen(arg));
+    err = sb_task_clipboard_set_text((const uint8_t *)arg, strlen(arg), 0,
+                                     NULL);
   sb_free(buf);
   return err ? failed("clipboard-set", err) : 0;
 }

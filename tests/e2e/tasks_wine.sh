@@ -132,6 +132,102 @@ wine "$BIN/sbctl.exe" clipboard get --session 1 --image \
 pass "text only: clipboard get --image says $(tr -d '\r' < "$TMP/none.err")"
 }
 
+# A clipboard owner that never renders (sbcliptool own-unrendered: a
+# delay-rendered CF_UNICODETEXT and no message loop). A get must answer
+# TIMEOUT within its deadline, the agent must keep answering, and once
+# the owner is gone the clipboard must be free for a set (the agent's
+# abandoned reader closed it at the deadline), and the service must stop.
+task_clipboard_hang() {
+wine "$BIN/sbcliptool.exe" own-unrendered 20000 > "$TMP/own" 2>/dev/null &
+owner=$!
+for _ in $(seq 1 200); do grep -q owned "$TMP/own" && break; sleep 0.02; done
+grep -q owned "$TMP/own" || fail "the owner did not take the clipboard"
+# Wine's own X11 bridge reads a new clipboard at once and, on this owner,
+# holds the clipboard open until it gives up after 5 s (measured: another
+# program's OpenClipboard succeeded 5.1 s after the owner took it, with
+# no reader of ours involved). Past that, the agent's read is the one
+# stuck on the owner, which is what this test is about.
+for _ in $(seq 1 100); do
+  W "$BIN/sbcliptool.exe" formats > "$TMP/fmts0" && break
+done
+pass "Wine's bridge let go of the clipboard: $(tail -n1 "$TMP/fmts0")"
+# What starting sbctl under Wine and its handshake cost, before the
+# request (and its deadline) begins: a ping's whole run.
+t0=$(date +%s%N)
+W "$BIN/sbctl.exe" ping --session 1 | grep -q pong || fail "ping"
+base=$(( ($(date +%s%N) - t0) / 1000000 ))
+t0=$(date +%s%N)
+wine "$BIN/sbctl.exe" --timeout 1500 clipboard get --session 1 >/dev/null 2>"$TMP/hang.err"; rc=$?
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+err=$(tr -d '\r' < "$TMP/hang.err" | grep -v -e wine32 -e multiarch -e add-architecture | head -n1)
+[ $rc -eq 3 ] && grep -q TIMEOUT "$TMP/hang.err" || fail "never-rendered get: rc $rc [$err]"
+# The agent's own answer (the service's would say the agent did not
+# answer): it gave up at the deadline less its margin (150 ms here), in
+# time for its answer to be the one the caller gets.
+grep -q 'the call was abandoned' "$TMP/hang.err" || fail "the TIMEOUT is not the agent's: [$err]"
+# sbctl's start and handshake under Wine are part of $ms; a second of
+# slack for a loaded machine.
+[ "$ms" -lt $(( 1500 + base + 1000 )) ] || fail "TIMEOUT only after $ms ms (deadline 1500 ms, a ping takes $base ms)"
+pass "owner never renders: clipboard get --timeout 1500 -> TIMEOUT after $ms ms (a whole ping run: $base ms): $err"
+# The owner still lives and the read it never answered is still stuck in
+# the agent, yet the clipboard is not held: another program opens it at
+# once (the agent's worker closed it from inside the stuck call).
+W "$BIN/sbcliptool.exe" formats > "$TMP/fmts" || fail "the clipboard stays held after the abandoned read"
+waited=$(awk '/^opened after/ { print $3 }' "$TMP/fmts")
+[ -n "$waited" ] && [ "$waited" -lt 500 ] || fail "the clipboard was still held after the abandoned read: $(tr '\n' ' ' < "$TMP/fmts")"
+kill -0 $owner 2>/dev/null || fail "the owner went before the clipboard was free"
+pass "another program opens the clipboard while the owner lives: $(tr '\n' ' ' < "$TMP/fmts")"
+t0=$(date +%s%N)
+W "$BIN/sbctl.exe" ping --session 1 | grep -q pong || fail "no ping answer after the abandoned read"
+pass "the agent answers a ping after the abandoned read ($(( ($(date +%s%N) - t0) / 1000000 )) ms)"
+# While the owner lives, a set must not hang either: it answers (done
+# or TIMEOUT) within its deadline. What Wine does is printed.
+t0=$(date +%s%N)
+wine "$BIN/sbctl.exe" --timeout 3000 clipboard set --session 1 'owner alive' >/dev/null 2>"$TMP/alive.err"; rc=$?
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+[ "$ms" -lt $(( 3000 + base + 1000 )) ] || fail "set while the owner lives took $ms ms"
+kill -0 $owner 2>/dev/null || fail "the owner went before the set was answered"
+pass "set while the owner lives: rc $rc after $ms ms $(tr -d '\r' < "$TMP/alive.err" | grep -o 'TIMEOUT.*' | head -n1)"
+wait $owner
+t0=$(date +%s%N)
+W "$BIN/sbctl.exe" --timeout 5000 clipboard set --session 1 'after the owner' || fail "set after the owner went"
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+[ "$(timeout 5 xclip -o -selection clipboard)" = 'after the owner' ] || fail "text not in X11 after the owner went"
+[ "$(W "$BIN/sbctl.exe" clipboard get --session 1)" = 'after the owner' ] || fail "get after the owner went"
+pass "owner gone: clipboard set done in $ms ms, read back by xclip and by clipboard get"
+t0=$(date +%s%N)
+W "$BIN/sbservice.exe" stop | grep -q STOPPED || fail "service stop"
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+alive 'sbagent.exe' && fail "an agent outlived the service stop"
+pass "service stopped in $ms ms, no agent left"
+}
+
+# clipboard set --sensitive: the text and the three formats that keep it
+# out of clipboard history and the cloud clipboard, read back with
+# EnumClipboardFormats; a plain set has none of them.
+task_clipboard_sensitive() {
+W "$BIN/sbctl.exe" clipboard set --session 1 --sensitive 'hunter2' || fail "set --sensitive"
+W "$BIN/sbcliptool.exe" formats > "$TMP/fmts" || fail "sbcliptool formats"
+cat "$TMP/fmts"
+grep -q '^13 ' "$TMP/fmts" || fail "no CF_UNICODETEXT"
+grep -q ' ExcludeClipboardContentFromMonitorProcessing' "$TMP/fmts" || fail "no ExcludeClipboardContentFromMonitorProcessing"
+grep -q ' CanIncludeInClipboardHistory =0$' "$TMP/fmts" || fail "no CanIncludeInClipboardHistory=0"
+grep -q ' CanUploadToCloudClipboard =0$' "$TMP/fmts" || fail "no CanUploadToCloudClipboard=0"
+[ "$(W "$BIN/sbctl.exe" clipboard get --session 1)" = hunter2 ] || fail "sensitive text not read back"
+pass "set --sensitive: CF_UNICODETEXT + the three exclusion formats on the clipboard, text reads back"
+convert -size 8x8 xc:'#102030' -depth 8 PNG24:"$TMP/x.png" || fail convert
+W "$BIN/sbctl.exe" clipboard set --session 1 --image --sensitive "$(winepath -w "$TMP/x.png" 2>/dev/null)" || fail "set --image --sensitive"
+W "$BIN/sbcliptool.exe" formats > "$TMP/fmts1" || fail "sbcliptool formats"
+grep -q '^8 ' "$TMP/fmts1" && grep -q ' CanIncludeInClipboardHistory =0$' "$TMP/fmts1" &&
+  grep -q ' CanUploadToCloudClipboard =0$' "$TMP/fmts1" &&
+  grep -q ' ExcludeClipboardContentFromMonitorProcessing' "$TMP/fmts1" || fail "image set --sensitive: $(cat "$TMP/fmts1")"
+pass "set --image --sensitive: CF_DIB + the three exclusion formats"
+W "$BIN/sbctl.exe" clipboard set --session 1 'plain' || fail "plain set"
+W "$BIN/sbcliptool.exe" formats > "$TMP/fmts2" || fail "sbcliptool formats"
+grep -q -e ExcludeClipboard -e CanInclude -e CanUpload "$TMP/fmts2" && fail "a plain set carries exclusion formats: $(cat "$TMP/fmts2")"
+pass "a plain set carries none of them"
+}
+
 # Screenshot: something known on screen, compared with import.
 task_screenshot() {
 # The root window painted a known colour (x11-xserver-utils, installed by

@@ -105,7 +105,8 @@ static int clipboard_get(sbctl_t *c, const char *image_out) {
 
 /* image: text is the path of a PNG file to put on the clipboard as a
  * bitmap; else text itself, or - for stdin. */
-static int clipboard_set(sbctl_t *c, const char *text, int image) {
+static int clipboard_set(sbctl_t *c, const char *text, int image,
+                         int sensitive) {
   Sbwire__V1__Request req = SBWIRE__V1__REQUEST__INIT;
   Sbwire__V1__ClipboardSetRequest s = SBWIRE__V1__CLIPBOARD_SET_REQUEST__INIT;
   sb_rpc_result_t res;
@@ -139,6 +140,7 @@ static int clipboard_set(sbctl_t *c, const char *text, int image) {
     free(data);
     return rc;
   }
+  s.sensitive = sensitive;
   req.body_case = SBWIRE__V1__REQUEST__BODY_CLIPBOARD_SET;
   req.clipboard_set = &s;
   const uint8_t *p = data ? data : (const uint8_t *)text;
@@ -184,15 +186,24 @@ int sbctl_cmd_clipboard(sbctl_t *c, int argc, char **argv) {
     }
     return clipboard_get(c, out);
   }
-  if (strcmp(argv[0], "set") == 0 && argc == 2)
-    return clipboard_set(c, argv[1], 0);
-  if (strcmp(argv[0], "set") == 0 && argc == 3 &&
-      strcmp(argv[1], "--image") == 0)
-    return clipboard_set(c, argv[2], 1);
+  if (strcmp(argv[0], "set") == 0) {
+    /* --sensitive and --image in any order before the one operand. */
+    int image = 0, sensitive = 0, i = 1;
+    for (; i < argc - 1; i++) {
+      if (strcmp(argv[i], "--image") == 0 && !image)
+        image = 1;
+      else if (strcmp(argv[i], "--sensitive") == 0 && !sensitive)
+        sensitive = 1;
+      else
+        goto usage;
+    }
+    if (i == argc - 1)
+      return clipboard_set(c, argv[i], image, sensitive);
+  }
 usage:
   fprintf(stderr, "sbctl clipboard: usage: clipboard get [--image -o "
-                  "FILE.png] | clipboard set TEXT|- | clipboard set --image "
-                  "FILE.png\n");
+                  "FILE.png] | clipboard set [--sensitive] TEXT|- | "
+                  "clipboard set [--sensitive] --image FILE.png\n");
   return EXIT_USAGE;
 }
 

@@ -17,7 +17,7 @@ static void usage(FILE *f) {
           "          [--icon info|warning|error|question] [--timeout-ms MS]\n"
           "  notify --session N --title T --text X [--icon ...]\n"
           "  clipboard get --session N [--image -o FILE.png]\n"
-          "  clipboard set --session N TEXT|- | --image FILE.png\n"
+          "  clipboard set --session N [--sensitive] TEXT|- | --image FILE.png\n"
           "  screenshot --session N -o FILE.png [--monitor K | --region "
           "x,y,w,h]\n"
           "  raw SCENARIO|-                developer harness (see "

@@ -49,13 +49,14 @@ extern "C" {
   XX(EREMOTE, -34, "peer answered with an error")                             \
   XX(EOS, -35, "operating system call failed")                               \
   XX(EAGAIN, -36, "temporarily unavailable, try again")                       \
-  XX(ENOTOKEN, -37, "the session's user token is not available yet")
+  XX(ENOTOKEN, -37, "the session's user token is not available yet")       \
+  XX(EDISCONNECTED, -39, "the session has no client connected")
 
 typedef enum {
 #define SB__ERR_ENUM(name, val, msg) SB_##name = (val),
   SB_ERRNO_MAP(SB__ERR_ENUM)
 #undef SB__ERR_ENUM
-  SB_ERRNO_LAST_ = -38
+  SB_ERRNO_LAST_ = -40
 } sb_errno_t;
 
 /* Human-readable message for an SB_E* code ("unknown error" otherwise). */

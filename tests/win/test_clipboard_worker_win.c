@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: MIT */
+/* The clipboard worker's abandonment, in one process: a thread of the
+ * test owns the clipboard with a delay-rendered CF_UNICODETEXT and never
+ * pumps messages, so a read of the text waits on it. The task must come
+ * back at its deadline (SB_ETIMEDOUT) or soon after a cancel
+ * (SB_ECANCELED), and the clipboard must be free again while the owner
+ * still lives. The cross-process version, through the service, is
+ * e2e_task_clipboard_hang_wine. */
+#include <windows.h>
+
+#include <process.h>
+
+#include "sbtest.h"
+#include "sessionbridge.h"
+#include "tasks.h"
+
+typedef struct {
+  HANDLE owned; /* set once the clipboard is ours */
+  HANDLE quit;  /* set by the test: let go */
+} owner_t;
+
+static unsigned __stdcall owner_main(void *arg) {
+  owner_t *o = arg;
+  HWND w = CreateWindowExW(0, L"STATIC", L"sbtest unrendering owner", 0, 0,
+                           0, 0, 0, HWND_MESSAGE, NULL,
+                           GetModuleHandleW(NULL), NULL);
+  for (int i = 0; w && i < 200 && !OpenClipboard(w); i++)
+    Sleep(10);
+  EmptyClipboard();
+  SetClipboardData(CF_UNICODETEXT, NULL); /* rendered on demand: never */
+  CloseClipboard();
+  SetEvent(o->owned);
+  /* No message loop: WM_RENDERFORMAT is never answered. */
+  WaitForSingleObject(o->quit, INFINITE);
+  if (w)
+    DestroyWindow(w);
+  return 0;
+}
+
+typedef struct {
+  sb_task_ctl_t *ctl;
+  DWORD after_ms;
+} canceller_t;
+
+static unsigned __stdcall cancel_main(void *arg) {
+  canceller_t *c = arg;
+  Sleep(c->after_ms);
+  c->ctl->cancel = 1;
+  return 0;
+}
+
+/* Wine's X11 bridge reads a new clipboard at once and holds it open
+ * while it waits on this owner (5 s, measured): wait until another
+ * opener gets in, so the task's own read is the one left waiting. */
+static void wait_clipboard_free(void) {
+  for (int i = 0; i < 1000; i++) {
+    if (OpenClipboard(NULL)) {
+      CloseClipboard();
+      return;
+    }
+    Sleep(10);
+  }
+  sbtest_fail(__FILE__, __LINE__, "the clipboard stayed held", "");
+}
+
+static void with_owner(int cancel) {
+  owner_t o;
+  sb_task_ctl_t ctl;
+  canceller_t c;
+  HANDLE owner, canceller = NULL;
+  uint8_t *data = NULL;
+  size_t len = 0;
+  int empty = 0;
+  o.owned = CreateEventW(NULL, TRUE, FALSE, NULL);
+  o.quit = CreateEventW(NULL, TRUE, FALSE, NULL);
+  owner = (HANDLE)_beginthreadex(NULL, 0, owner_main, &o, 0, NULL);
+  CHECK(owner != NULL);
+  CHECK(WaitForSingleObject(o.owned, 10000) == WAIT_OBJECT_0);
+  wait_clipboard_free();
+  memset(&ctl, 0, sizeof ctl);
+  if (cancel) {
+    ctl.deadline_ms = 30000;
+    c.ctl = &ctl;
+    c.after_ms = 300;
+    canceller = (HANDLE)_beginthreadex(NULL, 0, cancel_main, &c, 0, NULL);
+    CHECK(canceller != NULL);
+  } else {
+    ctl.deadline_ms = 1000;
+  }
+  uint64_t t0 = sb_now_ms();
+  CHECK_ERR(sb_task_clipboard_get_text(&data, &len, &empty, &ctl),
+            cancel ? SB_ECANCELED : SB_ETIMEDOUT);
+  uint64_t ms = sb_now_ms() - t0;
+  CHECK(data == NULL);
+  /* Deadline 1000 ms: given up at 900 ms (its tenth kept for the
+   * answer). Cancel after 300 ms: given up at the next poll. */
+  if (cancel)
+    CHECK(ms >= 300 && ms < 2000);
+  else
+    CHECK(ms >= 900 && ms < 2000);
+  /* The owner still has not answered, yet the clipboard is free. */
+  CHECK(WaitForSingleObject(owner, 0) == WAIT_TIMEOUT);
+  CHECK(OpenClipboard(NULL));
+  CloseClipboard();
+  SetEvent(o.quit);
+  CHECK(WaitForSingleObject(owner, 10000) == WAIT_OBJECT_0);
+  if (canceller) {
+    WaitForSingleObject(canceller, INFINITE);
+    CloseHandle(canceller);
+  }
+  CloseHandle(owner);
+  CloseHandle(o.owned);
+  CloseHandle(o.quit);
+  /* The owner is gone: a set goes through again. */
+  CHECK_OK(sb_task_clipboard_set_text((const uint8_t *)"after", 5, 0, NULL));
+}
+
+SB_TEST(task_clipboard_unrendered_deadline) { with_owner(0); }
+
+SB_TEST(task_clipboard_unrendered_cancel) { with_owner(1); }
