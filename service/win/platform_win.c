@@ -335,6 +335,13 @@ static int launch_agent(void *ctx, uint32_t session,
   LeaveCriticalSection(&p->lock);
   if (err)
     return err;
+  /* The agent exe could have been swapped since start: the same check as
+   * at start, right before SYSTEM hands it a user's token. */
+  char why[600];
+  if ((err = sb_win_path_judge(p->agent_path, 1, why, sizeof why)) != 0) {
+    sb_log(SB_LOG_ERROR, "refusing to launch the agent: %s", why);
+    goto out;
+  }
   if (!p->wts.create_env(&env, tok, FALSE)) {
     err = SB_EOS;
     goto out;

@@ -34,6 +34,18 @@ typedef struct {
 /* Fill t from System32's wtsapi32.dll and userenv.dll (kept loaded). */
 int sb_win_wts_load(sb_win_wts_t *t);
 
+/* acl_win.c: the ACL judge. 0 when no one but SYSTEM, Administrators,
+ * TrustedInstaller or the account we run as (self_sid, may be NULL) may
+ * write, append, delete, re-permission or take ownership (owner included);
+ * else SB_EINSECURE and *why names the owner or the ACE. */
+int sb_win_sd_judge(PSECURITY_DESCRIPTOR sd, const char *self_sid,
+                    char *why, size_t cap);
+/* The same for a file or folder on disk, and with parents != 0 for every
+ * folder above it up to the volume root. *why starts with the path. */
+int sb_win_path_judge(const WCHAR *path, int parents, char *why, size_t cap);
+/* The string SID of the account this process runs as. */
+int sb_win_self_sid(char *out, size_t cap);
+
 #define SB_WIN_MAX_SEEN 64
 
 /* One agent launch in progress or running: the token it was given, and

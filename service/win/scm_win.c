@@ -48,6 +48,34 @@ sb_service_t *sb_host_service(void) {
   return svc;
 }
 
+/* Refuse to run from ground a non-administrator can change: our own exe,
+ * the agent exe and every folder above them, the data folder and the
+ * control key (see acl_win.c). Said in the log and the Event Log. */
+static int check_ground(const WCHAR *self, const WCHAR *agent) {
+  char why[700], msg[800], dir8[512], key8[600];
+  WCHAR w[MAX_PATH];
+  int err = sb_win_path_judge(self, 1, why, sizeof why);
+  if (!err)
+    err = sb_win_path_judge(agent, 1, why, sizeof why);
+  if (!err && sb_path_data_dir(dir8, sizeof dir8) == 0 &&
+      MultiByteToWideChar(CP_UTF8, 0, dir8, -1, w, MAX_PATH) &&
+      GetFileAttributesW(w) != INVALID_FILE_ATTRIBUTES)
+    err = sb_win_path_judge(w, 0, why, sizeof why);
+  if (!err && sb_path_control_key(key8, sizeof key8) == 0 &&
+      MultiByteToWideChar(CP_UTF8, 0, key8, -1, w, MAX_PATH) &&
+      GetFileAttributesW(w) != INVALID_FILE_ATTRIBUTES)
+    err = sb_win_path_judge(w, 0, why, sizeof why);
+  if (err) {
+    snprintf(msg, sizeof msg,
+             "sessionbridge refuses to run: a non-administrator could change "
+             "what it runs or reads. %s",
+             why);
+    sb_log(SB_LOG_ERROR, "%s", msg);
+    sb_winlog_event(EVENTLOG_ERROR_TYPE, msg);
+  }
+  return err;
+}
+
 int sb_host_start(int console) {
   WCHAR self[MAX_PATH], agent[MAX_PATH];
   char agent8[MAX_PATH * 3];
@@ -62,9 +90,13 @@ int sb_host_start(int console) {
   *slash = 0;
   _snwprintf(agent, MAX_PATH, L"%ls\\sbagent.exe", self);
   agent[MAX_PATH - 1] = 0;
+  *slash = L'\\';
+  int err = check_ground(self, agent);
+  if (err)
+    return err;
   WideCharToMultiByte(CP_UTF8, 0, agent, -1, agent8, sizeof agent8, NULL,
                       NULL);
-  int err = sb_win_platform_init(&winplat, agent, console, &plat);
+  err = sb_win_platform_init(&winplat, agent, console, &plat);
   if (err)
     return err;
   memset(&cfg, 0, sizeof cfg);
@@ -164,6 +196,9 @@ static void WINAPI service_main(DWORD argc, LPWSTR *argv) {
   if (err) {
     sb_log(SB_LOG_ERROR, "service failed to start: %s", sb_strerror(err));
     sb_winlog_close();
+    /* The SB_E* code, positive, as the service-specific exit code: "sc
+     * query" shows 40 for SB_EINSECURE. */
+    status.dwServiceSpecificExitCode = (DWORD)-err;
     report(SERVICE_STOPPED, ERROR_SERVICE_SPECIFIC_ERROR, 0);
     return;
   }

@@ -50,13 +50,14 @@ extern "C" {
   XX(EOS, -35, "operating system call failed")                               \
   XX(EAGAIN, -36, "temporarily unavailable, try again")                       \
   XX(ENOTOKEN, -37, "the session's user token is not available yet")       \
-  XX(EDISCONNECTED, -39, "the session has no client connected")
+  XX(EDISCONNECTED, -39, "the session has no client connected")              \
+  XX(EINSECURE, -40, "a path or object a non-administrator can write")
 
 typedef enum {
 #define SB__ERR_ENUM(name, val, msg) SB_##name = (val),
   SB_ERRNO_MAP(SB__ERR_ENUM)
 #undef SB__ERR_ENUM
-  SB_ERRNO_LAST_ = -40
+  SB_ERRNO_LAST_ = -41
 } sb_errno_t;
 
 /* Human-readable message for an SB_E* code ("unknown error" otherwise). */
