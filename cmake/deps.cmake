@@ -1,4 +1,6 @@
-# Locates libsodium, the protobuf-c runtime and zlib (PNG deflate).
+# Locates libsodium, the protobuf-c runtime, libdeflate (the PNG encoder),
+# libspng and the zlib it inflates with (the PNG decoder), and libpng (the
+# tests' PNG decoder, an oracle independent of libspng).
 # Native: the system's -dev packages through pkg-config.
 # Windows: the static cross-built copies from scripts/build-win-deps.sh,
 # passed in as SB_WIN_DEPS (a prefix with include/ and lib/).
@@ -19,6 +21,23 @@ if(WIN32)
   set_target_properties(sb_zlib PROPERTIES
     IMPORTED_LOCATION ${SB_WIN_DEPS}/lib/libz.a
     INTERFACE_INCLUDE_DIRECTORIES ${SB_WIN_DEPS}/include)
+  add_library(sb_deflate STATIC IMPORTED)
+  set_target_properties(sb_deflate PROPERTIES
+    IMPORTED_LOCATION ${SB_WIN_DEPS}/lib/libdeflate.a
+    INTERFACE_INCLUDE_DIRECTORIES ${SB_WIN_DEPS}/include)
+  add_library(sb_spng_a STATIC IMPORTED)
+  set_target_properties(sb_spng_a PROPERTIES
+    IMPORTED_LOCATION ${SB_WIN_DEPS}/lib/libspng.a
+    INTERFACE_INCLUDE_DIRECTORIES ${SB_WIN_DEPS}/include
+    INTERFACE_COMPILE_DEFINITIONS SPNG_STATIC)
+  add_library(sb_spng INTERFACE)
+  target_link_libraries(sb_spng INTERFACE sb_spng_a sb_zlib)
+  add_library(sb_png_a STATIC IMPORTED)
+  set_target_properties(sb_png_a PROPERTIES
+    IMPORTED_LOCATION ${SB_WIN_DEPS}/lib/libpng.a
+    INTERFACE_INCLUDE_DIRECTORIES ${SB_WIN_DEPS}/include)
+  add_library(sb_libpng INTERFACE)
+  target_link_libraries(sb_libpng INTERFACE sb_png_a sb_zlib)
 else()
   find_package(PkgConfig REQUIRED)
   pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
@@ -30,4 +49,13 @@ else()
   pkg_check_modules(ZLIB REQUIRED IMPORTED_TARGET zlib)
   add_library(sb_zlib INTERFACE)
   target_link_libraries(sb_zlib INTERFACE PkgConfig::ZLIB)
+  pkg_check_modules(DEFLATE REQUIRED IMPORTED_TARGET libdeflate)
+  add_library(sb_deflate INTERFACE)
+  target_link_libraries(sb_deflate INTERFACE PkgConfig::DEFLATE)
+  pkg_check_modules(SPNG REQUIRED IMPORTED_TARGET spng)
+  add_library(sb_spng INTERFACE)
+  target_link_libraries(sb_spng INTERFACE PkgConfig::SPNG)
+  pkg_check_modules(LIBPNG REQUIRED IMPORTED_TARGET libpng16)
+  add_library(sb_libpng INTERFACE)
+  target_link_libraries(sb_libpng INTERFACE PkgConfig::LIBPNG)
 endif()

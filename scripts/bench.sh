@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The benchmark of issue 6: builds natively (RelWithDebInfo) and prints
-# five groups of figures, every comparison a ratio measured in the same
+# six groups of figures (group 6, screenshot encode, from issue 13), every comparison a ratio measured in the same
 # run (docs/performance.md explains the method). No pass/fail.
 #   scripts/bench.sh [--quick] [--json] [--no-wine]
 #   --quick    a reduced run (fewer rounds, fewer clients; under a minute
@@ -26,7 +26,7 @@ done
 # ---- dependencies (idempotent: dpkg first, like install-deps.sh) ----
 "$SB_ROOT/scripts/install-deps.sh" >&2
 need=()
-for p in pkg-config libdbus-1-dev dbus-daemon gnuplot-nox; do
+for p in pkg-config libdbus-1-dev dbus-daemon gnuplot-nox imagemagick; do
   dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then
@@ -100,6 +100,28 @@ else
   sb_log "no gnuplot: no plot"
 fi
 
+# ---- group 6: screenshot encode (agent/core/png.c), native ----
+# A photo-like 3840x2160 desktop, as the issue that brought this group in
+# measured it: ImageMagick's plasma:fractal (seeded, so every run encodes
+# the same pixels), blurred. The flat desktop is drawn by sbbench-shot.
+SHOT_JSON='"shot_encode_ms_4k_photo": null'
+if command -v convert >/dev/null && [ -x "$BIN/sbbench-shot" ]; then
+  convert -seed 1 -size 3840x2160 plasma:fractal -blur 0x2 -depth 8 \
+    "bgra:$TMP/photo.bgra"
+  "$BIN/sbbench-shot" "$TMP/photo.bgra" $QUICK --json --plot "$TMP/shot.dat" \
+    >"$TMP/shot.out"
+  head -n -1 "$TMP/shot.out"
+  SHOT_JSON=$(tail -n1 "$TMP/shot.out" | sed -e 's/^{//' -e 's/}$//')
+  if command -v gnuplot >/dev/null; then
+    SB_SHOT_DAT="$TMP/shot.dat" SB_SHOT_PNG="$SB_ROOT/docs/performance-shot-encode.png" \
+      gnuplot "$SB_ROOT/scripts/plot-shot-encode.gp"
+    echo "plot: docs/performance-shot-encode.png"
+  fi
+else
+  echo
+  echo "6. screenshot encode: left out (no ImageMagick convert or no sbbench-shot)"
+fi
+
 # ---- group 5: Wine, the real named-pipe path (trend figures) ----
 WINE_JSON='"wine_agent_connected_ms": null, "wine_ping_rtt_us": null'
 WIN_BIN=$SB_BUILD/win64/bin
@@ -163,5 +185,5 @@ else
 fi
 
 if [ -n "$JSON" ]; then
-  echo "${RESULT%\}}, $WINE_JSON}"
+  echo "${RESULT%\}}, $SHOT_JSON, $WINE_JSON}"
 fi

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Cross-builds static libsodium, the protobuf-c runtime and zlib (the
-# agent's PNG encoder deflates with it) for x86_64-w64-mingw32 from
-# Debian's source packages, and caches the result outside the clone so that
+# Cross-builds static libsodium, the protobuf-c runtime, libdeflate (the
+# agent's PNG encoder), libspng (the agent's PNG decoder) with zlib (which
+# libspng inflates with), and libpng (the tests' independent PNG decoder)
+# for x86_64-w64-mingw32 from Debian's source packages, and caches the result outside the clone so that
 # a fresh clone does not rebuild them.
 #
 # Debian ships no mingw builds of these libraries. The sources come from a
@@ -71,11 +72,16 @@ fi
 SODIUM_VER=$(src_version libsodium)
 PBC_VER=$(src_version protobuf-c)
 ZLIB_VER=$(src_version zlib)
-[ -n "$SODIUM_VER" ] && [ -n "$PBC_VER" ] && [ -n "$ZLIB_VER" ] ||
+DEFLATE_VER=$(src_version libdeflate)
+SPNG_VER=$(src_version libspng)
+PNG_VER=$(src_version libpng1.6)
+[ -n "$SODIUM_VER" ] && [ -n "$PBC_VER" ] && [ -n "$ZLIB_VER" ] &&
+  [ -n "$DEFLATE_VER" ] && [ -n "$SPNG_VER" ] && [ -n "$PNG_VER" ] ||
   { log "no source versions found"; exit 1; }
-# Bumped when this recipe changes what it builds (2: Debian patches applied).
-RECIPE=2
-KEY="r${RECIPE}_sodium-${SODIUM_VER}_pbc-${PBC_VER}_zlib-${ZLIB_VER#*:}_$(${HOST}-gcc -dumpversion)"
+# Bumped when this recipe changes what it builds (2: Debian patches applied;
+# 3: libdeflate, libspng and libpng added).
+RECIPE=3
+KEY="r${RECIPE}_sodium-${SODIUM_VER}_pbc-${PBC_VER}_zlib-${ZLIB_VER#*:}_deflate-${DEFLATE_VER}_spng-${SPNG_VER}_png-${PNG_VER}_$(${HOST}-gcc -dumpversion)"
 PREFIX="$CACHE_ROOT/win64-$KEY"
 
 if [ -f "$PREFIX/.complete" ]; then
@@ -93,7 +99,7 @@ cd "$SRCDIR/work"
 # tarball would lack the fix). It warns that it cannot verify the .dsc's
 # signature (no Debian keyring here); apt-get has already checked every
 # file's hash against the signed index.
-for pkg in libsodium protobuf-c zlib; do
+for pkg in libsodium protobuf-c zlib libdeflate libspng libpng1.6; do
   v=$(fetch_src "$pkg") || exit 1
   dpkg-source -x "${pkg}_${v#*:}.dsc" "src-$pkg" >&2
   echo "$pkg $v" >> "$PREFIX/VERSIONS"
@@ -126,6 +132,39 @@ for f in adler32 compress crc32 deflate infback inffast inflate inftrees trees u
 done
 ${HOST}-ar rcs "$PREFIX/lib/libz.a" "${zobjs[@]}"
 cp "$zdir/zlib.h" "$zdir/zconf.h" "$PREFIX/include/"
+
+# libdeflate: the library is lib/*.c plus the x86 CPU-feature detection
+# (its Makefile does the same; the gzip front-end programs are not needed).
+ddir=src-libdeflate
+dobjs=()
+for f in "$ddir"/lib/*.c "$ddir"/lib/x86/*.c; do
+  o="deflate-$(basename "$(dirname "$f")")-$(basename "$f" .c).o"
+  ${HOST}-gcc -O2 -c "$f" -I"$ddir" -o "$o"
+  dobjs+=("$o")
+done
+${HOST}-ar rcs "$PREFIX/lib/libdeflate.a" "${dobjs[@]}"
+cp "$ddir/libdeflate.h" "$PREFIX/include/"
+
+# libspng: one file; SPNG_STATIC drops the dllimport decoration. It
+# inflates with the zlib built above.
+sgdir=src-libspng
+${HOST}-gcc -O2 -DSPNG_STATIC -c "$sgdir/spng/spng.c" -I"$PREFIX/include" -o spng.o
+${HOST}-ar rcs "$PREFIX/lib/libspng.a" spng.o
+cp "$sgdir/spng/spng.h" "$PREFIX/include/"
+
+# libpng (tests only: an oracle that shares no code with libspng). The
+# library files with the prebuilt default configuration, as its
+# makefile.gcc does.
+pngdir=src-libpng1.6
+cp "$pngdir/scripts/pnglibconf.h.prebuilt" "$pngdir/pnglibconf.h"
+pobjs=()
+for f in png pngerror pngget pngmem pngpread pngread pngrio pngrtran pngrutil \
+         pngset pngtrans pngwio pngwrite pngwtran pngwutil; do
+  ${HOST}-gcc -O2 -c "$pngdir/$f.c" -I"$pngdir" -I"$PREFIX/include" -o "png-$f.o"
+  pobjs+=("png-$f.o")
+done
+${HOST}-ar rcs "$PREFIX/lib/libpng.a" "${pobjs[@]}"
+cp "$pngdir/png.h" "$pngdir/pngconf.h" "$pngdir/pnglibconf.h" "$PREFIX/include/"
 
 touch "$PREFIX/.complete"
 log "done"

@@ -7,6 +7,7 @@ set -euo pipefail
 pkgs=(
   build-essential cmake pkg-config git
   libsodium-dev libprotobuf-c-dev protobuf-c-compiler zlib1g-dev
+  libdeflate-dev libspng-dev libpng-dev
   clang llvm valgrind
   gcc-mingw-w64-x86-64-win32 g++-mingw-w64-x86-64-win32
   wine wine64 xvfb xauth xdotool xclip imagemagick x11-apps x11-xserver-utils x11-utils

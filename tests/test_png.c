@@ -1,6 +1,7 @@
-/* The agent's PNG encoder, checked by decoding what it wrote: signature,
- * IHDR, every chunk CRC, the zlib stream (inflated by zlib, its Adler-32
- * checked there), the row filters undone and the pixels compared. The
+/* The agent's PNG encoder, checked by decoding what it wrote with libpng
+ * (tests/support/pngdec.c): signature, IHDR, every chunk CRC, the zlib
+ * stream and its Adler-32, the row filters undone and the pixels
+ * compared. The
  * e2e screenshot oracle decodes the same PNGs with ImageMagick. */
 #include "pngdec.h"
 #include "sb_png.h"
@@ -69,8 +70,97 @@ SB_TEST(png_refuses_oversize) {
   uint8_t px[4] = {0};
   uint8_t *png;
   size_t len;
-  /* 8192 x 8192 x 3 > 64 MiB: refused before allocating. */
-  CHECK_ERR(sb_png_encode_bgra(px, 8192, 8192, 8192 * 4, &png, &len),
+  /* One pixel over SB_PNG_PIXELS_MAX: refused before allocating or
+   * reading a row (px is four bytes). */
+  CHECK_ERR(sb_png_encode_bgra(px, SB_PNG_PIXELS_MAX / 1024 + 1, 1024,
+                               (SB_PNG_PIXELS_MAX / 1024 + 1) * 4, &png, &len),
             SB_ETOOBIG);
   CHECK_ERR(sb_png_encode_bgra(px, 0, 1, 4, &png, &len), SB_EINVAL);
+}
+
+SB_TEST(png_small_every_filter) {
+  /* --compression small picks a filter per row: rows that favour None
+   * (noise), Sub (horizontal ramps), Up (vertical stripes) and Paeth
+   * (diagonal ramps), all decoded back exactly by libpng. */
+  enum { W = 96, H = 64 };
+  static uint8_t px[W * H * 4], rgb[W * H * 3];
+  uint8_t *png;
+  size_t len;
+  sbtest_fill(px, sizeof px, 11);
+  for (int y = 0; y < H; y++)
+    for (int x = 0; x < W; x++) {
+      uint8_t *p = px + (y * W + x) * 4;
+      switch (y / 16) {
+      case 0: /* noise as filled */
+        break;
+      case 1:
+        p[0] = p[1] = p[2] = (uint8_t)(x * 3);
+        break;
+      case 2:
+        p[0] = p[1] = p[2] = (uint8_t)((x % 7) * 30);
+        break;
+      default:
+        p[0] = (uint8_t)(x + y * 2), p[1] = (uint8_t)(x * 2 + y),
+        p[2] = (uint8_t)(x + y);
+      }
+    }
+  CHECK_OK(sb_png_encode_bgra_level(px, W, H, W * 4, SB_PNG_SMALL, &png,
+                                    &len));
+  sbt_png_decode(png, len, W, H, rgb);
+  check_pixels(rgb, px, W, H);
+  /* And choosing per row pays: smaller than fast (Paeth on every row)
+   * on this picture. */
+  uint8_t *fast;
+  size_t flen;
+  CHECK_OK(sb_png_encode_bgra(px, W, H, W * 4, &fast, &flen));
+  CHECK(len <= flen);
+  sb_free(fast);
+  sb_free(png);
+}
+
+SB_TEST(png_rows_in_pieces_same_bytes) {
+  /* A capture hands the encoder bands of rows; the PNG must be the same
+   * as from one call, whatever the band sizes. */
+  enum { W = 123, H = 77 };
+  static uint8_t px[W * H * 4];
+  uint8_t *one, *inc;
+  size_t one_len, inc_len;
+  sb_png_enc_t *e;
+  sbtest_fill(px, sizeof px, 3);
+  for (int i = 0; i < W * 20 * 4; i++) /* a flat band too */
+    px[i] = 0x40;
+  for (int level = SB_PNG_FAST; level <= SB_PNG_SMALL; level++) {
+    CHECK_OK(sb_png_encode_bgra_level(px, W, H, W * 4, level, &one, &one_len));
+    CHECK_OK(sb_png_enc_new(W, H, level, &e));
+    uint32_t y = 0, band[] = {1, 7, 32, 30, 7};
+    for (size_t k = 0; k < sizeof band / sizeof band[0]; k++) {
+      CHECK_OK(sb_png_enc_rows(e, px + (size_t)y * W * 4, W * 4, band[k]));
+      y += band[k];
+    }
+    CHECK_EQ(y, H);
+    CHECK_OK(sb_png_enc_finish(e, &inc, &inc_len));
+    sb_png_enc_free(e);
+    CHECK_EQ(inc_len, one_len);
+    CHECK_MEM(inc, one, one_len);
+    sb_free(one);
+    sb_free(inc);
+  }
+}
+
+SB_TEST(png_enc_misuse_refused) {
+  uint8_t px[4 * 4] = {0}, *png = NULL;
+  size_t len = 0;
+  sb_png_enc_t *e = NULL;
+  CHECK_ERR(sb_png_enc_new(2, 2, 2, &e), SB_EINVAL); /* no such level */
+  CHECK(e == NULL);
+  CHECK_OK(sb_png_enc_new(2, 2, SB_PNG_FAST, &e));
+  CHECK_ERR(sb_png_enc_rows(e, px, 4, 1), SB_EINVAL); /* stride < 2 px */
+  CHECK_OK(sb_png_enc_rows(e, px, 8, 1));
+  CHECK_ERR(sb_png_enc_finish(e, &png, &len), SB_EINVAL); /* a row short */
+  CHECK_ERR(sb_png_enc_rows(e, px, 8, 2), SB_EINVAL);     /* a row over */
+  CHECK_OK(sb_png_enc_rows(e, px, 8, 1));
+  CHECK_OK(sb_png_enc_finish(e, &png, &len));
+  CHECK(png != NULL && len > 0);
+  sb_png_enc_free(e);
+  sb_free(png);
 }

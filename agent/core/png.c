@@ -1,23 +1,15 @@
 #include "sb_png.h"
 
+#include <libdeflate.h>
 #include <stdint.h>
 #include <string.h>
-#include <zlib.h>
 
 #include "sessionbridge.h"
 
-/* PNG's CRC is zlib's crc32 (table-driven, where a bitwise loop cost 8
- * steps a byte over every IDAT); fed in pieces since its length is a
- * uInt. */
-uint32_t sb_png_crc(const uint8_t *p, size_t n, uint32_t crc) {
-  uLong c = crc;
-  while (n > 0) {
-    uInt k = n > 0x40000000u ? 0x40000000u : (uInt)n;
-    c = crc32(c, p, k);
-    p += k;
-    n -= k;
-  }
-  return (uint32_t)c;
+/* PNG's CRC-32 is the same polynomial as gzip's; libdeflate's is the
+ * folded (PCLMUL) one where the CPU has it. */
+static uint32_t png_crc(const uint8_t *p, size_t n, uint32_t crc) {
+  return libdeflate_crc32(crc, p, n);
 }
 
 static void be32(uint8_t *p, uint32_t v) {
@@ -34,99 +26,225 @@ static uint8_t *chunk(uint8_t *o, const char *type, const uint8_t *data,
   memcpy(o + 4, type, 4);
   if (len)
     memcpy(o + 8, data, len);
-  be32(o + 8 + len, sb_png_crc(o + 4, len + 4, 0));
+  be32(o + 8 + len, png_crc(o + 4, len + 4, 0));
   return o + 12 + len;
 }
 
-/* zlib's allocations go through sb_malloc like everything else. */
-void *sb_png_zalloc(void *opaque, unsigned items, unsigned size) {
-  (void)opaque;
-  if (size && items > SIZE_MAX / size)
-    return Z_NULL;
-  return sb_malloc((size_t)items * size);
+struct sb_png_enc {
+  uint32_t w, h, y;  /* size, rows taken so far */
+  int level;         /* SB_PNG_FAST or SB_PNG_SMALL */
+  size_t rowlen;     /* 1 + 3w: filter byte and RGB */
+  uint8_t *filtered; /* h rows of rowlen: what deflate compresses */
+  uint8_t *cur, *prev; /* this and the last row as RGB (prev zero at y 0) */
+  uint8_t *cand;     /* SB_PNG_SMALL: the candidate filtered rows */
+  uint64_t runs;     /* filtered bytes in runs of zeros (fast only) */
+};
+
+/* Paeth's predictor, branch-free so the compiler can vectorise the row:
+ * of a (left), b (up), c (up-left), whichever is nearest a + b - c, ties
+ * in that order (PNG spec 9.4). */
+static inline uint8_t paeth(int a, int b, int c) {
+  int pa = b - c, pb = a - c, pc;
+  pc = pa + pb;
+  pa = pa < 0 ? -pa : pa;
+  pb = pb < 0 ? -pb : pb;
+  pc = pc < 0 ? -pc : pc;
+  int bc = pb <= pc ? b : c;
+  return (uint8_t)(pa <= pb && pa <= pc ? a : bc);
 }
 
-void sb_png_zfree(void *opaque, void *p) {
-  (void)opaque;
-  sb_free(p);
-}
-
-/* One scanline with PNG filter 1 (Sub: each byte minus the same channel
- * of the pixel to its left), which turns flat and gradient areas, most of
- * a desktop, into runs of zeros for deflate. */
-static void filter_row(uint8_t *out, const uint8_t *bgra, uint32_t w) {
-  out[0] = 1;
-  out[1] = bgra[2]; /* BGRA -> RGB; the first pixel has nothing left */
-  out[2] = bgra[1];
-  out[3] = bgra[0];
-  for (uint32_t x = 1; x < w; x++) {
-    const uint8_t *p = bgra + (size_t)x * 4;
-    uint8_t *o = out + 1 + (size_t)x * 3;
-    o[0] = (uint8_t)(p[2] - p[-2]);
-    o[1] = (uint8_t)(p[1] - p[-3]);
-    o[2] = (uint8_t)(p[0] - p[-4]);
+/* Filter one RGB row of n bytes with type t into out (t, then n bytes). */
+static void filter_row(uint8_t *out, const uint8_t *cur, const uint8_t *prev,
+                       size_t n, int t) {
+  out[0] = (uint8_t)t;
+  out++;
+  switch (t) {
+  case 0:
+    memcpy(out, cur, n);
+    break;
+  case 1:
+    memcpy(out, cur, 3);
+    for (size_t i = 3; i < n; i++)
+      out[i] = (uint8_t)(cur[i] - cur[i - 3]);
+    break;
+  case 2:
+    for (size_t i = 0; i < n; i++)
+      out[i] = (uint8_t)(cur[i] - prev[i]);
+    break;
+  case 3:
+    for (size_t i = 0; i < 3; i++)
+      out[i] = (uint8_t)(cur[i] - (prev[i] >> 1));
+    for (size_t i = 3; i < n; i++)
+      out[i] = (uint8_t)(cur[i] - ((cur[i - 3] + prev[i]) >> 1));
+    break;
+  default:
+    for (size_t i = 0; i < 3; i++) /* no left neighbour: Paeth is Up */
+      out[i] = (uint8_t)(cur[i] - prev[i]);
+    for (size_t i = 3; i < n; i++)
+      out[i] = (uint8_t)(cur[i] - paeth(cur[i - 3], prev[i], prev[i - 3]));
+    break;
   }
 }
 
-int sb_png_encode_bgra(const uint8_t *px, uint32_t w, uint32_t h, size_t stride,
-                       uint8_t **out, size_t *out_len) {
+/* The usual heuristic (libpng's, zlib's advice): the filtered bytes as
+ * signed values, the smallest sum of magnitudes wins. */
+static uint64_t row_cost(const uint8_t *f, size_t n) {
+  uint64_t s = 0;
+  for (size_t i = 1; i <= n; i++) {
+    int v = (int8_t)f[i];
+    s += (uint64_t)(v < 0 ? -v : v);
+  }
+  return s;
+}
+
+int sb_png_enc_new(uint32_t w, uint32_t h, int level, sb_png_enc_t **out) {
+  sb_png_enc_t *e;
+  uint64_t raw;
+  if (!out)
+    return SB_EINVAL;
+  *out = NULL;
+  if (w == 0 || h == 0 || (level != SB_PNG_FAST && level != SB_PNG_SMALL))
+    return SB_EINVAL;
+  /* Sizes in 64 bits and capped before anything is allocated. */
+  if ((uint64_t)w * h > SB_PNG_PIXELS_MAX)
+    return SB_ETOOBIG;
+  raw = ((uint64_t)w * 3 + 1) * h;
+  if (!(e = sb_calloc(1, sizeof *e)))
+    return SB_ENOMEM;
+  e->w = w;
+  e->h = h;
+  e->level = level;
+  e->rowlen = (size_t)w * 3 + 1;
+  e->filtered = sb_malloc((size_t)raw);
+  e->cur = sb_malloc(e->rowlen);
+  e->prev = sb_calloc(1, e->rowlen);
+  if (level == SB_PNG_SMALL)
+    e->cand = sb_malloc(e->rowlen * 5);
+  if (!e->filtered || !e->cur || !e->prev ||
+      (level == SB_PNG_SMALL && !e->cand)) {
+    sb_png_enc_free(e);
+    return SB_ENOMEM;
+  }
+  *out = e;
+  return 0;
+}
+
+void sb_png_enc_free(sb_png_enc_t *e) {
+  if (!e)
+    return;
+  sb_free(e->filtered);
+  sb_free(e->cur);
+  sb_free(e->prev);
+  sb_free(e->cand);
+  sb_free(e);
+}
+
+int sb_png_enc_rows(sb_png_enc_t *e, const uint8_t *bgra, size_t stride,
+                    uint32_t rows) {
+  size_t n;
+  if (!e || !bgra || stride < (size_t)e->w * 4 || rows > e->h - e->y)
+    return SB_EINVAL;
+  n = (size_t)e->w * 3;
+  for (uint32_t r = 0; r < rows; r++, e->y++) {
+    const uint8_t *p = bgra + (size_t)r * stride;
+    uint8_t *o = e->filtered + (size_t)e->y * e->rowlen, *t;
+    for (uint32_t x = 0; x < e->w; x++) { /* BGRA -> RGB, alpha dropped */
+      e->cur[x * 3] = p[x * 4 + 2];
+      e->cur[x * 3 + 1] = p[x * 4 + 1];
+      e->cur[x * 3 + 2] = p[x * 4];
+    }
+    if (e->level == SB_PNG_FAST) {
+      /* Paeth on every row: on photo-like pixels it is what the adaptive
+       * choice picks anyway (docs/performance.md), and on flat areas it
+       * gives the same zeros as Sub or Up, without the four other
+       * passes. */
+      filter_row(o, e->cur, e->prev, n, 4);
+      /* Bytes in runs: 8-byte words of zeros. A smooth photo has many
+       * zero bytes after Paeth too, but scattered among small values,
+       * where matching costs time and finds little. */
+      uint64_t z = 0;
+      for (size_t i = 1; i + 8 <= n + 1; i += 8) {
+        uint64_t v;
+        memcpy(&v, o + i, 8);
+        z += v == 0;
+      }
+      e->runs += z * 8;
+    } else {
+      uint64_t best = UINT64_MAX;
+      int bi = 0;
+      for (int f = 0; f < 5; f++) {
+        filter_row(e->cand + (size_t)f * e->rowlen, e->cur, e->prev, n, f);
+        uint64_t c = row_cost(e->cand + (size_t)f * e->rowlen, n);
+        if (c < best) {
+          best = c;
+          bi = f;
+        }
+      }
+      memcpy(o, e->cand + (size_t)bi * e->rowlen, e->rowlen);
+    }
+    t = e->prev; /* this row is the next one's "up" */
+    e->prev = e->cur;
+    e->cur = t;
+  }
+  return 0;
+}
+
+int sb_png_enc_finish(sb_png_enc_t *e, uint8_t **out, size_t *out_len) {
   enum { HEAD = 8 + 25 + 8, TAIL = 4 + 12 }; /* sig, IHDR, IDAT len+type */
-  uint8_t ihdr[13];
-  uint64_t raw, bound;
-  uint8_t *buf = NULL, *row = NULL, *o;
-  z_stream zs;
-  int err = 0, zr = Z_OK;
-  if (!px || !out || !out_len || w == 0 || h == 0 || stride < (size_t)w * 4)
+  struct libdeflate_compressor *c = NULL;
+  uint8_t ihdr[13], *buf = NULL, *o;
+  size_t raw, bound, z;
+  int err = 0;
+  if (!e || !out || !out_len || e->y != e->h)
     return SB_EINVAL;
   *out = NULL;
   *out_len = 0;
-  /* Sizes in 64 bits and capped before anything is allocated. */
-  raw = ((uint64_t)w * 3 + 1) * h;
-  if (raw > SB_SCREENSHOT_MAX)
-    return SB_ETOOBIG;
-  memset(&zs, 0, sizeof zs);
-  zs.zalloc = sb_png_zalloc;
-  zs.zfree = sb_png_zfree;
-  if (deflateInit(&zs, Z_DEFAULT_COMPRESSION) != Z_OK)
+  raw = e->rowlen * e->h;
+  /* The level follows the content. libdeflate's level 1 (greedy, short
+   * hash chains) is the fast one on photo-like pixels, where matches are
+   * few; on a flat desktop (windows, text: runs of zeros after Paeth) it
+   * leaves a PNG three times zlib's, while level 6 (lazy matching) is no
+   * slower there, long runs being cheap to match; level 3 sits between
+   * for a mix. small is level 6 always (docs/performance.md). */
+  int lv = 6;
+  if (e->level == SB_PNG_FAST)
+    lv = e->runs * 4 >= (uint64_t)raw * 3 ? 6 : e->runs * 4 >= raw ? 3 : 1;
+  if (!(c = libdeflate_alloc_compressor(lv)))
     return SB_ENOMEM;
-  /* Room for the worst case (incompressible noise), given back below. */
-  bound = deflateBound(&zs, (uLong)raw);
-  /* raw is capped, so bound is too (raw plus a few bytes per 16 KiB). */
-  if (!(buf = sb_malloc((size_t)(HEAD + bound + TAIL))) ||
-      !(row = sb_malloc((size_t)w * 3 + 1))) {
+  bound = libdeflate_zlib_compress_bound(c, raw);
+  if (bound > SIZE_MAX - HEAD - TAIL) {
+    err = SB_ETOOBIG;
+    goto done;
+  }
+  if (!(buf = sb_malloc(HEAD + bound + TAIL))) {
     err = SB_ENOMEM;
     goto done;
   }
-  zs.next_out = buf + HEAD;
-  zs.avail_out = (uInt)bound;
-  for (uint32_t y = 0; y < h && zr == Z_OK; y++) {
-    filter_row(row, px + (size_t)y * stride, w);
-    zs.next_in = row;
-    zs.avail_in = (uInt)(w * 3 + 1);
-    zr = deflate(&zs, y + 1 == h ? Z_FINISH : Z_NO_FLUSH);
-  }
-  if (zr != Z_STREAM_END || HEAD + zs.total_out + TAIL > SB_SCREENSHOT_MAX) {
-    /* The bound makes a short buffer impossible; say so if it happens. */
-    err = zr == Z_STREAM_END ? SB_ETOOBIG : SB_EIO;
+  z = libdeflate_zlib_compress(c, e->filtered, raw, buf + HEAD, bound);
+  if (z == 0) { /* cannot happen with the bound; say so if it does */
+    err = SB_EIO;
     goto done;
   }
-
+  if (HEAD + z + TAIL > SB_SCREENSHOT_MAX) {
+    err = SB_ETOOBIG; /* the PNG is more than one transfer may carry */
+    goto done;
+  }
   o = buf;
   memcpy(o, "\x89PNG\r\n\x1a\n", 8);
   o += 8;
-  be32(ihdr, w);
-  be32(ihdr + 4, h);
+  be32(ihdr, e->w);
+  be32(ihdr + 4, e->h);
   ihdr[8] = 8;  /* bit depth */
   ihdr[9] = 2;  /* colour type: RGB */
   ihdr[10] = 0; /* deflate */
-  ihdr[11] = 0; /* adaptive filtering (every row: Sub) */
+  ihdr[11] = 0; /* adaptive filtering (a filter type per row) */
   ihdr[12] = 0; /* no interlace */
   o = chunk(o, "IHDR", ihdr, sizeof ihdr);
   /* IDAT's data is already in place after its length and type. */
-  be32(o, (uint32_t)zs.total_out);
+  be32(o, (uint32_t)z);
   memcpy(o + 4, "IDAT", 4);
-  be32(o + 8 + zs.total_out, sb_png_crc(o + 4, zs.total_out + 4, 0));
-  o += 12 + zs.total_out;
+  be32(o + 8 + z, png_crc(o + 4, z + 4, 0));
+  o += 12 + z;
   o = chunk(o, "IEND", NULL, 0);
   *out_len = (size_t)(o - buf);
   /* Give back what the worst-case bound reserved. */
@@ -136,8 +254,26 @@ int sb_png_encode_bgra(const uint8_t *px, uint32_t w, uint32_t h, size_t stride,
   buf = NULL;
 
 done:
-  deflateEnd(&zs);
-  sb_free(row);
+  libdeflate_free_compressor(c);
   sb_free(buf);
   return err;
+}
+
+int sb_png_encode_bgra_level(const uint8_t *px, uint32_t w, uint32_t h,
+                             size_t stride, int level, uint8_t **out,
+                             size_t *out_len) {
+  sb_png_enc_t *e = NULL;
+  int err;
+  if (!px || !out || !out_len || stride < (size_t)w * 4)
+    return SB_EINVAL;
+  if ((err = sb_png_enc_new(w, h, level, &e)) == 0 &&
+      (err = sb_png_enc_rows(e, px, stride, h)) == 0)
+    err = sb_png_enc_finish(e, out, out_len);
+  sb_png_enc_free(e);
+  return err;
+}
+
+int sb_png_encode_bgra(const uint8_t *px, uint32_t w, uint32_t h, size_t stride,
+                       uint8_t **out, size_t *out_len) {
+  return sb_png_encode_bgra_level(px, w, h, stride, SB_PNG_FAST, out, out_len);
 }

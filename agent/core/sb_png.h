@@ -1,31 +1,54 @@
-/* A small PNG encoder: 8-bit RGB, every row filtered with Sub, deflated
- * with zlib. WIC is not dependable under Wine, and a desktop compresses
- * well (a 1280x800 screen with a dialog: 3.07 MB stored, a few KB
- * deflated), so zlib is worth its place among the dependencies. */
+/* The agent's PNG encoder: 8-bit RGB, rows filtered as they arrive (so a
+ * screenshot is captured in bands and never held whole as BGRA), deflated
+ * in one call by libdeflate: on a photo-like 4K desktop it is several
+ * times faster than zlib at a size close to zlib's default level (the
+ * measurements and the reasons for one call rather than joined segments
+ * are in docs/performance.md). WIC is not dependable under Wine. */
 #ifndef SB_AGENT_PNG_H
 #define SB_AGENT_PNG_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-/* Encode top-down BGRA pixels (GDI's order; alpha ignored) as PNG into an
- * sb_malloc'd buffer. stride is bytes per source row. */
+/* Most pixels one PNG is made of: 40 Mi, room for an 8K monitor (33.2 M)
+ * or four 4K ones. The encoder holds 3 bytes a pixel of filtered rows and
+ * then the compressed stream, so at the cap about 250 MB at the peak. */
+#define SB_PNG_PIXELS_MAX (40u * 1024u * 1024u)
+
+/* fast: Paeth on every row, libdeflate level 1; small: the filter chosen
+ * per row (least sum of magnitudes of five), libdeflate level 6. */
+enum { SB_PNG_FAST = 0, SB_PNG_SMALL = 1 };
+
+/* Incremental encoding: sb_png_enc_new checks the size (SB_EINVAL for a
+ * zero side or an unknown level, SB_ETOOBIG over SB_PNG_PIXELS_MAX) and
+ * allocates; sb_png_enc_rows takes the next rows, top-down BGRA (GDI's
+ * order; alpha ignored), stride bytes apart; sb_png_enc_finish, once all
+ * height rows are in, writes the PNG into an sb_malloc'd buffer
+ * (SB_ETOOBIG if it would be over SB_SCREENSHOT_MAX, what one transfer
+ * carries). sb_png_enc_free in every case. */
+typedef struct sb_png_enc sb_png_enc_t;
+int sb_png_enc_new(uint32_t width, uint32_t height, int level,
+                   sb_png_enc_t **out);
+int sb_png_enc_rows(sb_png_enc_t *e, const uint8_t *bgra, size_t stride,
+                    uint32_t rows);
+int sb_png_enc_finish(sb_png_enc_t *e, uint8_t **out, size_t *out_len);
+void sb_png_enc_free(sb_png_enc_t *e);
+
+/* The same in one call, for pixels already in memory. */
+int sb_png_encode_bgra_level(const uint8_t *pixels, uint32_t width,
+                             uint32_t height, size_t stride, int level,
+                             uint8_t **out, size_t *out_len);
+/* sb_png_encode_bgra_level at SB_PNG_FAST. */
 int sb_png_encode_bgra(const uint8_t *pixels, uint32_t width, uint32_t height,
                        size_t stride, uint8_t **out, size_t *out_len);
-/* Decode a PNG (as clipboard image set receives it) into top-down BGRA
- * pixels, sb_malloc'd, width * 4 bytes a row, alpha set to 255. Reads
- * colour types grey (1/2/4/8 bits), palette (1/2/4/8), RGB, grey+alpha
- * and RGBA (8 bits), not interlaced; every chunk CRC is checked and the
- * image data must inflate to exactly its size. SB_EFIELD with *why for
- * anything else or anything malformed, SB_ETOOBIG over 64 MiB of pixels
- * (png_read.c). */
+/* Decode a PNG (as clipboard image set receives it) with libspng into
+ * top-down BGRA pixels, sb_malloc'd, width * 4 bytes a row, alpha set to
+ * 255. Reads colour types grey (1/2/4/8 bits), palette (1/2/4/8), RGB,
+ * grey+alpha and RGBA (8 bits), not interlaced; every chunk CRC and the
+ * zlib checksum are checked, the PNG must end with IEND. SB_EFIELD with
+ * *why (libspng's reason where it refused) for anything else or anything
+ * malformed, SB_ETOOBIG over 64 MiB of pixels (png_read.c). */
 int sb_png_decode_bgra(const uint8_t *png, size_t len, uint8_t **bgra,
                        uint32_t *width, uint32_t *height, const char **why);
-/* zlib allocator hooks onto sb_malloc/sb_free (for z_stream). */
-void *sb_png_zalloc(void *opaque, unsigned items, unsigned size);
-void sb_png_zfree(void *opaque, void *p);
-/* CRC-32 as PNG uses it, over type and data (the encoder, the reader
- * and the tests). */
-uint32_t sb_png_crc(const uint8_t *p, size_t n, uint32_t crc);
 
 #endif
