@@ -376,6 +376,16 @@ void sb_dispatch_request(sb_dispatch_t *d, sb_rpc_t *rpc,
     return;
   case SBWIRE__V1__REQUEST__BODY_MESSAGE_BOX:
   case SBWIRE__V1__REQUEST__BODY_SCREENSHOT:
+    /* In a disconnected session nobody sees the box or the screen (the
+     * service checks this first; this is for requests that reach us
+     * before its tracking has heard of the disconnect). A box may ask to
+     * wait for the reconnect: the service does that waiting. */
+    if (sb_task_session_disconnected()) {
+      sb_rpc_respond_error(rpc, in, SB_EDISCONNECTED,
+                           "the session is disconnected (no RDP client or "
+                           "console attached): nobody would see it");
+      return;
+    }
     /* On a locked session the box would sit on a desktop nobody sees, and
      * a screenshot would show the lock screen: say so instead. */
     if (sb_task_session_locked()) {

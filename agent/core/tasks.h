@@ -31,6 +31,10 @@ int sb_task_session_info(sb_task_session_info_t *out);
  * Windows: the input desktop cannot be opened (access denied, as while the
  * lock screen or a secure desktop has the input) or is not "Default". */
 int sb_task_session_locked(void);
+/* 1 if no client (RDP or console) is attached to the session: a dialog or
+ * a screenshot would reach nobody. Windows: WTSConnectState is
+ * WTSDisconnected. */
+int sb_task_session_disconnected(void);
 
 /* Message box; blocks until it is answered or closed, so the caller runs it
  * on its own thread. buttons/icon are proto Buttons/Icon values; *pressed

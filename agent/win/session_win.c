@@ -13,11 +13,13 @@ static void wide_to_utf8(const WCHAR *w, char *out, size_t cap) {
     out[0] = 0;
 }
 
-/* One WTS string of the session. wtsapi32.dll is not a KnownDLL: an
- * import would let the loader take it from the agent's folder before
- * main(), so it is loaded from System32 only, when first needed. */
-static void wts_string(DWORD session, WTS_INFO_CLASS cls, char *out,
-                       size_t cap) {
+/* One WTS fact of the session, handed to use(). wtsapi32.dll is not a
+ * KnownDLL: an import would let the loader take it from the agent's folder
+ * before main(), so it is loaded from System32 only, when first needed.
+ * 0 when WTS answered. */
+static int wts_query(DWORD session, WTS_INFO_CLASS cls,
+                     void (*use)(const void *buf, DWORD bytes, void *arg),
+                     void *arg) {
   typedef BOOL(WINAPI * query_fn)(HANDLE, DWORD, WTS_INFO_CLASS, LPWSTR *,
                                   DWORD *);
   typedef void(WINAPI * free_fn)(PVOID);
@@ -29,18 +31,60 @@ static void wts_string(DWORD session, WTS_INFO_CLASS cls, char *out,
   free_fn free_mem;
   WCHAR *buf = NULL;
   DWORD bytes = 0;
-  out[0] = 0;
+  int err = SB_EOS;
   if (q && f) {
     memcpy(&query, &q, sizeof q);
     memcpy(&free_mem, &f, sizeof f);
     if (query(WTS_CURRENT_SERVER_HANDLE, session, cls, &buf, &bytes) &&
         buf) {
-      wide_to_utf8(buf, out, cap);
+      use(buf, bytes, arg);
       free_mem(buf);
+      err = 0;
     }
   }
   if (m)
     FreeLibrary(m);
+  return err;
+}
+
+typedef struct {
+  char *out;
+  size_t cap;
+} str_out_t;
+
+static void use_string(const void *buf, DWORD bytes, void *arg) {
+  str_out_t *o = arg;
+  (void)bytes;
+  wide_to_utf8(buf, o->out, o->cap);
+}
+
+static void wts_string(DWORD session, WTS_INFO_CLASS cls, char *out,
+                       size_t cap) {
+  str_out_t o = {out, cap};
+  out[0] = 0;
+  wts_query(session, cls, use_string, &o);
+}
+
+static void use_int(const void *buf, DWORD bytes, void *arg) {
+  if (bytes >= sizeof(INT))
+    memcpy(arg, buf, sizeof(INT));
+}
+
+/* WTSConnectState of our session (a WTS_CONNECTSTATE_CLASS), or -1 when
+ * WTS cannot say. The input desktop cannot tell: in a disconnected
+ * session OpenInputDesktop returns the desktop that will be active on
+ * reconnect, "Default". */
+static int connect_state(void) {
+  DWORD session = 0;
+  INT state = -1;
+  if (!ProcessIdToSessionId(GetCurrentProcessId(), &session) ||
+      wts_query(session, WTSConnectState, use_int, &state) != 0)
+    return -1;
+  return state;
+}
+
+int sb_task_session_disconnected(void) {
+  return connect_state() == WTSDisconnected;
 }
 
 /* Locked, by a heuristic, because Windows has no "is locked" call for the
@@ -101,6 +145,21 @@ int sb_task_session_info(sb_task_session_info_t *out) {
   if (GetLastInputInfo(&lii))
     out->idle_ms = (uint64_t)(GetTickCount() - lii.dwTime);
   out->is_console = session == WTSGetActiveConsoleSessionId();
-  snprintf(out->state, sizeof out->state, "active");
+  /* The connect state first: a disconnected session may also be locked
+   * (Windows locks an RDP session whose client went away), and what the
+   * caller needs to hear is that nobody is there. */
+  switch (connect_state()) {
+  case WTSDisconnected:
+    snprintf(out->state, sizeof out->state, "disconnected");
+    break;
+  case WTSConnected:
+  case WTSConnectQuery:
+    snprintf(out->state, sizeof out->state, "connected");
+    break;
+  default: /* WTSActive, or WTS cannot say (then the desktop is ours) */
+    snprintf(out->state, sizeof out->state, "%s",
+             out->locked ? "locked" : "active");
+    break;
+  }
   return 0;
 }

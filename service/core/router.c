@@ -373,6 +373,59 @@ static void answer_spent(control_conn_t *c, sb_rpc_incoming_t *in,
   sb_rpc_respond_error(c->rpc, in, SB_ETIMEDOUT, detail);
 }
 
+/* Message boxes and screenshots need someone to look at the session: in
+ * a disconnected one a box would wait unseen for its whole deadline and a
+ * screenshot shows nothing anyone sees. 0: go on; else answered. A box
+ * that asks to wait for a reconnect waits (within its deadline, and
+ * until cancelled). */
+static int check_connected(sb_router_t *r, worker_t *w) {
+  control_conn_t *c = w->conn;
+  sb_rpc_incoming_t *in = w->in;
+  const Sbwire__V1__Request *req = in->req;
+  uint32_t session = req->session_id;
+  int is_box = req->body_case == SBWIRE__V1__REQUEST__BODY_MESSAGE_BOX;
+  char detail[256];
+  if (!r->hooks.session_connected ||
+      (!is_box && req->body_case != SBWIRE__V1__REQUEST__BODY_SCREENSHOT))
+    return 0;
+  if (r->hooks.session_connected(r->hooks.arg, session) != 0)
+    return 0;
+  if (!is_box || !req->message_box->wait_for_connect) {
+    snprintf(detail, sizeof detail,
+             "session %u is disconnected (no RDP client or console is "
+             "attached): nobody would see the %s%s",
+             session, is_box ? "message box" : "screen",
+             is_box ? "; set wait_for_connect to wait for a reconnect" : "");
+    sb_rpc_respond_error(c->rpc, in, SB_EDISCONNECTED, detail);
+    return 1;
+  }
+  /* The wait ends where a forwarded call would: what is left less the
+   * margin the answer needs to reach the caller in time. */
+  uint64_t end = sb_now_ms() + sb_rpc_hop_budget(in, sb_now_ms());
+  for (;;) {
+    sb_mutex_lock(r->lock);
+    int cancelled = w->cancelled;
+    sb_mutex_unlock(r->lock);
+    if (cancelled) {
+      sb_rpc_respond_error(c->rpc, in, SB_ECANCELED,
+                           "cancelled while waiting for the session to be "
+                           "reconnected");
+      return 1;
+    }
+    if (sb_now_ms() >= end) {
+      snprintf(detail, sizeof detail,
+               "session %u stayed disconnected for the whole %u ms deadline; "
+               "the box was never shown",
+               session, req->deadline_ms);
+      sb_rpc_respond_error(c->rpc, in, SB_ETIMEDOUT, detail);
+      return 1;
+    }
+    sb_sleep_ms(50);
+    if (r->hooks.session_connected(r->hooks.arg, session) != 0)
+      return 0;
+  }
+}
+
 static void forward(worker_t *w) {
   control_conn_t *c = w->conn;
   sb_router_t *r = c->router;
@@ -393,6 +446,15 @@ static void forward(worker_t *w) {
     answer_spent(c, in, "before it could be forwarded");
     return;
   }
+  if (check_connected(r, w))
+    return;
+  /* A wait for a reconnect used some of the budget. */
+  budget = sb_rpc_hop_budget(in, sb_now_ms());
+  if (!budget) {
+    answer_spent(c, in, "before it could be forwarded");
+    return;
+  }
+
   err = acquire(r, session, &link);
   if (err == SB_ENOSESSION) {
     snprintf(detail, sizeof detail, "there is no session %u", session);
@@ -529,6 +591,10 @@ static void answer_list(control_conn_t *c, sb_rpc_incoming_t *in) {
     entries[i].agent_pid = list[i].agent_pid;
     entries[i].launches = list[i].launches;
     entries[i].locked = list[i].locked;
+    entries[i].session_state = list[i].disconnected ? "disconnected"
+                               : list[i].locked     ? "locked"
+                                                    : "active";
+    entries[i].remote = list[i].remote;
     ptrs[i] = &entries[i];
   }
   sl.n_sessions = n;

@@ -25,6 +25,8 @@ typedef struct {
   uint32_t agent_pid;
   uint32_t launches;
   int locked;
+  int disconnected; /* no client attached (RDP or console) */
+  int remote;       /* the last connect or disconnect was an RDP one */
 } sb_router_session_t;
 
 typedef struct {
@@ -37,6 +39,11 @@ typedef struct {
                        size_t *count);
   /* 1 if the session exists (known to the session manager). */
   int (*session_exists)(void *arg, uint32_t session_id);
+  /* 1 if a client (RDP or console) is attached to the session, 0 if it
+   * is disconnected, -1 unknown. Message boxes and screenshots for a
+   * disconnected session are answered DISCONNECTED at once (or wait for
+   * a reconnect when the box asks to). Optional. */
+  int (*session_connected)(void *arg, uint32_t session_id);
   /* Identity checks, run right after the handshake: by then data has
    * been read from the pipe, which Windows needs before the server can
    * read the client's token (ImpersonateNamedPipeClient). Non-zero

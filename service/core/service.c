@@ -166,6 +166,8 @@ static int hook_list(void *arg, sb_router_session_t *out, size_t cap,
     out[i].agent_pid = info[i].pid;
     out[i].launches = info[i].launches;
     out[i].locked = info[i].locked;
+    out[i].disconnected = info[i].disconnected;
+    out[i].remote = info[i].remote;
   }
   *count = n;
   return 0;
@@ -177,6 +179,15 @@ static int hook_exists(void *arg, uint32_t id) {
   int found = sb_smgr_find(&svc->smgr, id) != NULL;
   sb_mutex_unlock(svc->lock);
   return found;
+}
+
+static int hook_connected(void *arg, uint32_t id) {
+  sb_service_t *svc = arg;
+  sb_mutex_lock(svc->lock);
+  const sb_smgr_session_t *s = sb_smgr_find(&svc->smgr, id);
+  int connected = s ? !s->disconnected : -1;
+  sb_mutex_unlock(svc->lock);
+  return connected;
 }
 
 static int hook_fallback(void *arg, uint32_t id,
@@ -214,6 +225,16 @@ static void enumerate(sb_service_t *svc, uint64_t now) {
      * the lock state that SESSIONCHANGE reported. */
     if (list[i].locked >= 0)
       sb_smgr_lock(&svc->smgr, list[i].session_id, list[i].locked);
+    /* The connect state as the OS lists it (WTS: WTSActive, WTSConnected,
+     * WTSDisconnected) corrects a missed or late SESSIONCHANGE; whether
+     * it was an RDP one is kept from the events. */
+    const sb_smgr_session_t *s = sb_smgr_find(&svc->smgr, list[i].session_id);
+    if (s && list[i].state[0]) {
+      int connected = strcmp(list[i].state, "disconnected") != 0;
+      if (connected == s->disconnected)
+        sb_smgr_connection(&svc->smgr, list[i].session_id, connected,
+                           s->remote);
+    }
   }
   /* Sessions that are gone (or lost their user) end. */
   for (int j = 0; j < SB_SMGR_MAX_SESSIONS; j++) {
@@ -439,6 +460,7 @@ int sb_service_start(sb_service_t **out, const sb_service_config_t *cfg,
   hooks.agent_state = hook_agent_state;
   hooks.list_sessions = hook_list;
   hooks.session_exists = hook_exists;
+  hooks.session_connected = hook_connected;
   hooks.fallback_message = hook_fallback;
   hooks.verify_agent = hook_verify_agent;
   hooks.verify_control = hook_verify_control;

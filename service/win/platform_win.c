@@ -175,7 +175,26 @@ static void fill_session(sb_win_platform_t *p, DWORD id, int need_wts_user,
    * is inverted on Windows 7 and which Wine lacks: leave it to the
    * SESSIONCHANGE lock/unlock events rather than guess. */
   s->locked = -1;
-  snprintf(s->state, sizeof s->state, "active");
+  /* The connect state is the enumeration's (the caller fills it in). */
+  s->state[0] = 0;
+}
+
+/* WTS's connect state as the session manager's words; "" when it says
+ * nothing about a client being attached (the core then keeps what the
+ * SESSIONCHANGE events said). */
+static const char *connect_state_name(WTS_CONNECTSTATE_CLASS st) {
+  switch (st) {
+  case WTSActive:
+    return "active";
+  case WTSConnected:
+  case WTSConnectQuery:
+  case WTSShadow:
+    return "connected";
+  case WTSDisconnected:
+    return "disconnected";
+  default:
+    return "";
+  }
 }
 
 static int enum_sessions(void *ctx, sb_os_session_t *out, size_t cap,
@@ -200,6 +219,9 @@ static int enum_sessions(void *ctx, sb_os_session_t *out, size_t cap,
         list[i].State == WTSInit)
       continue;
     fill_session(p, list[i].SessionId, 1, &out[k], &ok);
+    if (ok)
+      snprintf(out[k].state, sizeof out[k].state, "%s",
+               connect_state_name(list[i].State));
     k += ok;
   }
   /* Wine lists no sessions at all, though its console session runs the

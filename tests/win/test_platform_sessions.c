@@ -24,6 +24,7 @@ static struct {
   DWORD ids[NFAKE];
   const WCHAR *users[NFAKE]; /* "" no one logged on */
   int no_token[NFAKE];
+  int disconnected[NFAKE]; /* listed WTSDisconnected, else WTSActive */
   DWORD console;
   int console_no_token;
   int token_calls;
@@ -47,7 +48,7 @@ static BOOL WINAPI fake_enumerate(HANDLE srv, DWORD r, DWORD v,
   WTS_SESSION_INFOW *l = LocalAlloc(LPTR, sizeof *l * (F.n + 1));
   for (DWORD i = 0; i < F.n; i++) {
     l[i].SessionId = F.ids[i];
-    l[i].State = WTSActive;
+    l[i].State = F.disconnected[i] ? WTSDisconnected : WTSActive;
     l[i].pWinStationName = L"Console";
   }
   *out = l;
@@ -287,5 +288,24 @@ SB_TEST(platform_sessions_token_once_per_launch) {
   for (int i = 0; i < SB_WIN_MAX_SEEN; i++)
     found += wp.launches[i].used;
   CHECK_EQ(found, 0);
+  sb_win_platform_free(&wp);
+}
+
+/* The connect state comes from the enumeration (an RDP session whose
+ * client went away is WTSDisconnected), so the service's tracking can
+ * correct a missed SESSIONCHANGE. */
+SB_TEST(platform_sessions_connect_state) {
+  sb_win_platform_t wp;
+  sb_svc_platform_t plat;
+  sb_os_session_t out[8];
+  size_t n = 0;
+  setup(&wp, &plat);
+  F.n = 2;
+  F.ids[0] = 1, F.users[0] = L"alice";
+  F.ids[1] = 2, F.users[1] = L"bob", F.disconnected[1] = 1;
+  CHECK_OK(plat.enum_sessions(plat.ctx, out, 8, &n));
+  CHECK_EQ(n, 2);
+  CHECK_STR(out[0].state, "active");
+  CHECK_STR(out[1].state, "disconnected");
   sb_win_platform_free(&wp);
 }

@@ -38,19 +38,27 @@ int sbctl_cmd_sessions(sbctl_t *c, int argc, char **argv) {
       printf(",\"user\":");
       sbctl_json_str(stdout, e->user);
       printf(",\"agent_connected\":%s,\"agent_pid\":%u,\"launches\":%u,"
-             "\"locked\":%s}",
+             "\"locked\":%s,\"session_state\":",
              e->agent_connected ? "true" : "false", e->agent_pid, e->launches,
              e->locked ? "true" : "false");
+      sbctl_json_str(stdout, e->session_state);
+      printf(",\"remote\":%s}", e->remote ? "true" : "false");
     }
     printf("]}\n");
   } else {
-    printf("%-8s %-11s %-24s %-6s %-8s %-8s %s\n", "SESSION", "STATE", "USER",
-           "AGENT", "PID", "LAUNCHES", "LOCKED");
+    /* STATE is the agent's (session manager); SESSION-STATE the
+     * session's own: active, locked or disconnected. New columns go last:
+     * scripts read the first ones by position. */
+    printf("%-8s %-11s %-24s %-6s %-8s %-8s %-6s %s\n", "SESSION", "STATE",
+           "USER", "AGENT", "PID", "LAUNCHES", "LOCKED", "SESSION-STATE");
     for (size_t i = 0; i < r->n_sessions; i++) {
       const Sbwire__V1__SessionEntry *e = r->sessions[i];
-      printf("%-8u %-11s %-24s %-6s %-8u %-8u %s\n", e->session_id, e->state,
-             e->user[0] ? e->user : "-", e->agent_connected ? "yes" : "no",
-             e->agent_pid, e->launches, e->locked ? "yes" : "no");
+      printf("%-8u %-11s %-24s %-6s %-8u %-8u %-6s %s%s\n", e->session_id,
+             e->state, e->user[0] ? e->user : "-",
+             e->agent_connected ? "yes" : "no", e->agent_pid, e->launches,
+             e->locked ? "yes" : "no",
+             e->session_state[0] ? e->session_state : "-",
+             e->remote ? " (rdp)" : "");
     }
   }
   sb_rpc_result_free(&res);

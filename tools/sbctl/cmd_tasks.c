@@ -56,8 +56,13 @@ int sbctl_cmd_message(sbctl_t *c, int argc, char **argv) {
   int buttons = SBWIRE__V1__BUTTONS__BUTTONS_OK, icon = 0, rc;
   const char *title = NULL, *text = NULL;
   long timeout = 0;
+  int wait_connect = 0;
 
   for (int i = 0; i < argc; i++) {
+    if (strcmp(argv[i], "--wait-connect") == 0) {
+      wait_connect = 1;
+      continue;
+    }
     if (i + 1 >= argc) {
       fprintf(stderr, "sbctl message: %s needs a value\n", argv[i]);
       return EXIT_USAGE;
@@ -104,6 +109,7 @@ int sbctl_cmd_message(sbctl_t *c, int argc, char **argv) {
   mb.buttons = (Sbwire__V1__Buttons)buttons;
   mb.icon = (Sbwire__V1__Icon)icon;
   mb.timeout_ms = (uint32_t)timeout;
+  mb.wait_for_connect = wait_connect;
   req.body_case = SBWIRE__V1__REQUEST__BODY_MESSAGE_BOX;
   req.message_box = &mb;
   rc = sbctl_call(c, &req, NULL, 0, &res);

@@ -15,6 +15,8 @@ static void usage(FILE *f) {
           "  message --session N --title T --text X [--buttons "
           "ok|okcancel|yesno|yesnocancel|retrycancel]\n"
           "          [--icon info|warning|error|question] [--timeout-ms MS]\n"
+          "          [--wait-connect]  (a disconnected session: wait for a "
+          "reconnect)\n"
           "  notify --session N --title T --text X [--icon ...]\n"
           "  clipboard get --session N [--image -o FILE.png]\n"
           "  clipboard set --session N [--sensitive] TEXT|- | --image FILE.png\n"

@@ -1,0 +1,329 @@
+/* SPDX-License-Identifier: MIT */
+/* A session's own state as the service tracks it (active, locked,
+ * disconnected; RDP or console), from SESSIONCHANGE events and the OS's
+ * enumeration, driven here by synthetic events through a fake OS seam,
+ * because Wine has one console session that is never disconnected nor
+ * locked. What the tracking decides: the listing, and message boxes and
+ * screenshots answered DISCONNECTED at once (or a box that waits for the
+ * reconnect, within its deadline). */
+#include <stdio.h>
+#include <string.h>
+
+#include "rig.h"
+#include "sbtest.h"
+#include "service.h"
+#include "sessionbridge.h"
+
+struct sb_agent_proc {
+  uint32_t pid;
+};
+
+static struct {
+  sb_mutex_t *lock;
+  char state[16]; /* what the fake enumeration reports */
+  int launches;
+  struct sb_agent_proc procs[8];
+} F;
+
+static int fake_enum(void *ctx, sb_os_session_t *out, size_t cap,
+                     size_t *count) {
+  (void)ctx;
+  *count = 0;
+  if (cap < 1)
+    return 0;
+  memset(&out[0], 0, sizeof out[0]);
+  out[0].session_id = 5;
+  out[0].logon_id = 0x3e70002;
+  out[0].has_user = 1;
+  out[0].locked = -1;
+  snprintf(out[0].user, sizeof out[0].user, "DOM\\bob");
+  sb_mutex_lock(F.lock);
+  snprintf(out[0].state, sizeof out[0].state, "%s", F.state);
+  sb_mutex_unlock(F.lock);
+  *count = 1;
+  return 0;
+}
+
+static int fake_sddl(void *ctx, uint32_t session, char *buf, size_t cap) {
+  (void)ctx, (void)session;
+  snprintf(buf, cap, "D:P(A;;GA;;;SY)");
+  return 0;
+}
+
+static int fake_launch(void *ctx, uint32_t session, const sb_bootstrap_t *b,
+                       sb_agent_proc_t **out, uint32_t *pid) {
+  (void)ctx, (void)session, (void)b;
+  sb_mutex_lock(F.lock);
+  int i = F.launches++;
+  sb_mutex_unlock(F.lock);
+  if (i >= 8)
+    return SB_ELIMIT;
+  F.procs[i].pid = 5000u + (uint32_t)i;
+  *out = &F.procs[i];
+  *pid = F.procs[i].pid;
+  return 0;
+}
+
+static int fake_exited(void *ctx, sb_agent_proc_t *p, uint32_t *code) {
+  (void)ctx;
+  *code = 1;
+  return p->pid == 0;
+}
+
+static void fake_kill(void *ctx, sb_agent_proc_t *p) {
+  (void)ctx;
+  p->pid = 0;
+}
+
+static void fake_free(void *ctx, sb_agent_proc_t *p) { (void)ctx, (void)p; }
+
+static int refuse_peer(void *ctx, sb_stream_t *s, uint32_t pid, uint32_t id) {
+  (void)ctx, (void)s, (void)pid, (void)id;
+  return SB_EPEER;
+}
+
+static int accept_control(void *ctx, sb_stream_t *s) {
+  (void)ctx, (void)s;
+  return 0;
+}
+
+static void set_enum_state(const char *state) {
+  sb_mutex_lock(F.lock);
+  snprintf(F.state, sizeof F.state, "%s", state);
+  sb_mutex_unlock(F.lock);
+}
+
+typedef struct {
+  sb_service_t *svc;
+  sb_rpc_t *rpc;
+  sb_stream_t *s;
+} rig_t;
+
+static void start(rig_t *g) {
+  sb_service_config_t cfg;
+  sb_svc_platform_t plat;
+  static sb_smgr_config_t sc = {500, 30000, 60000, 60000, 1000, 10000};
+  char ep[256], prefix[256], key[512];
+  uint8_t psk[SB_PSK_SIZE];
+  FILE *f;
+  memset(&F, 0, sizeof F);
+  CHECK_OK(sb_init());
+  CHECK_OK(sb_mutex_new(&F.lock));
+  snprintf(F.state, sizeof F.state, "active");
+  sbtest_endpoint("statectl", ep, sizeof ep);
+  sbtest_endpoint("stateagent", prefix, sizeof prefix);
+  snprintf(key, sizeof key, "%s/state.key", sbtest_tmpdir());
+  sb_random(psk, sizeof psk);
+  f = fopen(key, "wb");
+  CHECK(f != NULL);
+  CHECK_EQ(fwrite(psk, 1, sizeof psk, f), sizeof psk);
+  fclose(f);
+  memset(&plat, 0, sizeof plat);
+  plat.enum_sessions = fake_enum;
+  plat.agent_sddl = fake_sddl;
+  plat.launch_agent = fake_launch;
+  plat.agent_exited = fake_exited;
+  plat.agent_kill = fake_kill;
+  plat.agent_free = fake_free;
+  plat.check_agent_peer = refuse_peer;
+  plat.check_control_peer = accept_control;
+  memset(&cfg, 0, sizeof cfg);
+  cfg.agent_path = "sbagent";
+  cfg.control_endpoint = ep;
+  cfg.control_key_path = key;
+  cfg.agent_prefix = prefix;
+  /* Enumerations every 20 ms, so a test sees one soon after a change. */
+  cfg.enum_interval_ms = 20;
+  cfg.smgr = &sc;
+  CHECK_OK(sb_service_start(&g->svc, &cfg, &plat));
+  g->rpc = sbt_connect_rpc(ep, psk, NULL, &g->s);
+  sb_memzero(psk, sizeof psk);
+  /* Session 5 known to the service. */
+  for (int i = 0; i < sbtest_ms(5000) / 10; i++) {
+    sb_smgr_info_t info[2];
+    if (sb_service_snapshot(g->svc, info, 2) == 1)
+      break;
+    sb_sleep_ms(10);
+  }
+}
+
+static void stop(rig_t *g) {
+  sb_rpc_stop(g->rpc);
+  sb_stream_close(g->s);
+  sb_service_stop(g->svc, NULL, NULL);
+  sb_mutex_free(F.lock);
+}
+
+static sb_smgr_info_t snap(rig_t *g) {
+  sb_smgr_info_t info[2];
+  memset(info, 0, sizeof info);
+  CHECK_EQ(sb_service_snapshot(g->svc, info, 2), 1);
+  return info[0];
+}
+
+/* The session's state in a session_list answer. */
+static void listed(rig_t *g, char *state, size_t cap, int *remote,
+                   int *locked) {
+  Sbwire__V1__Request req = SBWIRE__V1__REQUEST__INIT;
+  Sbwire__V1__SessionListRequest l = SBWIRE__V1__SESSION_LIST_REQUEST__INIT;
+  sb_rpc_result_t res;
+  req.deadline_ms = (uint32_t)sbtest_ms(5000);
+  req.body_case = SBWIRE__V1__REQUEST__BODY_SESSION_LIST;
+  req.session_list = &l;
+  CHECK_OK(sb_rpc_call(g->rpc, &req, (uint32_t)sbtest_ms(5000), NULL, 0, &res));
+  CHECK_OK(sb_rpc_result_err(&res, NULL));
+  const Sbwire__V1__SessionListResponse *r = res.env->response->session_list;
+  CHECK_EQ(r->n_sessions, 1);
+  snprintf(state, cap, "%s", r->sessions[0]->session_state);
+  *remote = r->sessions[0]->remote;
+  *locked = r->sessions[0]->locked;
+  sb_rpc_result_free(&res);
+}
+
+static int call(rig_t *g, Sbwire__V1__Request *req, const char **detail,
+                sb_rpc_result_t *res) {
+  req->session_id = 5;
+  /* sb_rpc_call writes its deadline into the request. */
+  CHECK_OK(sb_rpc_call(g->rpc, req, req->deadline_ms, NULL, 0, res));
+  return sb_rpc_result_err(res, detail);
+}
+
+static int ask_box(rig_t *g, int wait, uint32_t deadline, uint64_t *ms) {
+  Sbwire__V1__Request req = SBWIRE__V1__REQUEST__INIT;
+  Sbwire__V1__MessageBoxRequest mb = SBWIRE__V1__MESSAGE_BOX_REQUEST__INIT;
+  sb_rpc_result_t res;
+  const char *detail = NULL;
+  mb.title = "Backup";
+  mb.text = "Restart now?";
+  mb.wait_for_connect = wait;
+  req.deadline_ms = deadline;
+  req.body_case = SBWIRE__V1__REQUEST__BODY_MESSAGE_BOX;
+  req.message_box = &mb;
+  uint64_t t0 = sb_now_ms();
+  int err = call(g, &req, &detail, &res);
+  *ms = sb_now_ms() - t0;
+  if (err == SB_EDISCONNECTED)
+    CHECK(detail && strstr(detail, "disconnected"));
+  sb_rpc_result_free(&res);
+  return err;
+}
+
+SB_TEST(session_state_events_and_listing) {
+  rig_t g;
+  char st[32];
+  int remote, locked;
+  start(&g);
+  listed(&g, st, sizeof st, &remote, &locked);
+  CHECK(strcmp(st, "active") == 0);
+  CHECK_EQ(remote, 0);
+  /* The RDP client goes away: disconnected, remote. */
+  sb_service_session_event(g.svc, SB_SVC_EVENT_REMOTE_DISCONNECT, 5);
+  CHECK_EQ(snap(&g).disconnected, 1);
+  listed(&g, st, sizeof st, &remote, &locked);
+  CHECK(strcmp(st, "disconnected") == 0);
+  CHECK_EQ(remote, 1);
+  /* Windows locks a session when its RDP client disconnects; it stays
+   * "disconnected" until a client is back, then shows "locked". */
+  sb_service_session_event(g.svc, SB_SVC_EVENT_LOCK, 5);
+  listed(&g, st, sizeof st, &remote, &locked);
+  CHECK(strcmp(st, "disconnected") == 0);
+  CHECK_EQ(locked, 1);
+  sb_service_session_event(g.svc, SB_SVC_EVENT_REMOTE_CONNECT, 5);
+  listed(&g, st, sizeof st, &remote, &locked);
+  CHECK(strcmp(st, "locked") == 0);
+  sb_service_session_event(g.svc, SB_SVC_EVENT_UNLOCK, 5);
+  listed(&g, st, sizeof st, &remote, &locked);
+  CHECK(strcmp(st, "active") == 0);
+  CHECK_EQ(locked, 0);
+  /* A console disconnect (fast user switch) is not a remote one. */
+  sb_service_session_event(g.svc, SB_SVC_EVENT_DISCONNECT, 5);
+  listed(&g, st, sizeof st, &remote, &locked);
+  CHECK(strcmp(st, "disconnected") == 0);
+  CHECK_EQ(remote, 0);
+  stop(&g);
+}
+
+SB_TEST(session_state_enumeration_corrects) {
+  rig_t g;
+  start(&g);
+  CHECK_EQ(snap(&g).disconnected, 0);
+  /* A missed SESSIONCHANGE: the OS lists the session disconnected. */
+  set_enum_state("disconnected");
+  for (int i = 0; i < sbtest_ms(3000) / 10 && !snap(&g).disconnected; i++)
+    sb_sleep_ms(10);
+  CHECK_EQ(snap(&g).disconnected, 1);
+  set_enum_state("active");
+  for (int i = 0; i < sbtest_ms(3000) / 10 && snap(&g).disconnected; i++)
+    sb_sleep_ms(10);
+  CHECK_EQ(snap(&g).disconnected, 0);
+  stop(&g);
+}
+
+SB_TEST(session_state_disconnected_answers_at_once) {
+  rig_t g;
+  uint64_t ms;
+  start(&g);
+  set_enum_state("disconnected");
+  sb_service_session_event(g.svc, SB_SVC_EVENT_REMOTE_DISCONNECT, 5);
+  /* A box with a 30 s deadline is answered at once, not at its deadline. */
+  CHECK_ERR(ask_box(&g, 0, 30000, &ms), SB_EDISCONNECTED);
+  CHECK(ms < (uint64_t)sbtest_ms(2000));
+  /* A screenshot too. */
+  Sbwire__V1__Request req = SBWIRE__V1__REQUEST__INIT;
+  Sbwire__V1__ScreenshotRequest sr = SBWIRE__V1__SCREENSHOT_REQUEST__INIT;
+  sb_rpc_result_t res;
+  sr.target_case = SBWIRE__V1__SCREENSHOT_REQUEST__TARGET_VIRTUAL_SCREEN;
+  sr.virtual_screen = 1;
+  req.deadline_ms = 30000;
+  req.body_case = SBWIRE__V1__REQUEST__BODY_SCREENSHOT;
+  req.screenshot = &sr;
+  CHECK_ERR(call(&g, &req, NULL, &res), SB_EDISCONNECTED);
+  sb_rpc_result_free(&res);
+  /* Other tasks are not about the screen: a ping goes on (to no agent
+   * here: the fake launches none that connects). */
+  Sbwire__V1__Request ping = SBWIRE__V1__REQUEST__INIT;
+  Sbwire__V1__PingRequest p = SBWIRE__V1__PING_REQUEST__INIT;
+  ping.deadline_ms = (uint32_t)sbtest_ms(5000);
+  ping.body_case = SBWIRE__V1__REQUEST__BODY_PING;
+  ping.ping = &p;
+  CHECK_ERR(call(&g, &ping, NULL, &res), SB_ENOAGENT);
+  sb_rpc_result_free(&res);
+  /* Connected again: the box goes on to the agent (none: NO_AGENT). */
+  set_enum_state("active");
+  sb_service_session_event(g.svc, SB_SVC_EVENT_REMOTE_CONNECT, 5);
+  CHECK_ERR(ask_box(&g, 0, (uint32_t)sbtest_ms(3000), &ms), SB_ENOAGENT);
+  stop(&g);
+}
+
+typedef struct {
+  rig_t *g;
+  uint32_t after_ms;
+} reconnect_t;
+
+static void reconnect_main(void *arg) {
+  reconnect_t *r = arg;
+  sb_sleep_ms(r->after_ms);
+  set_enum_state("active");
+  sb_service_session_event(r->g->svc, SB_SVC_EVENT_REMOTE_CONNECT, 5);
+}
+
+SB_TEST(session_state_box_waits_for_reconnect) {
+  rig_t g;
+  uint64_t ms;
+  sb_thread_t *t;
+  reconnect_t rc;
+  start(&g);
+  set_enum_state("disconnected");
+  sb_service_session_event(g.svc, SB_SVC_EVENT_REMOTE_DISCONNECT, 5);
+  /* Nobody reconnects: the box waits its whole deadline, then TIMEOUT. */
+  CHECK_ERR(ask_box(&g, 1, (uint32_t)sbtest_ms(800), &ms), SB_ETIMEDOUT);
+  CHECK(ms >= 500);
+  /* A reconnect 400 ms in: the box goes on then (to no agent here). */
+  rc.g = &g;
+  rc.after_ms = 400;
+  CHECK_OK(sb_thread_create(&t, reconnect_main, &rc, 0));
+  CHECK_ERR(ask_box(&g, 1, (uint32_t)sbtest_ms(10000), &ms), SB_ENOAGENT);
+  sb_thread_join(t);
+  CHECK(ms >= 350 && ms < (uint64_t)sbtest_ms(5000));
+  stop(&g);
+}
