@@ -43,6 +43,11 @@ struct sb_channel {
   sb_role_t role;
   int hs_timeout;
   int frame_timeout;
+  /* While the handshake runs: when it must be over (sb_now_ms). One
+   * deadline for the whole of it, not one per message: a peer that sends
+   * each step just inside the per-step time would otherwise keep a
+   * connection half-open for as long as it liked. */
+  uint64_t hs_end;
   enum ch_state state;
   int error;        /* the failure that closed the channel */
   int sent_final;
@@ -187,6 +192,10 @@ static int read_frame(sb_channel_t *ch, const uint8_t **frame, size_t *len,
   uint64_t frame_deadline = 0;
   uint64_t idle_deadline =
       timeout_ms >= 0 ? sb_now_ms() + (uint64_t)timeout_ms : 0;
+  if (ch->hs_end && (timeout_ms < 0 || idle_deadline > ch->hs_end)) {
+    idle_deadline = ch->hs_end;
+    timeout_ms = 0; /* bounded now: the handshake's deadline */
+  }
   for (;;) {
     if (ch->in_off < ch->in_len) {
       size_t used = 0;
@@ -204,8 +213,11 @@ static int read_frame(sb_channel_t *ch, const uint8_t **frame, size_t *len,
     int wait;
     uint64_t now = sb_now_ms();
     if (sb_frame_parser_in_progress(&ch->parser)) {
-      if (!frame_deadline)
+      if (!frame_deadline) {
         frame_deadline = now + (uint64_t)ch->frame_timeout;
+        if (ch->hs_end && frame_deadline > ch->hs_end)
+          frame_deadline = ch->hs_end;
+      }
       if (now >= frame_deadline)
         return SB_ETIMEDOUT;
       wait = (int)(frame_deadline - now);
@@ -508,6 +520,7 @@ int sb_channel_handshake(sb_channel_t *ch) {
   if (ch->state != ST_NEW)
     return ch->state == ST_FAILED ? ch->error : SB_ESTATE;
 
+  ch->hs_end = sb_now_ms() + (uint64_t)ch->hs_timeout;
   err = build_hello(ch, mine, sizeof mine, &mine_len);
   if (err)
     goto out;
@@ -563,6 +576,7 @@ out:
   sodium_memzero(k_rx, sizeof k_rx);
   /* The ephemeral secret is not needed again: forward secrecy. */
   sodium_memzero(ch->sec->kx_sk, sizeof ch->sec->kx_sk);
+  ch->hs_end = 0;
   if (err)
     return fail(ch, err);
   ch->state = ST_OPEN;
