@@ -1,5 +1,6 @@
 /* The encrypted transport after the handshake: every modification of the
  * byte stream must close the channel (threats.md §3 1-9, 13-18). */
+#include "internal.h"
 #include "pair.h"
 #include "sbtest.h"
 
@@ -276,5 +277,21 @@ SB_TEST(channel_large_message) {
   CHECK_MEM(m, msg, big);
   CHECK_ERR(sb_channel_send(p.client, msg, big + 1), SB_ETOOBIG);
   free(msg);
+  sbt_pair_free(&p);
+}
+
+/* A TAG_FINAL frame that carries a message is not the clean close (that is
+ * an empty TAG_FINAL, protocol.md section 4): the receiver refuses it as a
+ * violation, and does not deliver its message. It used to report a clean
+ * end. */
+SB_TEST(channel_final_with_message_refused) {
+  sbt_pair_t p;
+  const uint8_t *m;
+  size_t n;
+  sbt_pair_new(&p, sbt_psk_a, sbt_psk_a, sbtest_ms(2000));
+  sbt_pair_handshake(&p);
+  CHECK_OK(p.client_err);
+  CHECK_OK(sb__channel_close_with(p.client, (const uint8_t *)"bye", 3));
+  CHECK_ERR(sb_channel_recv(p.server, &m, &n, sbtest_ms(2000)), SB_EPROTO);
   sbt_pair_free(&p);
 }

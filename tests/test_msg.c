@@ -527,9 +527,10 @@ SB_TEST(msg_enum_out_of_range_status_and_format) {
   Sbwire__V1__Error er = SBWIRE__V1__ERROR__INIT;
   e.body_case = SBWIRE__V1__ENVELOPE__BODY_ERROR;
   e.error = &er;
-  er.status = SBWIRE__V1__STATUS__STATUS_DENIED;
+  er.status = SBWIRE__V1__STATUS__STATUS_UNSUPPORTED;
   CHECK_OK(decode_env(&e, NULL));
-  er.status = (Sbwire__V1__Status)15;
+  /* Well past the last status (new ones are added at the end). */
+  er.status = (Sbwire__V1__Status)99;
   CHECK_ERR(decode_env(&e, NULL), SB_EENUM);
 
   Sbwire__V1__Request r;
@@ -1064,6 +1065,7 @@ SB_TEST(msg_status_mapping) {
       {SBWIRE__V1__STATUS__STATUS_CANCELLED, SB_ECANCELED},
       {SBWIRE__V1__STATUS__STATUS_AGENT_LOST, SB_EPIPE},
       {SBWIRE__V1__STATUS__STATUS_DENIED, SB_EACCES},
+      {SBWIRE__V1__STATUS__STATUS_UNSUPPORTED, SB_EUNSUPPORTED},
       {SBWIRE__V1__STATUS__STATUS_DISCONNECTED, SB_EDISCONNECTED},
   };
   for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
@@ -1071,7 +1073,7 @@ SB_TEST(msg_status_mapping) {
     CHECK_EQ(sb_err_to_status(pairs[i].err), pairs[i].status);
   }
   /* Every status relayed through an error code comes back unchanged. */
-  for (int s = 1; s <= 14; s++)
+  for (int s = 1; s <= 16; s++)
     CHECK_EQ(sb_err_to_status(sb_status_to_err(s)), s);
   CHECK_EQ(sb_err_to_status(sb_status_to_err(
                SBWIRE__V1__STATUS__STATUS_DISCONNECTED)),
@@ -1085,4 +1087,30 @@ SB_TEST(msg_status_mapping) {
   CHECK(strcmp(sb_status_name(SBWIRE__V1__STATUS__STATUS_BUSY),
                "STATUS_BUSY") == 0);
   CHECK(strcmp(sb_status_name(99), "STATUS_UNKNOWN") == 0);
+}
+
+/* The detail of a UTF-8 or enum failure names the field (protocol.md,
+ * "Messages"): a client told only "string is not valid UTF-8" cannot tell
+ * which of its strings. */
+SB_TEST(msg_detail_names_field) {
+  Sbwire__V1__Envelope env = SBWIRE__V1__ENVELOPE__INIT;
+  Sbwire__V1__Request req = SBWIRE__V1__REQUEST__INIT;
+  Sbwire__V1__MessageBoxRequest mb = SBWIRE__V1__MESSAGE_BOX_REQUEST__INIT;
+  const char *why = NULL;
+  env.request_id = 1;
+  env.body_case = SBWIRE__V1__ENVELOPE__BODY_REQUEST;
+  env.request = &req;
+  req.deadline_ms = 1000;
+  req.body_case = SBWIRE__V1__REQUEST__BODY_MESSAGE_BOX;
+  req.message_box = &mb;
+  mb.title = "ok";
+  mb.text = "\xff bad";
+  CHECK_ERR(sb_msg_validate(&env, &why), SB_EUTF8);
+  fprintf(stderr, "%s\n", why);
+  CHECK(why && strstr(why, "MessageBoxRequest.text"));
+  mb.text = "fine";
+  mb.buttons = (Sbwire__V1__Buttons)99;
+  CHECK_ERR(sb_msg_validate(&env, &why), SB_EENUM);
+  fprintf(stderr, "%s\n", why);
+  CHECK(why && strstr(why, "MessageBoxRequest.buttons"));
 }

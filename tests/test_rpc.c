@@ -570,3 +570,93 @@ SB_TEST(rpc_caller_reads_concurrent) {
   CHECK_EQ(r.st.served, 4 * 300);
   rig_close(&r);
 }
+
+/* Read the next envelope on the raw client channel: it must be an Error
+ * for id with status; its detail must contain `detail`. */
+static void expect_error(rig_t *r, uint64_t id, int status,
+                         const char *detail) {
+  sb_msg_t *m;
+  CHECK_OK(sb_channel_recv_envelope(r->p.client, &m, sbtest_ms(2000), NULL));
+  const sb_envelope_t *env = sb_msg_envelope(m);
+  CHECK_EQ(env->request_id, id);
+  CHECK_EQ(env->body_case, SBWIRE__V1__ENVELOPE__BODY_ERROR);
+  fprintf(stderr, "id %llu: %s (%s)\n", (unsigned long long)id,
+          sb_status_name(env->error->status), env->error->detail);
+  CHECK_EQ(env->error->status, status);
+  CHECK(strstr(env->error->detail, detail) != NULL);
+  sb_msg_free(m);
+}
+
+/* The connection still serves the raw client: a ping is answered. */
+static void expect_raw_ping(rig_t *r, uint64_t id) {
+  sb_msg_t *m;
+  raw_ping(r, id);
+  CHECK_OK(sb_channel_recv_envelope(r->p.client, &m, sbtest_ms(2000), NULL));
+  CHECK_EQ(sb_msg_envelope(m)->request_id, id);
+  CHECK_EQ(sb_msg_envelope(m)->body_case, SBWIRE__V1__ENVELOPE__BODY_RESPONSE);
+  sb_msg_free(m);
+}
+
+static void raw_decl(rig_t *r, uint64_t id, uint64_t tid, uint64_t total,
+                     const char *inline_data) {
+  Sbwire__V1__Envelope env = SBWIRE__V1__ENVELOPE__INIT;
+  Sbwire__V1__Request req = SBWIRE__V1__REQUEST__INIT;
+  Sbwire__V1__ClipboardSetRequest cs = SBWIRE__V1__CLIPBOARD_SET_REQUEST__INIT;
+  cs.transfer_id = tid;
+  cs.total_size = total;
+  if (inline_data) {
+    cs.data.data = (uint8_t *)inline_data;
+    cs.data.len = strlen(inline_data);
+  }
+  req.deadline_ms = 5000;
+  req.body_case = SBWIRE__V1__REQUEST__BODY_CLIPBOARD_SET;
+  req.clipboard_set = &cs;
+  env.request_id = id;
+  env.body_case = SBWIRE__V1__ENVELOPE__BODY_REQUEST;
+  env.request = &req;
+  raw_send(r, &env);
+}
+
+/* Inconsistent transfer declarations are answered INVALID naming the
+ * problem, the chunks sent after them are discarded, and the connection
+ * goes on (a transfer_id other than the request id used to close it; a
+ * declaration with inline data had the data silently dropped). */
+SB_TEST(rpc_transfer_declaration_invalid) {
+  rig_t r;
+  rig_open(&r, 0);
+  raw_decl(&r, 1, 3, 1000, NULL);
+  raw_chunk(&r, 1, 0, 1000, 1);
+  expect_error(&r, 1, SBWIRE__V1__STATUS__STATUS_INVALID,
+               "transfer_id must equal the request id");
+  raw_decl(&r, 3, 3, 1000, "abc");
+  raw_chunk(&r, 3, 0, 1000, 1);
+  expect_error(&r, 3, SBWIRE__V1__STATUS__STATUS_INVALID, "inline data");
+  expect_raw_ping(&r, 5);
+  CHECK_EQ(r.st.closed, 0);
+  CHECK(r.st.last_upload == NULL); /* neither reached the handler */
+  rig_close(&r);
+}
+
+/* A third upload while two are being received is BUSY, and the detail
+ * says it is the upload cap (it used to say "too many outstanding
+ * requests", with 2 requests outstanding). */
+SB_TEST(rpc_upload_cap_busy_detail) {
+  rig_t r;
+  rig_open(&r, 0);
+  raw_decl(&r, 1, 1, 2000, NULL);
+  raw_decl(&r, 3, 3, 2000, NULL);
+  raw_decl(&r, 5, 5, 2000, NULL);
+  expect_error(&r, 5, SBWIRE__V1__STATUS__STATUS_BUSY,
+               "2 uploads are already being received");
+  raw_chunk(&r, 5, 0, 1000, 0); /* its chunks are discarded */
+  raw_chunk(&r, 1, 0, 1000, 0);
+  raw_chunk(&r, 1, 1000, 1000, 1);
+  sb_msg_t *m;
+  CHECK_OK(sb_channel_recv_envelope(r.p.client, &m, sbtest_ms(2000), NULL));
+  CHECK_EQ(sb_msg_envelope(m)->request_id, 1);
+  CHECK_EQ(sb_msg_envelope(m)->body_case, SBWIRE__V1__ENVELOPE__BODY_RESPONSE);
+  sb_msg_free(m);
+  CHECK_EQ(r.st.last_upload_len, 2000);
+  expect_raw_ping(&r, 7);
+  rig_close(&r);
+}

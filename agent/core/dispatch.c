@@ -42,6 +42,16 @@ void sb_dispatch_free(sb_dispatch_t *d) {
   sb_free(d);
 }
 
+/* The detail for a task's failure: what the task said, else the fallback;
+ * a platform without a desktop backend says so plainly. */
+static const char *task_detail(int err, const char *why, const char *fallback) {
+  if (why)
+    return why;
+  if (err == SB_EUNSUPPORTED)
+    return "this agent has no desktop backend for the task on its platform";
+  return fallback;
+}
+
 /* ---- quick requests ---- */
 
 static void do_ping(sb_rpc_t *rpc, sb_rpc_incoming_t *in) {
@@ -119,8 +129,10 @@ static void run_message_box(job_t *j) {
                           effective, &j->ctl, &pressed, &timed_out);
   if (err) {
     sb_rpc_respond_error(j->rpc, j->in, err,
-                         err == SB_ECANCELED ? "cancelled; the box was closed"
-                                             : "cannot show the message box");
+                         err == SB_ECANCELED
+                             ? "cancelled; the box was closed"
+                             : task_detail(err, NULL,
+                                           "cannot show the message box"));
     return;
   }
   if (timed_out && effective != timeout) {
@@ -145,7 +157,8 @@ static void run_notify(job_t *j) {
   const Sbwire__V1__NotifyRequest *n = j->in->req->notify;
   int err = sb_task_notify(n->title, n->text, (int)n->icon);
   if (err) {
-    sb_rpc_respond_error(j->rpc, j->in, err, "cannot show the notification");
+    sb_rpc_respond_error(j->rpc, j->in, err,
+                         task_detail(err, NULL, "cannot show the notification"));
     return;
   }
   Sbwire__V1__Response rsp = SBWIRE__V1__RESPONSE__INIT;
@@ -194,7 +207,7 @@ static void run_clipboard_get(job_t *j) {
                          why                     ? why
                          : err == SB_ETIMEDOUT   ? clipboard_timeout
                          : err == SB_ECANCELED   ? clipboard_cancelled
-                                                 : "cannot read the clipboard");
+                                                 : task_detail(err, NULL, "cannot read the clipboard"));
     return;
   }
   Sbwire__V1__Response rsp = SBWIRE__V1__RESPONSE__INIT;
@@ -214,10 +227,17 @@ static void run_clipboard_set(job_t *j) {
   size_t len = s->transfer_id ? j->in->len : s->data.len;
   const char *why = NULL;
   int err;
+  /* The portable checks first, so every platform, with a desktop backend
+   * or without, refuses the same input the same way. */
   if (s->format == SBWIRE__V1__CLIPBOARD_FORMAT__CLIPBOARD_FORMAT_IMAGE_PNG) {
-    err = sb_task_clipboard_set_image(data, len, s->sensitive, &why, &j->ctl);
+    err = sb_task_clipboard_image_check(data, len, &why);
+    if (!err)
+      err = sb_task_clipboard_set_image(data, len, s->sensitive, &why,
+                                        &j->ctl);
   } else {
-    err = sb_task_clipboard_set_text(data, len, s->sensitive, &j->ctl);
+    err = sb_task_clipboard_text_check(data, len);
+    if (!err)
+      err = sb_task_clipboard_set_text(data, len, s->sensitive, &j->ctl);
     why = err == SB_EUTF8    ? "the text is not valid UTF-8"
           : err == SB_EFIELD ? "the text contains a NUL byte, which the "
                                "clipboard would cut it at"
@@ -228,7 +248,7 @@ static void run_clipboard_set(job_t *j) {
                          why                     ? why
                          : err == SB_ETIMEDOUT   ? clipboard_timeout
                          : err == SB_ECANCELED   ? clipboard_cancelled
-                                                 : "cannot set the clipboard");
+                                                 : task_detail(err, NULL, "cannot set the clipboard"));
     return;
   }
   Sbwire__V1__Response rsp = SBWIRE__V1__RESPONSE__INIT;
@@ -258,7 +278,8 @@ static void run_screenshot(job_t *j) {
   }
   err = sb_task_screenshot(&req, &png, &len, &w, &h);
   if (err) {
-    sb_rpc_respond_error(j->rpc, j->in, err, "cannot take the screenshot");
+    sb_rpc_respond_error(j->rpc, j->in, err,
+                         task_detail(err, NULL, "cannot take the screenshot"));
     return;
   }
   Sbwire__V1__Response rsp = SBWIRE__V1__RESPONSE__INIT;

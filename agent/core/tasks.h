@@ -56,8 +56,13 @@ int sb_task_notify(const char *title, const char *text, int icon);
 int sb_task_notify_check(const char *title, const char *text);
 /* Clipboard text to set: size cap (SB_ETOOBIG) and no NUL byte
  * (SB_EFIELD): CF_UNICODETEXT ends at the first NUL, so such a text
- * would be cut silently. */
+ * would be cut silently; strict UTF-8 (SB_EUTF8). */
 int sb_task_clipboard_text_check(const uint8_t *data, size_t len);
+/* Clipboard image to set: a PNG signature and an IHDR chunk first with a
+ * plausible size (SB_EFIELD with *why otherwise), SB_ETOOBIG over
+ * SB_CLIPBOARD_MAX. Both platforms check this before anything else. */
+int sb_task_clipboard_image_check(const uint8_t *png, size_t len,
+                                  const char **why);
 
 /* Every clipboard call below runs on a worker thread that the caller
  * abandons at ctl->deadline_ms (less a margin for the answer; SB_ETIMEDOUT)

@@ -1,7 +1,8 @@
 /* Agent tasks on POSIX. This native build exists so the whole protocol
  * runs under ASan/UBSan; the desktop tasks (X11 clipboard and screenshots,
- * D-Bus notifications, dialogs) belong to the POSIX backend that is not
- * written yet, so they answer a clear error naming that. */
+ * D-Bus notifications, dialogs) belong to a POSIX backend this build does
+ * not have, so they answer SB_EUNSUPPORTED (STATUS_UNSUPPORTED on the
+ * wire), after the same input checks the Windows tasks make. */
 #include <pwd.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,7 +16,7 @@ static int no_desktop(const char *task) {
          "agent: %s needs the POSIX desktop backend, which this "
          "build does not have",
          task);
-  return SB_EOS;
+  return SB_EUNSUPPORTED;
 }
 
 int sb_task_session_info(sb_task_session_info_t *out) {
@@ -78,8 +79,9 @@ int sb_task_clipboard_get_image(uint8_t **png, size_t *len, uint32_t *width,
 
 int sb_task_clipboard_set_image(const uint8_t *png, size_t len, int sensitive,
                                 const char **why, sb_task_ctl_t *ctl) {
-  (void)png, (void)len, (void)why, (void)sensitive, (void)ctl;
-  return no_desktop("the clipboard");
+  int err = sb_task_clipboard_image_check(png, len, why);
+  (void)sensitive, (void)ctl;
+  return err ? err : no_desktop("the clipboard");
 }
 
 int sb_task_screenshot(const sb_task_shot_t *req, uint8_t **png, size_t *len,

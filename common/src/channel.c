@@ -11,6 +11,7 @@
 #include "alloc.h"
 #include "error.h"
 #include "frame.h"
+#include "internal.h"
 #include "log.h"
 #include "msg.h"
 #include "thread.h"
@@ -633,6 +634,11 @@ int sb_channel_recv(sb_channel_t *ch, const uint8_t **msg, size_t *len,
   if (err)
     return fail(ch, err);
   if (tag == crypto_secretstream_xchacha20poly1305_TAG_FINAL) {
+    /* The close is an empty TAG_FINAL (protocol.md, section 4): one that
+     * carries a message is not a clean end, and its message is not
+     * delivered either. */
+    if (mlen != 0)
+      return fail(ch, SB_EPROTO);
     ch->recv_final = 1;
     return SB_EOF;
   }
@@ -643,9 +649,9 @@ int sb_channel_recv(sb_channel_t *ch, const uint8_t **msg, size_t *len,
   return 0;
 }
 
-int sb_channel_close(sb_channel_t *ch) {
+static int close_with(sb_channel_t *ch, const uint8_t *msg, size_t len) {
   int err;
-  if (!ch)
+  if (!ch || (!msg && len))
     return SB_EINVAL;
   sb_mutex_lock(ch->send_lock);
   if (ch->state != ST_OPEN)
@@ -653,13 +659,19 @@ int sb_channel_close(sb_channel_t *ch) {
   else if (ch->sent_final)
     err = 0;
   else {
-    err = send_sealed(ch, NULL, 0,
+    err = send_sealed(ch, msg, len,
                       crypto_secretstream_xchacha20poly1305_TAG_FINAL);
     if (!err)
       ch->sent_final = 1;
   }
   sb_mutex_unlock(ch->send_lock);
   return err;
+}
+
+int sb_channel_close(sb_channel_t *ch) { return close_with(ch, NULL, 0); }
+
+int sb__channel_close_with(sb_channel_t *ch, const uint8_t *msg, size_t len) {
+  return close_with(ch, msg, len);
 }
 
 int sb_channel_send_envelope(sb_channel_t *ch, const sb_envelope_t *env) {

@@ -263,6 +263,7 @@ static const struct {
     /* A cancel or answer for a request that is not outstanding. */
     {SBWIRE__V1__STATUS__STATUS_UNKNOWN_REQUEST, SB_ESTATE},
     {SBWIRE__V1__STATUS__STATUS_DENIED, SB_EACCES},
+    {SBWIRE__V1__STATUS__STATUS_UNSUPPORTED, SB_EUNSUPPORTED},
     {SBWIRE__V1__STATUS__STATUS_DISCONNECTED, SB_EDISCONNECTED},
 };
 

@@ -10,6 +10,7 @@
  * Over a documented cap is SB_ETOOBIG (answered STATUS_TOO_LARGE, as
  * protocol.md says); any other bad value is SB_EFIELD. */
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "error.h"
@@ -27,7 +28,7 @@ static int fail(const char **why, const char *msg, int err) {
 
 /* Strict UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF,
  * and no NUL. */
-static int utf8_ok(const uint8_t *s, size_t n) {
+int sb_utf8_valid(const uint8_t *s, size_t n) {
   size_t i = 0;
   while (i < n) {
     uint8_t c = s[i];
@@ -242,18 +243,35 @@ static int check_rules(const ProtobufCMessage *m, const char **why) {
 
 static int walk(const ProtobufCMessage *m, int depth, const char **why);
 
-static int check_value(const ProtobufCFieldDescriptor *f, const void *p,
+/* The detail of a field-level failure names the field ("MessageBoxRequest
+ * .title: ..."), as protocol.md promises. One buffer per thread: *why must
+ * stay valid after return without the caller freeing it, and each rpc
+ * reader validates on its own thread. */
+static _Thread_local char field_why[160];
+
+static int fail_field(const char **why, const ProtobufCMessageDescriptor *d,
+                      const ProtobufCFieldDescriptor *f, const char *msg,
+                      int err) {
+  snprintf(field_why, sizeof field_why, "%s.%s: %s", d->short_name, f->name,
+           msg);
+  return fail(why, field_why, err);
+}
+
+static int check_value(const ProtobufCMessageDescriptor *d,
+                       const ProtobufCFieldDescriptor *f, const void *p,
                        int in_oneof, int depth, const char **why) {
   switch (f->type) {
   case PROTOBUF_C_TYPE_ENUM:
     if (!protobuf_c_enum_descriptor_get_value(f->descriptor,
                                               *(const int *)p))
-      return fail(why, "enum value not declared in the schema", SB_EENUM);
+      return fail_field(why, d, f, "enum value not declared in the schema",
+                        SB_EENUM);
     return 0;
   case PROTOBUF_C_TYPE_STRING: {
     const char *s = *(const char *const *)p;
-    if (s && !utf8_ok((const uint8_t *)s, strlen(s)))
-      return fail(why, "string is not valid UTF-8", SB_EUTF8);
+    if (s && !sb_utf8_valid((const uint8_t *)s, strlen(s)))
+      return fail_field(why, d, f, "string is not valid UTF-8 or has a NUL",
+                        SB_EUTF8);
     return 0;
   }
   case PROTOBUF_C_TYPE_MESSAGE: {
@@ -296,7 +314,7 @@ static int walk(const ProtobufCMessage *m, int depth, const char **why) {
         if (f->type == PROTOBUF_C_TYPE_MESSAGE &&
             !*(const void *const *)(arr + k * esz))
           return fail(why, "repeated message element missing", SB_EINVAL);
-        err = check_value(f, arr + k * esz, 0, depth, why);
+        err = check_value(d, f, arr + k * esz, 0, depth, why);
         if (err)
           return err;
       }
@@ -311,7 +329,7 @@ static int walk(const ProtobufCMessage *m, int depth, const char **why) {
         f->type != PROTOBUF_C_TYPE_STRING &&
         !*(const protobuf_c_boolean *)quant)
       continue;
-    err = check_value(f, member, in_oneof, depth, why);
+    err = check_value(d, f, member, in_oneof, depth, why);
     if (err)
       return err;
   }

@@ -81,6 +81,11 @@ static int request_transfer(const Sbwire__V1__Request *req, uint64_t *id,
   return 0;
 }
 
+static int has_inline_data(const Sbwire__V1__Request *req) {
+  return req->body_case == SBWIRE__V1__REQUEST__BODY_CLIPBOARD_SET &&
+         req->clipboard_set->data.len != 0;
+}
+
 static int response_transfer(const Sbwire__V1__Response *rsp, uint64_t *id,
                              uint64_t *total) {
   if (rsp->body_case == SBWIRE__V1__RESPONSE__BODY_CLIPBOARD_GET &&
@@ -226,6 +231,11 @@ static upload_t *find_upload(sb_rpc_t *rpc, uint64_t id) {
   return NULL;
 }
 
+static void remember_dropped(sb_rpc_t *rpc, uint64_t id) {
+  rpc->dropped[rpc->dropped_next] = id;
+  rpc->dropped_next = (rpc->dropped_next + 1) % DROPPED_UPLOADS;
+}
+
 static int was_dropped(sb_rpc_t *rpc, uint64_t id) {
   for (int i = 0; i < DROPPED_UPLOADS; i++)
     if (rpc->dropped[i] == id)
@@ -240,8 +250,7 @@ static sb_rpc_incoming_t *take_upload(sb_rpc_t *rpc, upload_t *u) {
   sb_rpc_incoming_t *in = u->in;
   memset(u, 0, sizeof *u);
   in_remove(rpc, in->id);
-  rpc->dropped[rpc->dropped_next] = in->id;
-  rpc->dropped_next = (rpc->dropped_next + 1) % DROPPED_UPLOADS;
+  remember_dropped(rpc, in->id);
   return in;
 }
 
@@ -329,21 +338,42 @@ static int on_request(sb_rpc_t *rpc, sb_msg_t *m) {
   in->start_ms = sb_now_ms();
   if (request_transfer(env->request, &tid, &total)) {
     upload_t *slot = NULL;
+    const char *why = NULL;
+    char detail[96];
+    /* An inconsistent declaration is answered, and the chunks its sender
+     * may already have sent after it (under this request id) are
+     * discarded, like those of a cancelled upload: the connection goes
+     * on. */
     if (tid != id) {
-      err = SB_EPROTO;
+      err = SB_EFIELD;
+      why = "transfer_id must equal the request id";
+    } else if (has_inline_data(env->request)) {
+      err = SB_EFIELD;
+      why = "a declared transfer carries no inline data";
     } else if (total > rpc->opts.max_transfer) {
       err = SB_ETOOBIG;
+      snprintf(detail, sizeof detail,
+               "total_size %llu is over this transfer's cap of %llu bytes",
+               (unsigned long long)total,
+               (unsigned long long)rpc->opts.max_transfer);
+      why = detail;
     } else {
       for (int i = 0; i < SB_RPC_MAX_UPLOADS; i++)
         if (!rpc->uploads[i].used)
           slot = &rpc->uploads[i];
-      if (!slot)
+      if (!slot) {
         err = SB_EBUSY;
+        snprintf(detail, sizeof detail,
+                 "%d uploads are already being received on this connection",
+                 SB_RPC_MAX_UPLOADS);
+        why = detail;
+      }
     }
     if (err) {
+      remember_dropped(rpc, id);
       sb_mutex_unlock(rpc->lock);
       sb_rpc_incoming_free(in);
-      return err == SB_EPROTO ? err : send_error(rpc, id, err, NULL);
+      return send_error(rpc, id, err, why);
     }
     slot->used = 1;
     slot->in = in;
@@ -399,9 +429,18 @@ static int on_chunk(sb_rpc_t *rpc, const sb_envelope_t *env) {
   const Sbwire__V1__TransferChunk *c = env->chunk;
   uint64_t id = env->request_id;
   int err = 0;
-  if (c->transfer_id != id)
-    return SB_EPROTO;
   sb_mutex_lock(rpc->lock);
+  if ((id & 1) == rpc->peer_parity && !find_upload(rpc, id) &&
+      was_dropped(rpc, id)) {
+    /* The rest of an upload we dropped (Cancel, deadline, a refused
+     * declaration) is discarded. */
+    sb_mutex_unlock(rpc->lock);
+    return 0;
+  }
+  if (c->transfer_id != id) {
+    sb_mutex_unlock(rpc->lock);
+    return SB_EPROTO;
+  }
   if ((id & 1) != rpc->peer_parity) {
     pending_t *p = find_pending(rpc, id);
     if (!p || !p->downloading || p->done) {
@@ -416,11 +455,9 @@ static int on_chunk(sb_rpc_t *rpc, const sb_envelope_t *env) {
   }
   upload_t *u = find_upload(rpc, id);
   if (!u) {
-    /* The rest of an upload we dropped (Cancel, deadline) is discarded;
-     * a chunk of no upload at all is a violation. */
-    err = was_dropped(rpc, id) ? 0 : SB_EPROTO;
+    /* A chunk of no upload at all is a violation. */
     sb_mutex_unlock(rpc->lock);
-    return err;
+    return SB_EPROTO;
   }
   err = append_chunk(&u->in->data, &u->in->len, &u->cap, u->total, c);
   if (err || !c->last) {
@@ -452,6 +489,11 @@ static int invalid_request_answered(sb_rpc_t *rpc, sb_msg_t *m) {
     uint64_t id = env->request_id;
     sb_log(SB_LOG_WARN, "rpc: request %llu refused: %s (%s)",
            (unsigned long long)id, sb_err_name(err), why ? why : "");
+    /* A refused upload declaration may be followed by its chunks: they
+     * are discarded, not taken for a violation. */
+    sb_mutex_lock(rpc->lock);
+    remember_dropped(rpc, id);
+    sb_mutex_unlock(rpc->lock);
     sb_msg_free(m);
     return send_error(rpc, id, err, why) == 0 ? 1 : -1;
   }

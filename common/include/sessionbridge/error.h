@@ -50,6 +50,7 @@ extern "C" {
   XX(EOS, -35, "operating system call failed")                               \
   XX(EAGAIN, -36, "temporarily unavailable, try again")                       \
   XX(ENOTOKEN, -37, "the session's user token is not available yet")       \
+  XX(EUNSUPPORTED, -38, "this build has no backend for the task")            \
   XX(EDISCONNECTED, -39, "the session has no client connected")              \
   XX(EINSECURE, -40, "a path or object a non-administrator can write")
 

@@ -46,6 +46,9 @@ const sb_envelope_t *sb_msg_envelope(const sb_msg_t *m);
 void sb_msg_free(sb_msg_t *m);
 
 int sb_msg_validate(const sb_envelope_t *env, const char **why);
+/* 1 if s[0..n) is strict UTF-8 (no overlong forms, no surrogates, nothing
+ * above U+10FFFF) without a NUL byte, else 0. */
+int sb_utf8_valid(const uint8_t *s, size_t n);
 
 /* Pack an envelope into a fresh sb_malloc'd buffer. */
 int sb_msg_pack(const sb_envelope_t *env, uint8_t **out, size_t *len);
