@@ -7,6 +7,8 @@
 
 #include "desktop_win.h"
 
+#include <string.h>
+
 void sb_agent_attach_desktop(void) {
   WCHAR cur[64];
   DWORD n = 0;
@@ -21,4 +23,18 @@ void sb_agent_attach_desktop(void) {
   HDESK d = OpenDesktopW(L"Default", 0, FALSE, GENERIC_ALL);
   if (d)
     SetThreadDesktop(d);
+}
+
+int sb_agent_wcopy(wchar_t *dst, size_t cap, const wchar_t *src) {
+  size_t n = 0;
+  while (n + 1 < cap && src[n])
+    n++;
+  int cut = src[n] != 0;
+  /* A high surrogate (D800-DBFF) whose low half did not fit is dropped
+   * with it: half a pair is not a character and shows as garbage. */
+  if (cut && n > 0 && src[n - 1] >= 0xD800 && src[n - 1] <= 0xDBFF)
+    n--;
+  memcpy(dst, src, n * sizeof *dst);
+  dst[n] = 0;
+  return cut;
 }

@@ -289,6 +289,16 @@ xdotool key --window "$wid" n 2>/dev/null
 wait $m
 [ "$(cat "$TMP/click.out")" = no ] || fail "click answer [$(cat "$TMP/click.out")]"
 pass "xdotool pressed No -> sbctl printed no"
+# Enter typed at a question answers with the harmless button.
+W "$BIN/sbctl.exe" message --session 1 --title 'sb-enter' --text 'Restart now?' \
+  --buttons yesno > "$TMP/enter.out" &
+m=$!
+wid=$(sb_find_window 'sb-enter') || fail "box not found by title"
+sleep 0.5
+xdotool key --window "$wid" Return 2>/dev/null
+wait $m
+[ "$(cat "$TMP/enter.out")" = no ] || fail "Return answered [$(cat "$TMP/enter.out")], not no"
+pass "xdotool typed Return at a yes/no box -> no (the default is the harmless button)"
 t0=$(date +%s%N)
 got=$(W "$BIN/sbctl.exe" message --session 1 --title 'sb-timeout' --text x --timeout-ms 1000)
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
@@ -306,6 +316,10 @@ for _ in $(seq 1 50); do
   sleep 0.1
 done
 [ "$(xdotool search --name 'sb-two-' 2>/dev/null | wc -l)" -ge 2 ] || fail "two boxes not open at once"
+pa=$(xdotool getwindowgeometry "$(sb_find_window sb-two-a)" | awk '/Position/ { print $2 }')
+pb=$(xdotool getwindowgeometry "$(sb_find_window sb-two-b)" | awk '/Position/ { print $2 }')
+[ -n "$pa" ] && [ "$pa" != "$pb" ] || fail "two boxes at the same position ($pa, $pb)"
+pass "two boxes cascaded: at $pa and $pb"
 wait $a $b
 [ "$(cat "$TMP/a.out")" = timeout ] && [ "$(cat "$TMP/b.out")" = timeout ] || fail "two boxes"
 pass "two boxes open at once, a ping answered in between, both timed out"
