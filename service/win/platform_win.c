@@ -11,8 +11,48 @@
 
 struct sb_agent_proc {
   HANDLE process;
+  HANDLE job; /* this agent's own job: kill-on-close, only handle ours */
   DWORD pid;
 };
+
+/* A job per launch: a job belongs to the session of its first process
+ * and all its processes must run in that one session, so one job for all
+ * agents held only the first session's agent (the others failed to be
+ * assigned and ran outside any job). Kill-on-close: the agent ends when
+ * the service closes the handle, or dies. A process that cannot be put
+ * in its job is ended while still suspended, before it ran an
+ * instruction, and the reason is logged. */
+int sb_win_launch_in_job(sb_win_platform_t *p, HANDLE process, DWORD pid,
+                         HANDLE *job_out) {
+  JOBOBJECT_EXTENDED_LIMIT_INFORMATION lim;
+  HANDLE job = CreateJobObjectW(NULL, NULL);
+  DWORD e = 0;
+  const char *step = NULL;
+  *job_out = NULL;
+  memset(&lim, 0, sizeof lim);
+  lim.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE;
+  if (!job)
+    step = "CreateJobObjectW";
+  else if (!SetInformationJobObject(job, JobObjectExtendedLimitInformation,
+                                    &lim, sizeof lim))
+    step = "SetInformationJobObject";
+  else if (!p->assign_job(job, process))
+    step = "AssignProcessToJobObject";
+  if (!step) {
+    *job_out = job;
+    return 0;
+  }
+  e = GetLastError();
+  sb_log(SB_LOG_ERROR,
+         "agent pid %lu could not be put in its job (%s failed: error %lu); "
+         "ending it before it runs",
+         (unsigned long)pid, step, (unsigned long)e);
+  TerminateProcess(process, SB_WIN_EXIT_NO_JOB);
+  WaitForSingleObject(process, 5000);
+  if (job)
+    CloseHandle(job);
+  return SB_EOS;
+}
 
 static void wide_to_utf8(const WCHAR *w, char *out, size_t cap) {
   if (!WideCharToMultiByte(CP_UTF8, 0, w, -1, out, (int)cap, NULL, NULL))
@@ -383,6 +423,9 @@ static int launch_agent(void *ctx, uint32_t session,
   memset(&si, 0, sizeof si);
   si.StartupInfo.cb = sizeof si;
   si.StartupInfo.lpDesktop = L"winsta0\\default";
+  /* No "app starting" cursor for the user at each logon and relaunch:
+   * the agent shows no window of its own. */
+  si.StartupInfo.dwFlags = STARTF_FORCEOFFFEEDBACK;
   si.lpAttributeList = attrs;
   /* Quoted path and an explicit application name: no search path, no
    * "C:\Program.exe" ambiguity. The command line carries only the handle
@@ -400,11 +443,15 @@ static int launch_agent(void *ctx, uint32_t session,
     err = SB_EOS;
     goto out;
   }
-  /* In the job before it runs a single instruction: it cannot outlive the
-   * service or escape the job. */
-  if (p->job && !AssignProcessToJobObject(p->job, pi.hProcess))
-    sb_log(SB_LOG_WARN, "AssignProcessToJobObject failed: error %lu",
-           (unsigned long)GetLastError());
+  /* In its own job before it runs a single instruction: it cannot
+   * outlive the service or escape the job. */
+  HANDLE job = NULL;
+  if ((err = sb_win_launch_in_job(p, pi.hProcess, pi.dwProcessId, &job)) !=
+      0) {
+    CloseHandle(pi.hThread);
+    CloseHandle(pi.hProcess);
+    goto out;
+  }
   ResumeThread(pi.hThread);
   CloseHandle(pi.hThread);
   sb_handle_close(child);
@@ -414,15 +461,18 @@ static int launch_agent(void *ctx, uint32_t session,
   if (err) {
     TerminateProcess(pi.hProcess, 1);
     CloseHandle(pi.hProcess);
+    CloseHandle(job);
     goto out;
   }
   proc = sb_calloc(1, sizeof *proc);
   if (!proc) {
     TerminateProcess(pi.hProcess, 1);
     CloseHandle(pi.hProcess);
+    CloseHandle(job);
     err = SB_ENOMEM;
     goto out;
   }
+  proc->job = job;
   proc->process = pi.hProcess;
   proc->pid = pi.dwProcessId;
   EnterCriticalSection(&p->lock);
@@ -478,6 +528,8 @@ static void agent_free(void *ctx, sb_agent_proc_t *p) {
     WaitForSingleObject(p->process, 2000);
   }
   CloseHandle(p->process);
+  if (p->job)
+    CloseHandle(p->job);
   sb_free(p);
 }
 
@@ -586,7 +638,6 @@ static int session_message(void *ctx, uint32_t session, const char *title,
 
 int sb_win_platform_init(sb_win_platform_t *p, const WCHAR *agent_path,
                          int console, sb_svc_platform_t *out) {
-  JOBOBJECT_EXTENDED_LIMIT_INFORMATION lim;
   memset(p, 0, sizeof *p);
   int err = sb_win_wts_load(&p->wts);
   if (err)
@@ -598,14 +649,9 @@ int sb_win_platform_init(sb_win_platform_t *p, const WCHAR *agent_path,
       GetProcAddress(GetModuleHandleW(L"ntdll.dll"), "wine_get_version") !=
       NULL;
   InitializeCriticalSection(&p->lock);
-  /* Agents end when the service ends, even if it crashes. */
-  p->job = CreateJobObjectW(NULL, NULL);
-  if (p->job) {
-    memset(&lim, 0, sizeof lim);
-    lim.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE;
-    SetInformationJobObject(p->job, JobObjectExtendedLimitInformation, &lim,
-                            sizeof lim);
-  }
+  /* Agents end when the service ends, even if it crashes: each in its
+   * own kill-on-close job (sb_win_launch_in_job). */
+  p->assign_job = AssignProcessToJobObject;
   memset(out, 0, sizeof *out);
   out->ctx = p;
   out->enum_sessions = enum_sessions;
@@ -621,9 +667,6 @@ int sb_win_platform_init(sb_win_platform_t *p, const WCHAR *agent_path,
 }
 
 void sb_win_platform_free(sb_win_platform_t *p) {
-  if (p->job)
-    CloseHandle(p->job);
-  p->job = NULL;
   for (int i = 0; i < SB_WIN_MAX_SEEN; i++)
     launch_clear(&p->launches[i]);
   if (p->wts.enumerate)

@@ -63,7 +63,8 @@ typedef struct {
 /* The Windows OS seam of the service (platform_win.c). */
 typedef struct {
   WCHAR agent_path[MAX_PATH];
-  HANDLE job; /* agents live in it and end with the service */
+  /* AssignProcessToJobObject; a test may put a failing one in. */
+  BOOL(WINAPI *assign_job)(HANDLE job, HANDLE process);
   int console; /* run --console: not LocalSystem, may need a fallback */
   /* Wine lists no sessions; only there is the console session taken on
    * its own (set by init from ntdll's wine_get_version, never on
@@ -87,5 +88,14 @@ typedef struct {
 int sb_win_platform_init(sb_win_platform_t *p, const WCHAR *agent_path,
                          int console, sb_svc_platform_t *out);
 void sb_win_platform_free(sb_win_platform_t *p);
+
+/* The exit code of an agent ended because it could not be put in its
+ * job (ERROR_ACCESS_DENIED's value: it was not allowed to run). */
+#define SB_WIN_EXIT_NO_JOB 5u
+/* Put a just-created, still suspended agent in a job of its own
+ * (kill-on-close), *job_out the only handle to it; on failure the
+ * process is terminated, the reason logged, SB_EOS returned. */
+int sb_win_launch_in_job(sb_win_platform_t *p, HANDLE process, DWORD pid,
+                         HANDLE *job_out);
 
 #endif
