@@ -13,6 +13,7 @@ pkgs=(
   wine wine64 xvfb xauth xdotool xclip imagemagick x11-apps x11-xserver-utils x11-utils
   autoconf automake libtool make dpkg-dev
   procps psmisc python3 file
+  wixl msitools
 )
 
 missing=()

@@ -182,6 +182,41 @@ DWORD WINAPI sb_scm_handler(DWORD control, DWORD event, LPVOID data,
   }
 }
 
+/* An ImagePath with a space and no quotes lets the SCM try "C:\Program.exe"
+ * first, a file any user who can write C:\ could plant. sbservice install
+ * quotes it; an installer may not (Wine's msiexec does not): the service
+ * quotes its own on start, once, and says so. */
+static void quote_own_image_path(void) {
+  SC_HANDLE scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_CONNECT);
+  SC_HANDLE svc = scm ? OpenServiceW(scm, SB_SVC_NAME_W,
+                                     SERVICE_QUERY_CONFIG |
+                                         SERVICE_CHANGE_CONFIG)
+                      : NULL;
+  BYTE buf[8192];
+  DWORD n = 0;
+  QUERY_SERVICE_CONFIGW *c = (QUERY_SERVICE_CONFIGW *)buf;
+  if (svc && QueryServiceConfigW(svc, c, sizeof buf, &n) &&
+      c->lpBinaryPathName && c->lpBinaryPathName[0] != L'"' &&
+      wcschr(c->lpBinaryPathName, L' ')) {
+    WCHAR q[MAX_PATH + 3];
+    _snwprintf(q, MAX_PATH + 3, L"\"%ls\"", c->lpBinaryPathName);
+    q[MAX_PATH + 2] = 0;
+    if (ChangeServiceConfigW(svc, SERVICE_NO_CHANGE, SERVICE_NO_CHANGE,
+                             SERVICE_NO_CHANGE, q, NULL, NULL, NULL, NULL,
+                             NULL, NULL))
+      sb_log(SB_LOG_WARN, "the service's ImagePath was not quoted; now %ls",
+             q);
+    else
+      sb_log(SB_LOG_ERROR, "the service's ImagePath is not quoted and "
+                           "could not be fixed: error %lu",
+             (unsigned long)GetLastError());
+  }
+  if (svc)
+    CloseServiceHandle(svc);
+  if (scm)
+    CloseServiceHandle(scm);
+}
+
 static void WINAPI service_main(DWORD argc, LPWSTR *argv) {
   (void)argc;
   (void)argv;
@@ -192,7 +227,11 @@ static void WINAPI service_main(DWORD argc, LPWSTR *argv) {
   stop_event = CreateEventW(NULL, TRUE, FALSE, NULL);
   report(SERVICE_START_PENDING, NO_ERROR, 10000);
   sb_winlog_open(0);
-  int err = sb_host_start(0);
+  quote_own_image_path();
+  /* The data folder and key are made (or repaired) here, on every start,
+   * so an MSI needs no custom action and a folder someone else made or
+   * loosened is taken back before it is used. */
+  int err = sb_win_prepare_data(0) != 0 ? SB_EINSECURE : sb_host_start(0);
   if (err) {
     sb_log(SB_LOG_ERROR, "service failed to start: %s", sb_strerror(err));
     sb_winlog_close();

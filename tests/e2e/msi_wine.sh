@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# The MSI under Wine's msiexec: a quiet per-machine install into Program
+# Files registers and starts the service (ServiceInstall/ServiceControl),
+# whose agent answers in session 1; a major upgrade (the same files as the
+# next patch version, built here by wixl from the same .wxs) keeps the
+# service running and the control key; uninstall leaves no service, no
+# Event Log source and no program files. What Wine's msiexec does
+# differently from Windows is in docs/building.md ("The MSI").
+source "$(dirname "$0")/lib.sh"
+MSI=${2:?msi}
+WXS=${3:?wxs}
+WIXL=${4:?wixl}
+need
+cleanup_service
+PF="$WINEPREFIX/drive_c/Program Files/sessionbridge"
+EL='HKLM\SYSTEM\CurrentControlSet\Services\EventLog\Application\sessionbridge'
+UN='HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall'
+CTL='C:\Program Files\sessionbridge\sbctl.exe'
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+msi_fail() { W msiexec /x "$MSI" /qn >/dev/null 2>&1 || true; fail "$@"; }
+state() { W sc query sessionbridge | awk '/STATE/ { print $4 }'; }
+ping_ok() {
+  for _ in $(seq 1 100); do
+    W "$CTL" ping --session 1 | grep -q "^pong from session 1" && return 0
+    sleep 0.1
+  done
+  return 1
+}
+key_sum() { sha256sum "$DATA/control.key" | cut -d' ' -f1; }
+versions() { W reg query "$UN" /s | awk '/DisplayName.*sessionbridge/ { n++ } END { print n + 0 }'; }
+
+# A previous run's product, if any, and its data: a fresh machine.
+W msiexec /x "$MSI" /qn >/dev/null 2>&1 || true
+rm -rf "$DATA"
+
+WR msiexec /i "$MSI" /qn >/dev/null || msi_fail "msiexec /i: exit $?"
+for f in sbservice.exe sbagent.exe sbctl.exe; do
+  [ -f "$PF/$f" ] || msi_fail "$f not installed in Program Files"
+done
+[ "$(state)" = RUNNING ] || msi_fail "service not RUNNING after install: $(W sc query sessionbridge)"
+ping_ok || msi_fail "no pong from session 1 through $CTL"
+W reg query "$EL" | grep -q 'EventMessageFile.*Program Files\\sessionbridge\\sbservice.exe' ||
+  msi_fail "Event Log source not registered"
+[ -f "$DATA/control.key" ] || msi_fail "the service made no key on first start"
+k1=$(key_sum)
+# Wine's msiexec registers ImagePath unquoted; the service quotes it.
+img=$(W reg query 'HKLM\SYSTEM\CurrentControlSet\Services\sessionbridge' /v ImagePath)
+echo "$img" | grep -q 'ImagePath.*"C:\\Program Files\\sessionbridge\\sbservice.exe"' ||
+  msi_fail "ImagePath not quoted: $img"
+pass "install: files in Program Files, service RUNNING, pong from session 1, Event Log source, key made on first start"
+
+# The next version: same UpgradeCode, new ProductCode (Id="*").
+IFS=. read -r ma mi pa <<<"$(basename "$MSI" .msi | sed 's/^sessionbridge-//')"
+next="$ma.$mi.$((pa + 1))"
+(cd "$BIN" && "$WIXL" -a x64 -D Version="$next" -D SourceDir=. -o "$T/next.msi" "$WXS") ||
+  msi_fail "wixl $next"
+WR msiexec /i "$T/next.msi" /qn >/dev/null || msi_fail "upgrade: exit $?"
+[ "$(state)" = RUNNING ] || msi_fail "service not RUNNING after upgrade"
+ping_ok || msi_fail "no pong after upgrade"
+[ "$(key_sum)" = "$k1" ] || msi_fail "upgrade changed the control key"
+[ "$(versions)" = 1 ] || msi_fail "$(versions) sessionbridge products after the upgrade"
+W reg query "$UN" /s | grep -q "DisplayVersion.*$next" || msi_fail "upgrade did not register $next"
+pass "major upgrade to $next: one product, service RUNNING, pong, key kept"
+
+WR msiexec /x "$T/next.msi" /qn >/dev/null || msi_fail "msiexec /x: exit $?"
+W sc query sessionbridge | grep -q STATE && fail "service still registered after uninstall"
+W reg query "$EL" 2>/dev/null | grep -q EventMessageFile && fail "Event Log source left"
+[ "$(versions)" = 0 ] || fail "product still registered"
+# Wine's msiexec deletes the files right after the service reported
+# STOPPED, while its process may still be exiting (on Windows a file in
+# use is replaced at reboot): wait for the process, then look.
+for _ in $(seq 1 50); do
+  pgrep -f 'Program Files.sessionbridge.sbservice' >/dev/null || break
+  sleep 0.1
+done
+left=$(ls -A "$PF" 2>/dev/null || true)
+if [ -n "$left" ]; then
+  echo "note: left in Program Files\\sessionbridge by Wine's msiexec: $left"
+  echo "$left" | grep -qv '^sbservice.exe$' && fail "uninstall left $left"
+fi
+pass "uninstall: no service, no Event Log source, no product${left:+ (Wine left sbservice.exe in use)}"
+echo "PASS"
