@@ -184,6 +184,11 @@ int sb_cmd_install(void) {
   } else if (svc) {
     printf("installed service sessionbridge (LocalSystem, auto start)\n");
   }
+  if (svc)
+    printf("registered from %ls (the service refuses to start if anyone but "
+           "SYSTEM and Administrators may write there; the MSI installs into "
+           "Program Files)\n",
+           quoted);
   if (!svc) {
     printf("error: cannot create the service: error %lu\n",
            (unsigned long)GetLastError());
