@@ -19,10 +19,6 @@ int sb_path_control_key(char *buf, size_t cap) {
   return 0;
 }
 
-int sb_path_control_endpoint(char *buf, size_t cap) {
-  return sb_endpoint_default(SB_CONTROL_ENDPOINT_NAME, buf, cap);
-}
-
 int sb_key_file_read(const char *path, unsigned char key[32]) {
   unsigned char buf[33];
   size_t n;

@@ -65,7 +65,7 @@ WR "$BIN/sbctl.exe" ping --session 9 >/dev/null; rc=$?
 pass "missing session: clear error, exit 3"
 
 # Both pipes' DACLs read back from the running service.
-cdacl=$(W "$BIN/sbtest.exe" --helper pipe_dacl '\\.\pipe\sessionbridge-control')
+cdacl=$(W "$BIN/sbtest.exe" --helper pipe_dacl '\\.\pipe\ProtectedPrefix\Administrators\sessionbridge\control')
 echo "control pipe DACL: $cdacl"
 [ "$cdacl" = "D:P(D;;GA;;;NU)(A;;GA;;;SY)(A;;GA;;;BA)" ] || fail "control DACL"
 apipe=$(grep -o 'pipe \\\\\.\\pipe\\sessionbridge-agent-[^)]*' "$LOG" | tail -n1 | cut -c6-)

@@ -10,7 +10,8 @@ int sbctl_connect(sbctl_t *c) {
   sb_channel_opts_t opts;
   sb_rpc_opts_t ro;
   sb_io_t io;
-  int err;
+  int err, default_endpoint = !c->endpoint;
+  char why[256];
 
   if (!c->endpoint) {
     if (sb_path_control_endpoint(endpoint, sizeof endpoint) != 0) {
@@ -38,6 +39,13 @@ int sbctl_connect(sbctl_t *c) {
   if (err) {
     fprintf(stderr, "sbctl: cannot connect to %s: %s (is the service running?)\n",
             c->endpoint, sb_strerror(err));
+    goto fail;
+  }
+  /* Nothing is sent to a server that is not the service (an endpoint
+   * given with --endpoint is the caller's choice). */
+  if (default_endpoint && sbctl_check_server(c->stream, why, sizeof why)) {
+    fprintf(stderr, "sbctl: refusing to talk to %s: %s\n", c->endpoint, why);
+    err = SB_EPEER;
     goto fail;
   }
   io = sb_stream_io(c->stream);

@@ -49,4 +49,9 @@ int sbctl_cmd_clipboard(sbctl_t *c, int argc, char **argv);
 int sbctl_cmd_screenshot(sbctl_t *c, int argc, char **argv);
 int sbctl_cmd_raw(sbctl_t *c, int argc, char **argv);
 
+/* Before the handshake on the default control endpoint: is the server
+ * the sessionbridge service (Windows: its pid against the SCM's)? 0, or
+ * SB_EPEER with *why. server_<platform>.c */
+int sbctl_check_server(sb_stream_t *s, char *why, size_t cap);
+
 #endif

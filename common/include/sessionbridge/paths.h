@@ -1,7 +1,7 @@
 /* Well-known locations shared by the service, the agent and sbctl, so
  * they cannot disagree about where the control key or endpoint is.
  *   Windows: data dir %ProgramData%\sessionbridge, control endpoint
- *            \\.\pipe\sessionbridge-control
+ *            \\.\pipe\ProtectedPrefix\Administrators\sessionbridge\control
  *   POSIX:   runtime dir /run/sessionbridge as root, else
  *            $XDG_RUNTIME_DIR/sessionbridge (or /tmp/sessionbridge-<uid>);
  *            the data dir is the runtime dir.
@@ -13,6 +13,9 @@
 
 #define SB_SERVICE_NAME "sessionbridge"
 #define SB_CONTROL_ENDPOINT_NAME "sessionbridge-control"
+/* The control pipe on Windows (sb_path_control_endpoint). */
+#define SB_CONTROL_ENDPOINT_WIN                                                \
+  "\\\\.\\pipe\\ProtectedPrefix\\Administrators\\sessionbridge\\control"
 #define SB_CONTROL_KEY_FILE "control.key"
 
 int sb_path_data_dir(char *buf, size_t cap);

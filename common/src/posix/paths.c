@@ -5,6 +5,7 @@
 #include "error.h"
 #include "internal_paths.h"
 #include "paths.h"
+#include "transport.h"
 
 char sb__path_sep(void) { return '/'; }
 
@@ -21,4 +22,8 @@ int sb_path_data_dir(char *buf, size_t cap) {
   else
     n = snprintf(buf, cap, "/tmp/sessionbridge-%ld", (long)geteuid());
   return n < 0 || (size_t)n >= cap ? SB_ETOOBIG : 0;
+}
+
+int sb_path_control_endpoint(char *buf, size_t cap) {
+  return sb_endpoint_default(SB_CONTROL_ENDPOINT_NAME, buf, cap);
 }

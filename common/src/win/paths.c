@@ -25,3 +25,15 @@ int sb_path_data_dir(char *buf, size_t cap) {
   }
   return n < 0 || (size_t)n >= cap ? SB_ETOOBIG : 0;
 }
+
+/* In the protected pipe namespace: only processes running as SYSTEM or as
+ * an elevated administrator may create a pipe under
+ * ProtectedPrefix\Administrators, so no user can squat the name while
+ * the service is stopped, updating or restarting. */
+int sb_path_control_endpoint(char *buf, size_t cap) {
+  if (!buf)
+    return SB_EINVAL;
+  if ((size_t)snprintf(buf, cap, "%s", SB_CONTROL_ENDPOINT_WIN) >= cap)
+    return SB_ETOOBIG;
+  return 0;
+}

@@ -40,6 +40,12 @@ struct sb_listener {
   DWORD first_open_mode;
   DWORD pipe_mode;
   HANDLE pending; /* the instance waiting for a client */
+  /* The first instance (FILE_FLAG_FIRST_PIPE_INSTANCE), held with our own
+   * client on it for the listener's whole life: the name's instance count
+   * never falls to zero between two listening instances or after a failed
+   * create, so no one else can ever create the "first" instance of it. */
+  HANDLE anchor;
+  HANDLE anchor_client;
   OVERLAPPED ov;
   int connected;  /* pending already has a client */
   HANDLE interrupt_ev;
@@ -80,6 +86,36 @@ static sb_stream_t *stream_new(HANDLE h) {
     return NULL;
   }
   return s;
+}
+
+/* The anchor: the first instance of the name, occupied by a client
+ * handle of our own so that no outside client is ever connected to it
+ * (one that were would wait forever: nobody serves the anchor). */
+static int create_anchor(sb_listener_t *l) {
+  DWORD open_mode = PIPE_ACCESS_DUPLEX | FILE_FLAG_OVERLAPPED |
+                    FILE_FLAG_FIRST_PIPE_INSTANCE;
+  HANDLE h = CreateNamedPipeW(l->name, open_mode, l->pipe_mode,
+                              PIPE_UNLIMITED_INSTANCES, 64, 64, 0, &l->sa);
+  if (h == INVALID_HANDLE_VALUE) {
+    DWORD e = GetLastError();
+    if (e == ERROR_ACCESS_DENIED || e == ERROR_PIPE_BUSY)
+      return SB_EEXIST;
+    return sb__translate_os_error((int)e);
+  }
+  l->first_open_mode = open_mode;
+  l->anchor = h;
+  /* The only instance so far, so this connects to the anchor. A DACL
+   * that does not let us read (none of ours) leaves it unoccupied: it
+   * still holds the name. */
+  l->anchor_client =
+      CreateFileW(l->name, GENERIC_READ, 0, NULL, OPEN_EXISTING,
+                  SECURITY_SQOS_PRESENT | SECURITY_IDENTIFICATION, NULL);
+  if (l->anchor_client == INVALID_HANDLE_VALUE) {
+    sb_log(SB_LOG_WARN, "pipe anchor: cannot occupy it: error %lu",
+           (unsigned long)GetLastError());
+    l->anchor_client = NULL;
+  }
+  return 0;
 }
 
 /* Create one instance and start waiting for its client. */
@@ -150,7 +186,7 @@ int sb_listener_open(sb_listener_t **out, const char *endpoint,
     err = last_err();
     goto fail;
   }
-  err = create_instance(l, 1);
+  err = create_anchor(l);
   if (err) {
     if (err == SB_EEXIST)
       sb_log(SB_LOG_ERROR,
@@ -159,10 +195,16 @@ int sb_listener_open(sb_listener_t **out, const char *endpoint,
              endpoint);
     goto fail;
   }
+  if ((err = create_instance(l, 0)) != 0)
+    goto fail;
   *out = l;
   return 0;
 
 fail:
+  if (l->anchor_client)
+    CloseHandle(l->anchor_client);
+  if (l->anchor)
+    CloseHandle(l->anchor);
   if (l->ov.hEvent)
     CloseHandle(l->ov.hEvent);
   if (l->interrupt_ev)
@@ -236,9 +278,17 @@ void sb_listener_close(sb_listener_t *l) {
   if (!l)
     return;
   if (l->pending) {
-    CancelIoEx(l->pending, &l->ov);
+    DWORD n = 0;
+    /* The kernel writes into l->ov until the cancelled ConnectNamedPipe
+     * completes: wait for that before the OVERLAPPED is freed. */
+    if (CancelIoEx(l->pending, &l->ov) || GetLastError() != ERROR_NOT_FOUND)
+      GetOverlappedResult(l->pending, &l->ov, &n, TRUE);
     CloseHandle(l->pending);
   }
+  if (l->anchor_client)
+    CloseHandle(l->anchor_client);
+  if (l->anchor)
+    CloseHandle(l->anchor);
   CloseHandle(l->ov.hEvent);
   CloseHandle(l->interrupt_ev);
   LocalFree(l->sd);
