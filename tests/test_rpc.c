@@ -383,7 +383,8 @@ static void rpc_upload_and_download_in(int mode) {
   req.body_case = SBWIRE__V1__REQUEST__BODY_CLIPBOARD_SET;
   req.clipboard_set = &cs;
   sb_rpc_result_t res;
-  CHECK_OK(sb_rpc_call(r.client, &req, 5000, data, big, &res));
+  /* The deadline covers sending the 3 MiB too (valgrind is slow). */
+  CHECK_OK(sb_rpc_call(r.client, &req, 60000, data, big, &res));
   CHECK_OK(sb_rpc_result_err(&res, NULL));
   sb_rpc_result_free(&res);
   CHECK_EQ(r.st.last_upload_len, big);
@@ -394,7 +395,7 @@ static void rpc_upload_and_download_in(int mode) {
   Sbwire__V1__ClipboardGetRequest cg = SBWIRE__V1__CLIPBOARD_GET_REQUEST__INIT;
   g.body_case = SBWIRE__V1__REQUEST__BODY_CLIPBOARD_GET;
   g.clipboard_get = &cg;
-  CHECK_OK(sb_rpc_call(r.client, &g, 5000, NULL, 0, &res));
+  CHECK_OK(sb_rpc_call(r.client, &g, 60000, NULL, 0, &res));
   CHECK_OK(sb_rpc_result_err(&res, NULL));
   CHECK_EQ(res.len, big);
   uint8_t *want = malloc(big);

@@ -111,10 +111,15 @@ static int end_write(void *ctx, const void *buf, size_t len, int timeout_ms) {
   (void)timeout_ms;
   if (e->d->q[1 - e->idx].eof)
     return SB_EPIPE;
+  /* Under the duplex lock: a test may take the held bytes
+   * (sbt_wait_held) while this end's owner is still writing. */
+  sb_mutex_lock(e->d->lock);
   append(&e->rec, &e->rec_len, buf, len);
-  if (e->hold)
+  int hold = e->hold;
+  if (hold)
     append(&e->held, &e->held_len, buf, len);
-  else
+  sb_mutex_unlock(e->d->lock);
+  if (!hold)
     push(e->d, 1 - e->idx, buf, len);
   return 0;
 }
@@ -132,13 +137,19 @@ void sbt_end_shutdown(sbt_end_t *e) {
   sb_mutex_unlock(d->lock);
 }
 
-void sbt_end_hold(sbt_end_t *e, int hold) { e->hold = hold; }
+void sbt_end_hold(sbt_end_t *e, int hold) {
+  sb_mutex_lock(e->d->lock);
+  e->hold = hold;
+  sb_mutex_unlock(e->d->lock);
+}
 
 uint8_t *sbt_end_take(sbt_end_t *e, size_t *len) {
+  sb_mutex_lock(e->d->lock);
   uint8_t *p = e->held;
   *len = e->held_len;
   e->held = NULL;
   e->held_len = 0;
+  sb_mutex_unlock(e->d->lock);
   return p;
 }
 

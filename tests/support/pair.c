@@ -12,8 +12,14 @@ const uint8_t sbt_psk_b[32] = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11,
 
 void sbt_pair_new(sbt_pair_t *p, const uint8_t *client_psk,
                   const uint8_t *server_psk, int timeout_ms) {
-  sb_channel_opts_t co = {SB_ROLE_CLIENT, client_psk, timeout_ms, timeout_ms};
-  sb_channel_opts_t so = {SB_ROLE_SERVER, server_psk, timeout_ms, timeout_ms};
+  sbt_pair_new_timeouts(p, client_psk, server_psk, timeout_ms, timeout_ms);
+}
+
+void sbt_pair_new_timeouts(sbt_pair_t *p, const uint8_t *client_psk,
+                           const uint8_t *server_psk, int handshake_ms,
+                           int frame_ms) {
+  sb_channel_opts_t co = {SB_ROLE_CLIENT, client_psk, handshake_ms, frame_ms};
+  sb_channel_opts_t so = {SB_ROLE_SERVER, server_psk, handshake_ms, frame_ms};
   memset(p, 0, sizeof *p);
   sbt_duplex_new(&p->cend, &p->send);
   sb_io_t cio = sbt_end_io(p->cend), sio = sbt_end_io(p->send);

@@ -15,6 +15,12 @@ typedef struct {
  * order) with their own PSKs and timeouts (0: defaults). */
 void sbt_pair_new(sbt_pair_t *p, const uint8_t *client_psk,
                   const uint8_t *server_psk, int timeout_ms);
+/* The same with the handshake's deadline (one for the whole handshake)
+ * and the frame deadline apart: a test of a short frame deadline must
+ * not squeeze the handshake into it too (0: defaults). */
+void sbt_pair_new_timeouts(sbt_pair_t *p, const uint8_t *client_psk,
+                           const uint8_t *server_psk, int handshake_ms,
+                           int frame_ms);
 /* Handshake both sides concurrently; results in client_err/server_err. */
 void sbt_pair_handshake(sbt_pair_t *p);
 void sbt_pair_free(sbt_pair_t *p);
