@@ -17,12 +17,30 @@ void sb_agent_attach_desktop(void) {
       lstrcmpiW(cur, L"WinSta0") != 0) {
     HWINSTA interactive =
         OpenWindowStationW(L"WinSta0", FALSE, WINSTA_ALL_ACCESS);
-    if (!interactive || !SetProcessWindowStation(interactive))
+    if (!interactive)
       return;
+    if (!SetProcessWindowStation(interactive)) {
+      CloseWindowStation(interactive);
+      return;
+    }
   }
-  HDESK d = OpenDesktopW(L"Default", 0, FALSE, GENERIC_ALL);
-  if (d)
-    SetThreadDesktop(d);
+  /* One Default desktop handle for the process, opened on the first call
+   * and given to every thread that asks: opening one per call leaked a
+   * handle each time (a desktop handle in use by a thread cannot be
+   * closed, so they could not simply be closed after use). */
+  static HDESK shared;
+  HDESK d = InterlockedCompareExchangePointer((PVOID *)&shared, NULL, NULL);
+  if (!d) {
+    HDESK mine = OpenDesktopW(L"Default", 0, FALSE, GENERIC_ALL);
+    if (!mine)
+      return;
+    d = InterlockedCompareExchangePointer((PVOID *)&shared, mine, NULL);
+    if (d)
+      CloseDesktop(mine); /* another thread's won */
+    else
+      d = mine;
+  }
+  SetThreadDesktop(d);
 }
 
 int sb_agent_wcopy(wchar_t *dst, size_t cap, const wchar_t *src) {
