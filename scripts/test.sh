@@ -78,7 +78,10 @@ rerun_wine() { # dir log [env...]
   local dir=$1 log=$2 rlog failed t others="" allowed
   shift 2
   rlog="${log%.log}-rerun.log"
-  failed=$(sed -n 's/^[[:space:]]*[0-9]\+ - \([^ ]*\) .*/\1/p' "$log" | tr '\n' ' ')
+  # Only the FAILED list: ctest's "did not run" list (skips) has the same
+  # line format.
+  failed=$(sed -n '/The following tests FAILED/,$s/^[[:space:]]*[0-9]\+ - \([^ ]*\) .*/\1/p' \
+    "$log" | tr '\n' ' ')
   failed=${failed% }
   allowed=" $(wine_flaky | tr '\n' ' ') "
   for t in $failed; do
