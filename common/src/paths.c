@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "error.h"
 #include "internal_paths.h"
 #include "transport.h"
@@ -21,20 +22,16 @@ int sb_path_control_key(char *buf, size_t cap) {
 
 int sb_key_file_read(const char *path, unsigned char key[32]) {
   unsigned char buf[33];
-  size_t n;
-  FILE *f;
+  size_t n = 0;
+  int err;
   if (!path || !key)
     return SB_EINVAL;
-  f = fopen(path, "rb");
-  if (!f)
-    return SB_EACCES;
-  n = fread(buf, 1, sizeof buf, f);
-  fclose(f);
-  if (n != 32) {
-    memset(buf, 0, sizeof buf);
-    return SB_EPROTO;
-  }
-  memcpy(key, buf, 32);
-  memset(buf, 0, sizeof buf);
-  return 0;
+  /* 33 bytes asked: a longer file is not a key. */
+  err = sb__read_small_file(path, buf, sizeof buf, &n);
+  if (!err && n != 32)
+    err = SB_EPROTO;
+  if (!err)
+    memcpy(key, buf, 32);
+  sb_memzero(buf, sizeof buf);
+  return err;
 }

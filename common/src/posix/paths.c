@@ -1,5 +1,7 @@
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "error.h"
@@ -26,4 +28,28 @@ int sb_path_data_dir(char *buf, size_t cap) {
 
 int sb_path_control_endpoint(char *buf, size_t cap) {
   return sb_endpoint_default(SB_CONTROL_ENDPOINT_NAME, buf, cap);
+}
+
+int sb__read_small_file(const char *path, unsigned char *buf, size_t cap,
+                        size_t *n) {
+  size_t got = 0;
+  *n = 0;
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0)
+    return SB_EACCES;
+  while (got < cap) {
+    ssize_t r = read(fd, buf + got, cap - got);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r < 0) {
+      close(fd);
+      return SB_EIO;
+    }
+    if (r == 0)
+      break;
+    got += (size_t)r;
+  }
+  close(fd);
+  *n = got;
+  return 0;
 }

@@ -37,3 +37,26 @@ int sb_path_control_endpoint(char *buf, size_t cap) {
     return SB_ETOOBIG;
   return 0;
 }
+
+int sb__read_small_file(const char *path, unsigned char *buf, size_t cap,
+                        size_t *n) {
+  WCHAR w[MAX_PATH];
+  DWORD got = 0;
+  *n = 0;
+  if (!MultiByteToWideChar(CP_UTF8, 0, path, -1, w, MAX_PATH))
+    return SB_EINVAL;
+  /* FILE_FLAG_OPEN_REPARSE_POINT: a symlink or junction planted as the
+   * key file is opened itself (and then is not 32 bytes), never followed. */
+  HANDLE h = CreateFileW(w, GENERIC_READ, FILE_SHARE_READ, NULL,
+                         OPEN_EXISTING,
+                         FILE_ATTRIBUTE_NORMAL | FILE_FLAG_OPEN_REPARSE_POINT,
+                         NULL);
+  if (h == INVALID_HANDLE_VALUE)
+    return SB_EACCES;
+  BOOL ok = ReadFile(h, buf, (DWORD)cap, &got, NULL);
+  CloseHandle(h);
+  if (!ok)
+    return SB_EIO;
+  *n = got;
+  return 0;
+}
