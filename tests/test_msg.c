@@ -816,9 +816,10 @@ SB_TEST(msg_screenshot_region_overflow) {
   CHECK_ERR(region(65536, 65536), SB_ETOOBIG);
   CHECK_ERR(region(0xFFFFFFFFu, 0xFFFFFFFFu), SB_ETOOBIG);
   CHECK_ERR(region(0xFFFFFFFFu, 1), SB_ETOOBIG);
-  /* 4096 * 4096 * 4 is exactly 64 MiB; one more row is over. */
-  CHECK_OK(region(4096, 4096));
-  CHECK_ERR(region(4096, 4097), SB_ETOOBIG);
+  /* 8192 * 5120 is exactly SB_SCREENSHOT_PIXELS_MAX (40 Mi); one more
+   * row is over. */
+  CHECK_OK(region(8192, 5120));
+  CHECK_ERR(region(8192, 5121), SB_ETOOBIG);
   CHECK_ERR(region(0, 100), SB_EFIELD);
   CHECK_ERR(region(100, 0), SB_EFIELD);
 }
@@ -1113,4 +1114,41 @@ SB_TEST(msg_detail_names_field) {
   CHECK_ERR(sb_msg_validate(&env, &why), SB_EENUM);
   fprintf(stderr, "%s\n", why);
   CHECK(why && strstr(why, "MessageBoxRequest.buttons"));
+}
+
+static int monitors_list(size_t n, uint32_t width, size_t device_len) {
+  static Sbwire__V1__Monitor m[SB_MSG_MONITORS_MAX + 1];
+  static Sbwire__V1__Monitor *mp[SB_MSG_MONITORS_MAX + 1];
+  static Sbwire__V1__Region rect = SBWIRE__V1__REGION__INIT;
+  sb_envelope_t e;
+  Sbwire__V1__Response r;
+  Sbwire__V1__MonitorsResponse mr = SBWIRE__V1__MONITORS_RESPONSE__INIT;
+  char *dev = repeat('D', device_len);
+  rect.width = width;
+  rect.height = 1080;
+  for (size_t i = 0; i < n; i++) {
+    sbwire__v1__monitor__init(&m[i]);
+    m[i].index = (uint32_t)i;
+    m[i].rect = &rect;
+    m[i].dpi = 96;
+    m[i].device = dev;
+    mp[i] = &m[i];
+  }
+  mr.n_monitors = n;
+  mr.monitors = mp;
+  mr.dpi_awareness = "per-monitor-v2";
+  rsp_env(&e, &r, SBWIRE__V1__RESPONSE__BODY_MONITORS);
+  r.monitors = &mr;
+  int err = decode_env(&e, NULL);
+  free(dev);
+  return err;
+}
+
+SB_TEST(msg_monitors_limits) {
+  CHECK_OK(monitors_list(SB_MSG_MONITORS_MAX, 1920, 12));
+  CHECK_ERR(monitors_list(SB_MSG_MONITORS_MAX + 1, 1920, 12), SB_ETOOBIG);
+  /* A monitor's rectangle is a Region like any other: never empty. */
+  CHECK_ERR(monitors_list(2, 0, 12), SB_EFIELD);
+  CHECK_OK(monitors_list(1, 1920, SB_MSG_USER_MAX));
+  CHECK_ERR(monitors_list(1, 1920, SB_MSG_USER_MAX + 1), SB_ETOOBIG);
 }

@@ -36,7 +36,7 @@ static void shot(const sb_task_shot_t *req, uint32_t *w, uint32_t *h) {
 }
 
 SB_TEST(task_screenshot_virtual_screen) {
-  sb_task_shot_t req = {0, 0, 0, 0, 0, 0};
+  sb_task_shot_t req = {0, 0, 0, 0, 0, 0, 0};
   uint32_t w, h;
   if (posix_refuses(&req))
     return;
@@ -48,7 +48,7 @@ SB_TEST(task_screenshot_virtual_screen) {
 }
 
 SB_TEST(task_screenshot_monitor) {
-  sb_task_shot_t all = {0, 0, 0, 0, 0, 0}, mon = {1, 0, 0, 0, 0, 0};
+  sb_task_shot_t all = {0, 0, 0, 0, 0, 0, 0}, mon = {1, 0, 0, 0, 0, 0, 0};
   uint32_t w, h, mw, mh;
   uint8_t *png = NULL;
   size_t len = 0;
@@ -64,9 +64,9 @@ SB_TEST(task_screenshot_monitor) {
 }
 
 SB_TEST(task_screenshot_region) {
-  sb_task_shot_t req = {2, 0, 10, 20, 30, 40};
+  sb_task_shot_t req = {2, 0, 10, 20, 30, 40, 0};
   uint32_t w, h, sw, sh;
-  sb_task_shot_t all = {0, 0, 0, 0, 0, 0};
+  sb_task_shot_t all = {0, 0, 0, 0, 0, 0, 0};
   if (posix_refuses(&req))
     return;
   shot(&req, &w, &h);
@@ -98,7 +98,7 @@ SB_TEST(task_screenshot_region) {
 }
 
 SB_TEST(task_screenshot_bad_region) {
-  sb_task_shot_t req = {2, 0, 0, 0, 0, 10};
+  sb_task_shot_t req = {2, 0, 0, 0, 0, 10, 0};
   uint8_t *png = NULL;
   size_t len = 0;
   uint32_t w = 7, h = 7;
@@ -137,4 +137,72 @@ SB_TEST(task_png_refuses_oversize) {
   CHECK_ERR(sb_png_encode_bgra(one, 65535, 65535, 65535u * 4, &png, &len),
             SB_ETOOBIG);
   CHECK(png == NULL);
+}
+
+SB_TEST(task_screenshot_compression_and_origin) {
+  /* small and fast are two encodings of the same pixels; the origin is
+   * where the region starts on the virtual screen. */
+  sb_task_shot_t req = {2, 0, 5, 7, 200, 120, SB_PNG_FAST};
+  uint8_t *fast = NULL, *small = NULL;
+  size_t flen = 0, slen = 0;
+  uint32_t w, h;
+  int32_t x = -1, y = -1;
+  if (posix_refuses(&req))
+    return;
+  CHECK_OK(sb_task_screenshot_at(&req, &fast, &flen, &w, &h, &x, &y));
+  CHECK(w == 200 && h == 120 && x == 5 && y == 7);
+  req.compression = SB_PNG_SMALL;
+  CHECK_OK(sb_task_screenshot_at(&req, &small, &slen, &w, &h, NULL, NULL));
+  uint8_t *a = malloc(200 * 120 * 3), *b = malloc(200 * 120 * 3);
+  CHECK(a && b);
+  sbt_png_decode(fast, flen, 200, 120, a);
+  sbt_png_decode(small, slen, 200, 120, b);
+  CHECK_MEM(a, b, 200 * 120 * 3);
+  free(a);
+  free(b);
+  sb_free(fast);
+  sb_free(small);
+  req.compression = 2; /* no such setting */
+  CHECK_ERR(sb_task_screenshot(&req, &fast, &flen, &w, &h), SB_EINVAL);
+}
+
+SB_TEST(task_monitors_list) {
+  sb_task_monitor_t m[SB_MSG_MONITORS_MAX];
+  size_t n = 0;
+  int32_t vs[4];
+  const char *aw = NULL;
+  if (!sbtest_is_windows()) {
+    CHECK_ERR(sb_task_monitors(m, SB_MSG_MONITORS_MAX, &n, vs, &aw), SB_EOS);
+    return;
+  }
+  /* As the agent does first thing (its manifest says the same). */
+  const char *set = sb_task_dpi_aware();
+  fprintf(stderr, "DPI awareness: %s\n", set);
+  CHECK_OK(sb_task_monitors(m, SB_MSG_MONITORS_MAX, &n, vs, &aw));
+  CHECK(n >= 1);
+  CHECK(strcmp(aw, set) == 0);
+  CHECK(strcmp(aw, "unaware") != 0);
+  /* One primary, at the origin; every monitor inside the virtual screen,
+   * and together they reach its four edges. */
+  int primaries = 0;
+  int64_t l = INT32_MAX, t = INT32_MAX, r = INT32_MIN, b = INT32_MIN;
+  for (size_t i = 0; i < n; i++) {
+    fprintf(stderr, "monitor %zu: %d,%d %ux%u primary %d dpi %u %s\n", i,
+            (int)m[i].x, (int)m[i].y, m[i].width, m[i].height, m[i].primary,
+            m[i].dpi, m[i].device);
+    CHECK(m[i].width > 0 && m[i].height > 0 && m[i].dpi >= 48);
+    if (m[i].primary) {
+      primaries++;
+      CHECK(m[i].x == 0 && m[i].y == 0);
+    }
+    l = m[i].x < l ? m[i].x : l;
+    t = m[i].y < t ? m[i].y : t;
+    r = m[i].x + (int64_t)m[i].width > r ? m[i].x + (int64_t)m[i].width : r;
+    b = m[i].y + (int64_t)m[i].height > b ? m[i].y + (int64_t)m[i].height : b;
+  }
+  CHECK_EQ(primaries, 1);
+  CHECK(l == vs[0] && t == vs[1] && r - l == vs[2] && b - t == vs[3]);
+  /* A list with room for none: no error, nothing written past it. */
+  CHECK_OK(sb_task_monitors(m, 0, &n, vs, &aw));
+  CHECK_EQ(n, 0);
 }

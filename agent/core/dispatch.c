@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sb_png.h"
 #include "tasks.h"
 
 typedef struct job {
@@ -276,20 +277,74 @@ static void run_screenshot(job_t *j) {
     req.width = s->region->width;
     req.height = s->region->height;
   }
-  err = sb_task_screenshot(&req, &png, &len, &w, &h);
+  req.compression = s->compression == SBWIRE__V1__COMPRESSION__COMPRESSION_SMALL
+                        ? SB_PNG_SMALL
+                        : SB_PNG_FAST;
+  int32_t x = 0, y = 0;
+  err = sb_task_screenshot_at(&req, &png, &len, &w, &h, &x, &y);
   if (err) {
     sb_rpc_respond_error(j->rpc, j->in, err,
-                         task_detail(err, NULL, "cannot take the screenshot"));
+                         task_detail(err,
+                                     err == SB_ETOOBIG
+                                         ? "the screenshot is over 40 Mi "
+                                           "pixels or its PNG over 64 MiB; "
+                                           "ask for a monitor or a region"
+                                         : NULL,
+                                     "cannot take the screenshot"));
     return;
   }
   Sbwire__V1__Response rsp = SBWIRE__V1__RESPONSE__INIT;
   Sbwire__V1__ScreenshotResponse r = SBWIRE__V1__SCREENSHOT_RESPONSE__INIT;
   r.width = w;
   r.height = h;
+  r.x = x;
+  r.y = y;
   rsp.body_case = SBWIRE__V1__RESPONSE__BODY_SCREENSHOT;
   rsp.screenshot = &r;
   respond_data(j, &rsp, &r.png, png, len);
   sb_free(png);
+}
+
+static void run_monitors(job_t *j) {
+  sb_task_monitor_t mons[SB_MSG_MONITORS_MAX];
+  Sbwire__V1__Monitor m[SB_MSG_MONITORS_MAX], *mp[SB_MSG_MONITORS_MAX];
+  Sbwire__V1__Region rect[SB_MSG_MONITORS_MAX];
+  Sbwire__V1__Region vsr = SBWIRE__V1__REGION__INIT;
+  size_t n = 0;
+  int32_t vs[4];
+  const char *aw = NULL;
+  int err = sb_task_monitors(mons, SB_MSG_MONITORS_MAX, &n, vs, &aw);
+  if (err) {
+    sb_rpc_respond_error(j->rpc, j->in, err, "cannot list the monitors");
+    return;
+  }
+  for (size_t i = 0; i < n; i++) {
+    sbwire__v1__monitor__init(&m[i]);
+    sbwire__v1__region__init(&rect[i]);
+    rect[i].x = mons[i].x;
+    rect[i].y = mons[i].y;
+    rect[i].width = mons[i].width;
+    rect[i].height = mons[i].height;
+    m[i].index = (uint32_t)i;
+    m[i].rect = &rect[i];
+    m[i].primary = mons[i].primary != 0;
+    m[i].dpi = mons[i].dpi;
+    m[i].device = mons[i].device;
+    mp[i] = &m[i];
+  }
+  vsr.x = vs[0];
+  vsr.y = vs[1];
+  vsr.width = (uint32_t)vs[2];
+  vsr.height = (uint32_t)vs[3];
+  Sbwire__V1__Response rsp = SBWIRE__V1__RESPONSE__INIT;
+  Sbwire__V1__MonitorsResponse r = SBWIRE__V1__MONITORS_RESPONSE__INIT;
+  r.n_monitors = n;
+  r.monitors = mp;
+  r.virtual_screen = &vsr;
+  r.dpi_awareness = (char *)aw;
+  rsp.body_case = SBWIRE__V1__RESPONSE__BODY_MONITORS;
+  rsp.monitors = &r;
+  sb_rpc_respond(j->rpc, j->in, &rsp, NULL, 0);
 }
 
 /* A task cancelled before it began does nothing at all (a clipboard set
@@ -322,6 +377,9 @@ static void job_main(void *arg) {
     break;
   case SBWIRE__V1__REQUEST__BODY_SCREENSHOT:
     run_screenshot(j);
+    break;
+  case SBWIRE__V1__REQUEST__BODY_MONITORS:
+    run_monitors(j);
     break;
   default:
     sb_rpc_respond_error(j->rpc, j->in, SB_EFIELD, "not an agent task");
@@ -418,6 +476,7 @@ void sb_dispatch_request(sb_dispatch_t *d, sb_rpc_t *rpc,
               in->req->body_case == SBWIRE__V1__REQUEST__BODY_MESSAGE_BOX);
     return;
   case SBWIRE__V1__REQUEST__BODY_NOTIFY:
+  case SBWIRE__V1__REQUEST__BODY_MONITORS:
   case SBWIRE__V1__REQUEST__BODY_CLIPBOARD_GET:
   case SBWIRE__V1__REQUEST__BODY_CLIPBOARD_SET:
     start_job(d, rpc, in, 0);

@@ -10,10 +10,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Most pixels one PNG is made of: 40 Mi, room for an 8K monitor (33.2 M)
- * or four 4K ones. The encoder holds 3 bytes a pixel of filtered rows and
- * then the compressed stream, so at the cap about 250 MB at the peak. */
-#define SB_PNG_PIXELS_MAX (40u * 1024u * 1024u)
+#include "sessionbridge.h"
+
+/* Most pixels one PNG is made of: SB_SCREENSHOT_PIXELS_MAX, 40 Mi, room
+ * for an 8K monitor (33.2 M) or four 4K ones. The encoder holds 3 bytes a
+ * pixel of filtered rows and then the compressed stream, so at the cap
+ * about 250 MB at the peak. */
+#define SB_PNG_PIXELS_MAX SB_SCREENSHOT_PIXELS_MAX
 
 /* fast: Paeth on every row, libdeflate level 1; small: the filter chosen
  * per row (least sum of magnitudes of five), libdeflate level 6. */

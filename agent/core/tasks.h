@@ -95,17 +95,46 @@ int sb_task_clipboard_get_image(uint8_t **png, size_t *len, uint32_t *width,
 int sb_task_clipboard_set_image(const uint8_t *png, size_t len, int sensitive,
                                 const char **why, sb_task_ctl_t *ctl);
 
-/* Screenshot as PNG (sb_malloc'd). target: 0 virtual screen, 1 monitor
- * index (0-based, EnumDisplayMonitors order), 2 region in virtual-screen
- * coordinates, clipped to the screen. SB_EFIELD for a missing monitor or a
- * region that is empty or off screen, SB_ETOOBIG over SB_SCREENSHOT_MAX. */
+/* Screenshot as PNG (sb_malloc'd). target: 0 virtual screen (every
+ * monitor, its origin possibly negative), 1 monitor index (0-based,
+ * EnumDisplayMonitors order, as sb_task_monitors lists them), 2 region in
+ * virtual-screen coordinates, clipped to the screen. compression:
+ * SB_PNG_FAST or SB_PNG_SMALL. Pixels are physical (the agent is
+ * per-monitor DPI aware). Captured and encoded in bands of rows, so the
+ * desktop is never held whole as BGRA. SB_EFIELD for a missing monitor
+ * or a region that is empty or off screen, SB_ETOOBIG over
+ * SB_SCREENSHOT_PIXELS_MAX pixels or a PNG over SB_SCREENSHOT_MAX. *x, *y
+ * (optional) get the picture's top-left corner on the virtual screen. */
 typedef struct {
   int target;
   uint32_t monitor;
   int32_t x, y;
   uint32_t width, height;
+  int compression;
 } sb_task_shot_t;
 int sb_task_screenshot(const sb_task_shot_t *req, uint8_t **png, size_t *len,
                        uint32_t *width, uint32_t *height);
+int sb_task_screenshot_at(const sb_task_shot_t *req, uint8_t **png,
+                          size_t *len, uint32_t *width, uint32_t *height,
+                          int32_t *x, int32_t *y);
+
+/* The session's monitors in EnumDisplayMonitors order. */
+typedef struct {
+  int32_t x, y; /* virtual-screen pixels */
+  uint32_t width, height;
+  int primary;
+  uint32_t dpi;     /* effective DPI, 96 = 100 % */
+  char device[64];  /* UTF-8, e.g. \\.\DISPLAY1 */
+} sb_task_monitor_t;
+/* Up to max monitors into list (*n of them; more are left out, never an
+ * error), the virtual screen's rectangle into vs (x, y, width, height),
+ * and the process's DPI awareness ("per-monitor-v2", "per-monitor",
+ * "system" or "unaware") into *awareness. */
+int sb_task_monitors(sb_task_monitor_t *list, size_t max, size_t *n,
+                     int32_t vs[4], const char **awareness);
+/* Make the process per-monitor DPI aware (v2 where Windows has it, else
+ * per-monitor, else system), unless its manifest already did; the agent
+ * calls it first thing. Returns the awareness now in force, as above. */
+const char *sb_task_dpi_aware(void);
 
 #endif

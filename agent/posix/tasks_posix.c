@@ -89,3 +89,18 @@ int sb_task_screenshot(const sb_task_shot_t *req, uint8_t **png, size_t *len,
   (void)req, (void)png, (void)len, (void)width, (void)height;
   return no_desktop("a screenshot");
 }
+
+int sb_task_screenshot_at(const sb_task_shot_t *req, uint8_t **png,
+                          size_t *len, uint32_t *width, uint32_t *height,
+                          int32_t *x, int32_t *y) {
+  (void)req, (void)png, (void)len, (void)width, (void)height, (void)x, (void)y;
+  return no_desktop("a screenshot");
+}
+
+int sb_task_monitors(sb_task_monitor_t *list, size_t max, size_t *n,
+                     int32_t vs[4], const char **awareness) {
+  (void)list, (void)max, (void)n, (void)vs, (void)awareness;
+  return no_desktop("the monitor list");
+}
+
+const char *sb_task_dpi_aware(void) { return "unaware"; }

@@ -9,6 +9,7 @@
 
 #include "agent.h"
 #include "desktop_win.h"
+#include "tasks.h"
 
 static FILE *logf;
 
@@ -36,6 +37,10 @@ int main(int argc, char **argv) {
     logf = fopen(path, "a");
   }
   sb_log_set_sink(to_file, NULL, SB_LOG_INFO);
+  /* Before any window exists: screenshots, regions and the monitor list
+   * in physical pixels on every monitor. The manifest asks for the same;
+   * this covers a copy of the exe that lost it. */
+  sb_log(SB_LOG_INFO, "agent: DPI awareness %s", sb_task_dpi_aware());
   sb_agent_attach_desktop();
   /* Touch the desktop before any task runs: on Windows a no-op, under
    * Wine it starts the desktop process whose clipboard manager bridges

@@ -1,42 +1,184 @@
 /* Screenshots with GDI: the virtual screen, one monitor, or a region,
- * BitBlt into a 32-bit top-down DIB, encoded as PNG by agent/core/png.c. */
+ * BitBlt a band of rows at a time into a 32-bit top-down DIB section and
+ * handed to the PNG encoder (agent/core/png.c) band by band, so the
+ * desktop is never held whole as BGRA. Also the monitor list and the
+ * process's DPI awareness. */
 #include <windows.h>
+
+#include <string.h>
 
 #include "sb_png.h"
 #include "sessionbridge.h"
 #include "tasks.h"
 
+/* ---- DPI awareness ----
+ * The functions are looked up at run time: SetProcessDpiAwarenessContext
+ * and friends exist from Windows 10 1607/1703, GetDpiForMonitor and
+ * SetProcessDpiAwareness (shcore.dll) from 8.1, and this build targets 8.
+ * shcore.dll is loaded from System32 only. */
+typedef HANDLE dpi_ctx_t; /* DPI_AWARENESS_CONTEXT */
+#define CTX_PER_MONITOR_V2 ((dpi_ctx_t)-4)
+#define CTX_PER_MONITOR ((dpi_ctx_t)-3)
+#define CTX_SYSTEM ((dpi_ctx_t)-2)
+typedef BOOL(WINAPI *set_ctx_fn)(dpi_ctx_t);
+typedef dpi_ctx_t(WINAPI *get_thread_ctx_fn)(void);
+typedef int(WINAPI *awareness_of_fn)(dpi_ctx_t);
+typedef BOOL(WINAPI *ctx_equal_fn)(dpi_ctx_t, dpi_ctx_t);
+typedef HRESULT(WINAPI *set_awareness_fn)(int);
+typedef HRESULT(WINAPI *get_awareness_fn)(HANDLE, int *);
+typedef HRESULT(WINAPI *dpi_for_monitor_fn)(HMONITOR, int, UINT *, UINT *);
+
+static FARPROC user32_fn(const char *name) {
+  HMODULE u = GetModuleHandleW(L"user32.dll"); /* linked: always loaded */
+  return u ? GetProcAddress(u, name) : NULL;
+}
+
+static FARPROC shcore_fn(const char *name) {
+  HMODULE s = LoadLibraryExW(L"shcore.dll", NULL,
+                             LOAD_LIBRARY_SEARCH_SYSTEM32);
+  /* Kept loaded: it is a system DLL and looked up again later. */
+  return s ? GetProcAddress(s, name) : NULL;
+}
+
+static const char *current_awareness(void) {
+  get_thread_ctx_fn get_ctx =
+      (get_thread_ctx_fn)(void (*)(void))user32_fn("GetThreadDpiAwarenessContext");
+  ctx_equal_fn equal =
+      (ctx_equal_fn)(void (*)(void))user32_fn("AreDpiAwarenessContextsEqual");
+  awareness_of_fn of = (awareness_of_fn)(void (*)(void))user32_fn(
+      "GetAwarenessFromDpiAwarenessContext");
+  if (get_ctx && equal && of) {
+    dpi_ctx_t c = get_ctx();
+    if (equal(c, CTX_PER_MONITOR_V2))
+      return "per-monitor-v2";
+    switch (of(c)) {
+    case 2:
+      return "per-monitor";
+    case 1:
+      return "system";
+    default:
+      return "unaware";
+    }
+  }
+  get_awareness_fn get_aw =
+      (get_awareness_fn)(void (*)(void))shcore_fn("GetProcessDpiAwareness");
+  int a = 0;
+  if (get_aw && get_aw(NULL, &a) == S_OK)
+    return a == 2 ? "per-monitor" : a == 1 ? "system" : "unaware";
+  return IsProcessDPIAware() ? "system" : "unaware";
+}
+
+const char *sb_task_dpi_aware(void) {
+  /* Fails with ERROR_ACCESS_DENIED when the manifest (sbagent.exe has
+   * one) or an earlier call set it already: then what is in force is
+   * what we report. */
+  set_ctx_fn set_ctx =
+      (set_ctx_fn)(void (*)(void))user32_fn("SetProcessDpiAwarenessContext");
+  if (!(set_ctx && (set_ctx(CTX_PER_MONITOR_V2) ||
+                    GetLastError() == ERROR_ACCESS_DENIED))) {
+    set_awareness_fn set_aw =
+        (set_awareness_fn)(void (*)(void))shcore_fn("SetProcessDpiAwareness");
+    if (!set_aw || FAILED(set_aw(2)))
+      SetProcessDPIAware();
+  }
+  return current_awareness();
+}
+
+/* ---- monitors ---- */
+
 typedef struct {
-  uint32_t want;
-  uint32_t seen;
-  RECT rect;
-} monitor_find_t;
+  sb_task_monitor_t *list;
+  size_t max, n;
+  dpi_for_monitor_fn dpi_for;
+  UINT system_dpi;
+} enum_t;
 
 static BOOL CALLBACK monitor_cb(HMONITOR m, HDC dc, LPRECT r, LPARAM lp) {
-  monitor_find_t *f = (monitor_find_t *)lp;
-  (void)m;
+  enum_t *e = (enum_t *)lp;
+  MONITORINFOEXW mi;
   (void)dc;
-  if (f->seen++ == f->want) {
-    f->rect = *r;
+  if (e->n >= e->max)
     return FALSE;
+  sb_task_monitor_t *o = &e->list[e->n++];
+  memset(o, 0, sizeof *o);
+  o->x = r->left;
+  o->y = r->top;
+  o->width = (uint32_t)(r->right - r->left);
+  o->height = (uint32_t)(r->bottom - r->top);
+  memset(&mi, 0, sizeof mi);
+  mi.cbSize = sizeof mi;
+  if (GetMonitorInfoW(m, (MONITORINFO *)&mi)) {
+    o->primary = (mi.dwFlags & MONITORINFOF_PRIMARY) != 0;
+    if (!WideCharToMultiByte(CP_UTF8, 0, mi.szDevice, -1, o->device,
+                             (int)sizeof o->device, NULL, NULL))
+      o->device[0] = 0;
   }
+  UINT dx = 0, dy = 0;
+  /* 0: MDT_EFFECTIVE_DPI, what scaling the user chose for it. */
+  if (e->dpi_for && e->dpi_for(m, 0, &dx, &dy) == S_OK && dx)
+    o->dpi = dx;
+  else
+    o->dpi = e->system_dpi;
   return TRUE;
 }
+
+static void virtual_screen(RECT *vs) {
+  vs->left = GetSystemMetrics(SM_XVIRTUALSCREEN);
+  vs->top = GetSystemMetrics(SM_YVIRTUALSCREEN);
+  vs->right = vs->left + GetSystemMetrics(SM_CXVIRTUALSCREEN);
+  vs->bottom = vs->top + GetSystemMetrics(SM_CYVIRTUALSCREEN);
+}
+
+int sb_task_monitors(sb_task_monitor_t *list, size_t max, size_t *n,
+                     int32_t vs[4], const char **awareness) {
+  enum_t e;
+  RECT v;
+  if (!list || !n || !vs || !awareness)
+    return SB_EINVAL;
+  *n = 0;
+  memset(&e, 0, sizeof e);
+  e.list = list;
+  e.max = max;
+  e.dpi_for = (dpi_for_monitor_fn)(void (*)(void))shcore_fn("GetDpiForMonitor");
+  HDC screen = GetDC(NULL);
+  e.system_dpi = screen ? (UINT)GetDeviceCaps(screen, LOGPIXELSX) : 96;
+  if (screen)
+    ReleaseDC(NULL, screen);
+  /* The callback stops the walk when the list is full: not a failure. */
+  if (!EnumDisplayMonitors(NULL, NULL, monitor_cb, (LPARAM)&e) && e.n < max)
+    return SB_EOS;
+  virtual_screen(&v);
+  vs[0] = v.left;
+  vs[1] = v.top;
+  vs[2] = v.right - v.left;
+  vs[3] = v.bottom - v.top;
+  *n = e.n;
+  *awareness = current_awareness();
+  return 0;
+}
+
+/* ---- capture ---- */
 
 /* The rectangle to capture, in virtual-screen coordinates, clipped to the
  * virtual screen. Sizes are checked before anything is allocated. */
 static int target_rect(const sb_task_shot_t *req, RECT *out) {
-  RECT vs = {GetSystemMetrics(SM_XVIRTUALSCREEN),
-             GetSystemMetrics(SM_YVIRTUALSCREEN), 0, 0};
-  vs.right = vs.left + GetSystemMetrics(SM_CXVIRTUALSCREEN);
-  vs.bottom = vs.top + GetSystemMetrics(SM_CYVIRTUALSCREEN);
-  RECT want = vs;
+  RECT vs, want;
+  virtual_screen(&vs);
+  want = vs;
   if (req->target == 1) {
-    monitor_find_t f = {req->monitor, 0, {0, 0, 0, 0}};
-    EnumDisplayMonitors(NULL, NULL, monitor_cb, (LPARAM)&f);
-    if (f.seen <= req->monitor)
+    sb_task_monitor_t mons[SB_MSG_MONITORS_MAX];
+    size_t n = 0;
+    int32_t v[4];
+    const char *aw;
+    int err = sb_task_monitors(mons, SB_MSG_MONITORS_MAX, &n, v, &aw);
+    if (err)
+      return err;
+    if (req->monitor >= n)
       return SB_EFIELD; /* no such monitor */
-    want = f.rect;
+    want.left = mons[req->monitor].x;
+    want.top = mons[req->monitor].y;
+    want.right = want.left + (LONG)mons[req->monitor].width;
+    want.bottom = want.top + (LONG)mons[req->monitor].height;
   } else if (req->target == 2) {
     if (req->width == 0 || req->height == 0 || req->width > 65535 ||
         req->height > 65535)
@@ -54,22 +196,31 @@ static int target_rect(const sb_task_shot_t *req, RECT *out) {
   }
   if (!IntersectRect(out, &want, &vs))
     return SB_EFIELD; /* entirely off screen */
-  uint64_t bytes = (uint64_t)(out->right - out->left) *
-                   (uint64_t)(out->bottom - out->top) * 4u;
-  if (bytes > SB_SCREENSHOT_MAX)
+  uint64_t px = (uint64_t)(out->right - out->left) *
+                (uint64_t)(out->bottom - out->top);
+  if (px > SB_SCREENSHOT_PIXELS_MAX)
     return SB_ETOOBIG;
   return 0;
 }
 
-int sb_task_screenshot(const sb_task_shot_t *req, uint8_t **png, size_t *len,
-                       uint32_t *width, uint32_t *height) {
+/* Rows per band: about 4 MiB of BGRA, at least one row. Small enough
+ * that an 8K desktop costs 4 MiB of bitmap instead of 133 MB, large
+ * enough that the per-BitBlt cost (under Wine an X11 GetImage each) is
+ * spread over many rows. */
+enum { BAND_BYTES = 4 * 1024 * 1024 };
+
+int sb_task_screenshot_at(const sb_task_shot_t *req, uint8_t **png,
+                          size_t *len, uint32_t *width, uint32_t *height,
+                          int32_t *x, int32_t *y) {
   RECT r;
   HDC screen = NULL, mem = NULL;
   HBITMAP bmp = NULL;
   HGDIOBJ old = NULL;
   void *bits = NULL;
+  sb_png_enc_t *enc = NULL;
   int err;
-  if (!req || !png || !len || !width || !height)
+  if (!req || !png || !len || !width || !height ||
+      (req->compression != SB_PNG_FAST && req->compression != SB_PNG_SMALL))
     return SB_EINVAL;
   *png = NULL;
   *len = 0;
@@ -78,11 +229,19 @@ int sb_task_screenshot(const sb_task_shot_t *req, uint8_t **png, size_t *len,
   if ((err = target_rect(req, &r)) != 0)
     return err;
   int w = r.right - r.left, h = r.bottom - r.top;
+  int band = BAND_BYTES / (w * 4);
+  if (band < 1)
+    band = 1;
+  if (band > h)
+    band = h;
+  if ((err = sb_png_enc_new((uint32_t)w, (uint32_t)h, req->compression,
+                            &enc)) != 0)
+    return err;
   BITMAPINFO bi;
   memset(&bi, 0, sizeof bi);
   bi.bmiHeader.biSize = sizeof bi.bmiHeader;
   bi.bmiHeader.biWidth = w;
-  bi.bmiHeader.biHeight = -h; /* top-down */
+  bi.bmiHeader.biHeight = -band; /* top-down */
   bi.bmiHeader.biPlanes = 1;
   bi.bmiHeader.biBitCount = 32;
   bi.bmiHeader.biCompression = BI_RGB;
@@ -95,16 +254,31 @@ int sb_task_screenshot(const sb_task_shot_t *req, uint8_t **png, size_t *len,
   if (!mem || !bmp || !bits)
     goto out;
   old = SelectObject(mem, bmp);
-  if (!BitBlt(mem, 0, 0, w, h, screen, r.left, r.top, SRCCOPY | CAPTUREBLT))
-    goto out;
-  GdiFlush();
-  err = sb_png_encode_bgra(bits, (uint32_t)w, (uint32_t)h, (size_t)w * 4, png,
-                           len);
+  for (int y0 = 0; y0 < h; y0 += band) {
+    int rows = h - y0 < band ? h - y0 : band;
+    /* CAPTUREBLT: layered windows too. Windows excluded from capture
+     * (SetWindowDisplayAffinity) and protected video come out black;
+     * GDI does not say where. */
+    if (!BitBlt(mem, 0, 0, w, rows, screen, r.left, r.top + y0,
+                SRCCOPY | CAPTUREBLT))
+      goto out;
+    GdiFlush(); /* the DIB's memory is complete before it is read */
+    if ((err = sb_png_enc_rows(enc, bits, (size_t)w * 4, (uint32_t)rows)) !=
+        0)
+      goto out;
+    err = SB_EOS;
+  }
+  err = sb_png_enc_finish(enc, png, len);
   if (!err) {
     *width = (uint32_t)w;
     *height = (uint32_t)h;
+    if (x)
+      *x = r.left;
+    if (y)
+      *y = r.top;
   }
 out:
+  sb_png_enc_free(enc);
   if (old)
     SelectObject(mem, old);
   if (bmp)
@@ -114,4 +288,9 @@ out:
   if (screen)
     ReleaseDC(NULL, screen);
   return err;
+}
+
+int sb_task_screenshot(const sb_task_shot_t *req, uint8_t **png, size_t *len,
+                       uint32_t *width, uint32_t *height) {
+  return sb_task_screenshot_at(req, png, len, width, height, NULL, NULL);
 }

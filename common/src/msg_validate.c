@@ -140,6 +140,10 @@ static const limit_t limits[] = {
      "session entry state over 512 bytes"},
     {&sbwire__v1__session_entry__descriptor, 3, 0, SB_MSG_USER_MAX,
      "session entry user over 512 bytes"},
+    {&sbwire__v1__monitor__descriptor, 5, 0, SB_MSG_USER_MAX,
+     "monitor device over 512 bytes"},
+    {&sbwire__v1__monitors_response__descriptor, 3, 0, SB_MSG_USER_MAX,
+     "monitors dpi_awareness over 512 bytes"},
     {&sbwire__v1__transfer_chunk__descriptor, 3, 0, SB_MSG_CHUNK_MAX,
      "chunk data over 512 KiB"},
     {&sbwire__v1__error__descriptor, 2, 0, SB_MSG_DETAIL_MAX,
@@ -210,11 +214,9 @@ static int check_rules(const ProtobufCMessage *m, const char **why) {
     const Sbwire__V1__Region *r = (const void *)m;
     if (r->width == 0 || r->height == 0)
       return fail(why, "screenshot region is empty", SB_EFIELD);
-    /* (2^32-1)^2 fits in 64 bits, so the product itself cannot wrap; the
-     * times 4 is folded into the bound instead. */
-    if ((uint64_t)r->width * r->height > SB_SCREENSHOT_MAX / 4)
-      return fail(why, "screenshot region over 64 MiB of pixels",
-                  SB_ETOOBIG);
+    /* (2^32-1)^2 fits in 64 bits, so the product cannot wrap. */
+    if ((uint64_t)r->width * r->height > SB_SCREENSHOT_PIXELS_MAX)
+      return fail(why, "screenshot region over 40 Mi pixels", SB_ETOOBIG);
   } else if (d == &sbwire__v1__notify_request__descriptor) {
     const Sbwire__V1__NotifyRequest *n = (const void *)m;
     if ((!n->title || !n->title[0]) && (!n->text || !n->text[0]))
@@ -231,6 +233,10 @@ static int check_rules(const ProtobufCMessage *m, const char **why) {
     const Sbwire__V1__ScreenshotResponse *s = (const void *)m;
     return check_transfer_total(s->total_size, SB_SCREENSHOT_MAX,
                                 "screenshot total_size over 64 MiB", why);
+  } else if (d == &sbwire__v1__monitors_response__descriptor) {
+    const Sbwire__V1__MonitorsResponse *l = (const void *)m;
+    if (l->n_monitors > SB_MSG_MONITORS_MAX)
+      return fail(why, "monitor list over 64 entries", SB_ETOOBIG);
   } else if (d == &sbwire__v1__session_list_response__descriptor) {
     const Sbwire__V1__SessionListResponse *l = (const void *)m;
     if (l->n_sessions > SB_MSG_SESSIONS_MAX)

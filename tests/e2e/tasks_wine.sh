@@ -251,6 +251,25 @@ case "$px" in
 esac
 pass "screenshot ${size} PNG equals import -window root within 1% ($diff px); root colour $px found"
 
+# The monitor list against X11's own view, and the same pixels through
+# --monitor 0 and --compression small (libpng-independent: ImageMagick
+# decodes them).
+mons=$(W "$BIN/sbctl.exe" --json monitors --session 1) || fail "monitors"
+echo "monitors: $mons"
+case "$mons" in
+  *'"monitors":[{"index":0,"x":0,"y":0,"width":'"${want%x*}"',"height":'"${want#*x}"',"primary":true,"dpi":'*) ;;
+  *) fail "monitors [$mons], want one primary ${want} monitor at 0,0" ;;
+esac
+case "$mons" in
+  *'"dpi_awareness":"unaware"'*|*'"dpi_awareness":"system"'*) fail "the agent is not per-monitor DPI aware: $mons" ;;
+esac
+W "$BIN/sbctl.exe" screenshot --session 1 --monitor 0 --compression small \
+  -o "$(winepath -w "$TMP/mon0.png" 2>/dev/null)" > "$TMP/mon0.out" || fail "screenshot --monitor 0 --compression small"
+grep -q "at 0,0" "$TMP/mon0.out" || fail "origin not reported: $(cat "$TMP/mon0.out")"
+mdiff=$(compare -metric AE "$TMP/mon0.png" "$TMP/ref.png" null: 2>&1 | cut -d' ' -f1)
+[ "${mdiff%.*}" -le $(( total / 100 )) ] || fail "--monitor 0 --compression small differs from import in $mdiff pixels"
+pass "monitors: $(echo "$mons" | head -c 160); --monitor 0 --compression small equals import ($mdiff px)"
+
 # Something that is not one colour: a message box open on the screen. The
 # whole screen and a region around the box must equal what import sees,
 # and the box must be in the picture (pixels that are not the root colour).

@@ -254,6 +254,15 @@ int sbctl_cmd_screenshot(sbctl_t *c, int argc, char **argv) {
         return rc;
       s.target_case = SBWIRE__V1__SCREENSHOT_REQUEST__TARGET_REGION;
       s.region = &region;
+    } else if (strcmp(argv[i - 1], "--compression") == 0) {
+      if (strcmp(v, "fast") == 0) {
+        s.compression = SBWIRE__V1__COMPRESSION__COMPRESSION_FAST;
+      } else if (strcmp(v, "small") == 0) {
+        s.compression = SBWIRE__V1__COMPRESSION__COMPRESSION_SMALL;
+      } else {
+        fprintf(stderr, "sbctl screenshot: --compression is fast or small\n");
+        return EXIT_USAGE;
+      }
     } else {
       fprintf(stderr, "sbctl screenshot: unknown option %s\n", argv[i - 1]);
       return EXIT_USAGE;
@@ -280,10 +289,76 @@ int sbctl_cmd_screenshot(sbctl_t *c, int argc, char **argv) {
   if (c->json) {
     printf("{\"file\":");
     sbctl_json_str(stdout, out);
-    printf(",\"width\":%u,\"height\":%u,\"bytes\":%zu}\n", r->width, r->height,
-           len);
+    printf(",\"width\":%u,\"height\":%u,\"x\":%d,\"y\":%d,\"bytes\":%zu}\n",
+           r->width, r->height, (int)r->x, (int)r->y, len);
   } else {
-    printf("%s: %ux%u PNG, %zu bytes\n", out, r->width, r->height, len);
+    printf("%s: %ux%u PNG at %d,%d, %zu bytes\n", out, r->width, r->height,
+           (int)r->x, (int)r->y, len);
+  }
+  sb_rpc_result_free(&res);
+  return EXIT_OK;
+}
+
+int sbctl_cmd_monitors(sbctl_t *c, int argc, char **argv) {
+  Sbwire__V1__Request req = SBWIRE__V1__REQUEST__INIT;
+  Sbwire__V1__MonitorsRequest m = SBWIRE__V1__MONITORS_REQUEST__INIT;
+  sb_rpc_result_t res;
+  int rc;
+  (void)argv;
+  if (argc > 0) {
+    fprintf(stderr, "sbctl monitors: takes no arguments but --session N\n");
+    return EXIT_USAGE;
+  }
+  if ((rc = sbctl_need_session(c, "monitors")) || (rc = sbctl_connect(c)))
+    return rc;
+  req.body_case = SBWIRE__V1__REQUEST__BODY_MONITORS;
+  req.monitors = &m;
+  rc = sbctl_call(c, &req, NULL, 0, &res);
+  if (rc)
+    return rc;
+  if (res.env->response->body_case != SBWIRE__V1__RESPONSE__BODY_MONITORS) {
+    fprintf(stderr, "sbctl: unexpected response\n");
+    sb_rpc_result_free(&res);
+    return EXIT_REMOTE;
+  }
+  const Sbwire__V1__MonitorsResponse *r = res.env->response->monitors;
+  const Sbwire__V1__Region *vs = r->virtual_screen;
+  if (c->json) {
+    printf("{\"dpi_awareness\":");
+    sbctl_json_str(stdout, r->dpi_awareness);
+    if (vs)
+      printf(",\"virtual_screen\":{\"x\":%d,\"y\":%d,\"width\":%u,"
+             "\"height\":%u}",
+             (int)vs->x, (int)vs->y, vs->width, vs->height);
+    printf(",\"monitors\":[");
+    for (size_t i = 0; i < r->n_monitors; i++) {
+      const Sbwire__V1__Monitor *mo = r->monitors[i];
+      const Sbwire__V1__Region *rc2 = mo->rect;
+      printf("%s{\"index\":%u,\"x\":%d,\"y\":%d,\"width\":%u,\"height\":%u,"
+             "\"primary\":%s,\"dpi\":%u,\"device\":",
+             i ? "," : "", mo->index, rc2 ? (int)rc2->x : 0,
+             rc2 ? (int)rc2->y : 0, rc2 ? rc2->width : 0,
+             rc2 ? rc2->height : 0, mo->primary ? "true" : "false", mo->dpi);
+      sbctl_json_str(stdout, mo->device);
+      printf("}");
+    }
+    printf("]}\n");
+  } else {
+    printf("%-5s %-22s %-7s %-5s %s\n", "index", "rect (x,y wxh)", "primary",
+           "dpi", "device");
+    for (size_t i = 0; i < r->n_monitors; i++) {
+      const Sbwire__V1__Monitor *mo = r->monitors[i];
+      const Sbwire__V1__Region *rc2 = mo->rect;
+      char rect[48];
+      snprintf(rect, sizeof rect, "%d,%d %ux%u", rc2 ? (int)rc2->x : 0,
+               rc2 ? (int)rc2->y : 0, rc2 ? rc2->width : 0,
+               rc2 ? rc2->height : 0);
+      printf("%-5u %-22s %-7s %-5u %s\n", mo->index, rect,
+             mo->primary ? "yes" : "no", mo->dpi, mo->device);
+    }
+    if (vs)
+      printf("virtual screen: %d,%d %ux%u; agent DPI awareness: %s\n",
+             (int)vs->x, (int)vs->y, vs->width, vs->height, r->dpi_awareness);
   }
   sb_rpc_result_free(&res);
   return EXIT_OK;

@@ -20,8 +20,11 @@ static void usage(FILE *f) {
           "  notify --session N --title T --text X [--icon ...]\n"
           "  clipboard get --session N [--image -o FILE.png]\n"
           "  clipboard set --session N [--sensitive] TEXT|- | --image FILE.png\n"
+          "  monitors --session N          the session's monitors: index, "
+          "rect, primary, DPI\n"
           "  screenshot --session N -o FILE.png [--monitor K | --region "
           "x,y,w,h]\n"
+          "             [--compression fast|small]\n"
           "  raw SCENARIO|-                developer harness (see "
           "tools/sbctl/cmd_raw.c, tests/scenarios)\n");
 }
@@ -34,6 +37,7 @@ static const struct {
     {"info", sbctl_cmd_info},             {"message", sbctl_cmd_message},
     {"notify", sbctl_cmd_notify},         {"clipboard", sbctl_cmd_clipboard},
     {"screenshot", sbctl_cmd_screenshot}, {"raw", sbctl_cmd_raw},
+    {"monitors", sbctl_cmd_monitors},
 };
 
 /* Pull the global options and --session out of argv (anywhere), leaving

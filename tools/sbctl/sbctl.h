@@ -47,6 +47,7 @@ int sbctl_cmd_message(sbctl_t *c, int argc, char **argv);
 int sbctl_cmd_notify(sbctl_t *c, int argc, char **argv);
 int sbctl_cmd_clipboard(sbctl_t *c, int argc, char **argv);
 int sbctl_cmd_screenshot(sbctl_t *c, int argc, char **argv);
+int sbctl_cmd_monitors(sbctl_t *c, int argc, char **argv);
 int sbctl_cmd_raw(sbctl_t *c, int argc, char **argv);
 
 /* Before the handshake on the default control endpoint: is the server

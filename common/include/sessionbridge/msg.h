@@ -28,6 +28,10 @@ typedef Sbwire__V1__Envelope sb_envelope_t;
 #define SB_MSG_SESSIONS_MAX 1024u
 #define SB_CLIPBOARD_MAX (16u * 1024u * 1024u)
 #define SB_SCREENSHOT_MAX (64u * 1024u * 1024u)
+/* Pixels one screenshot may cover: 40 Mi, an 8K monitor (33.2 M) or four
+ * 4K ones. The PNG itself is still at most SB_SCREENSHOT_MAX. */
+#define SB_SCREENSHOT_PIXELS_MAX (40u * 1024u * 1024u)
+#define SB_MSG_MONITORS_MAX 64u
 /* Memory budget for decoding one envelope: a small multiple of the frame
  * limit is enough for any valid message and stops element-count bombs. */
 #define SB_MSG_DECODE_BUDGET (4u * 1024u * 1024u)
