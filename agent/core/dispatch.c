@@ -156,7 +156,9 @@ static void run_message_box(job_t *j) {
 
 static void run_notify(job_t *j) {
   const Sbwire__V1__NotifyRequest *n = j->in->req->notify;
-  int err = sb_task_notify(n->title, n->text, (int)n->icon);
+  int outcome = 0, shown = 0;
+  int err = sb_task_notify(n->title, n->text, (int)n->icon, n->wait_ms,
+                           &j->ctl, &outcome, &shown);
   if (err) {
     sb_rpc_respond_error(j->rpc, j->in, err,
                          task_detail(err, NULL, "cannot show the notification"));
@@ -164,7 +166,9 @@ static void run_notify(job_t *j) {
   }
   Sbwire__V1__Response rsp = SBWIRE__V1__RESPONSE__INIT;
   Sbwire__V1__NotifyResponse r = SBWIRE__V1__NOTIFY_RESPONSE__INIT;
-  r.shown = 1;
+  /* Shown only when the shell said so, never on acceptance alone. */
+  r.shown = shown;
+  r.outcome = (Sbwire__V1__NotifyOutcome)outcome;
   rsp.body_case = SBWIRE__V1__RESPONSE__BODY_NOTIFY;
   rsp.notify = &r;
   sb_rpc_respond(j->rpc, j->in, &rsp, NULL, 0);

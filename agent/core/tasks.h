@@ -47,11 +47,27 @@ int sb_task_message_box(const char *title, const char *text, int buttons,
                         int icon, uint32_t timeout_ms, sb_task_ctl_t *ctl,
                         int *pressed, int *timed_out);
 
-/* Tray notification (icon is a proto Icon value). 0 once the icon and its
- * balloon were accepted by the shell; SB_EFIELD when title and text are
- * both empty, SB_ETOOBIG when text is over SB_MSG_NOTIFY_TEXT_MAX bytes.
- * Longer titles and texts than the shell shows are cut, not refused. */
-int sb_task_notify(const char *title, const char *text, int icon);
+/* What became of a notification (the proto NotifyOutcome values). */
+enum {
+  SB_NOTE_ACCEPTED = 1, /* the shell took it; nothing more is known */
+  SB_NOTE_SHOWN = 2,    /* on screen (NIN_BALLOONSHOW) */
+  SB_NOTE_CLICKED = 3,
+  SB_NOTE_DISMISSED = 4, /* taken away: replaced, removed, the agent ends */
+  SB_NOTE_TIMED_OUT = 5  /* went away by itself, or closed by the user */
+};
+/* Notification (icon is a proto Icon value) as a balloon on the agent's
+ * one notification-area icon. 0 once the shell accepted it, with
+ * *outcome what is known after waiting up to wait_ms (0: not at all;
+ * bounded by ctl's deadline, ended by its cancel) for a final outcome;
+ * *shown (may be NULL) 1 only when the shell said it was shown.
+ * SB_EFIELD when title and text are both empty, SB_ETOOBIG when text is
+ * over SB_MSG_NOTIFY_TEXT_MAX bytes. Longer titles and texts than the
+ * shell shows are cut, not refused. */
+int sb_task_notify(const char *title, const char *text, int icon,
+                   uint32_t wait_ms, sb_task_ctl_t *ctl, int *outcome,
+                   int *shown);
+/* Remove the notification icon (agent exit). */
+void sb_task_notify_shutdown(void);
 /* The checks sb_task_notify makes first (both platforms). */
 int sb_task_notify_check(const char *title, const char *text);
 /* Clipboard text to set: size cap (SB_ETOOBIG) and no NUL byte

@@ -50,11 +50,15 @@ int sb_task_message_box(const char *title, const char *text, int buttons,
   return no_desktop("a message box");
 }
 
-int sb_task_notify(const char *title, const char *text, int icon) {
+int sb_task_notify(const char *title, const char *text, int icon,
+                   uint32_t wait_ms, sb_task_ctl_t *ctl, int *outcome,
+                   int *shown) {
   int err = sb_task_notify_check(title, text);
-  (void)icon;
+  (void)icon, (void)wait_ms, (void)ctl, (void)outcome, (void)shown;
   return err ? err : no_desktop("a notification");
 }
+
+void sb_task_notify_shutdown(void) {}
 
 int sb_task_clipboard_get_text(uint8_t **data, size_t *len, int *empty,
                                sb_task_ctl_t *ctl) {

@@ -209,10 +209,13 @@ int main(int argc, char **argv) {
     return cmd_msgbox(argc, argv);
   if (strcmp(cmd, "notify") == 0 && argc >= 4) {
     const char *i = opt(argc, argv, 4, "--icon");
-    err = sb_task_notify(argv[2], argv[3], i ? atoi(i) : 1);
+    int outcome = 0, shown = 0;
+    err = sb_task_notify(argv[2], argv[3], i ? atoi(i) : 1, 5000, NULL,
+                         &outcome, &shown);
+    sb_task_notify_shutdown();
     if (err)
       return failed("notify", err);
-    printf("shown\n");
+    printf("outcome %d, %s\n", outcome, shown ? "shown" : "not known shown");
     return 0;
   }
   return usage();

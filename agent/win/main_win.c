@@ -25,18 +25,24 @@ static void to_file(void *arg, sb_log_level_t level, const char *msg) {
 }
 
 int main(int argc, char **argv) {
-  char path[MAX_PATH + 32];
-  DWORD session = 0;
-  char tmp[MAX_PATH];
+  WCHAR tmp[MAX_PATH + 1], path[MAX_PATH + 40];
+  DWORD session = 0, n;
   /* No DLL search through the current directory (DLL planting). */
   SetDllDirectoryW(L"");
   ProcessIdToSessionId(GetCurrentProcessId(), &session);
-  if (GetTempPathA(sizeof tmp, tmp)) {
-    snprintf(path, sizeof path, "%ssbagent-%lu.log", tmp,
-             (unsigned long)session);
-    logf = fopen(path, "a");
+  /* Wide: the ANSI call fails for a profile path outside the system's
+   * code page (a user name in another script), and the agent then had
+   * no log at all. */
+  n = GetTempPathW(MAX_PATH + 1, tmp);
+  if (n > 0 && n <= MAX_PATH) {
+    _snwprintf(path, sizeof path / sizeof path[0], L"%lssbagent-%lu.log", tmp,
+               (unsigned long)session);
+    path[sizeof path / sizeof path[0] - 1] = 0;
+    logf = _wfopen(path, L"a");
   }
   sb_log_set_sink(to_file, NULL, SB_LOG_INFO);
+  if (!logf)
+    OutputDebugStringW(L"sbagent: no log file in the user's temp folder\n");
   /* Before any window exists: screenshots, regions and the monitor list
    * in physical pixels on every monitor. The manifest asks for the same;
    * this covers a copy of the exe that lost it. */
@@ -47,6 +53,9 @@ int main(int argc, char **argv) {
    * the Windows clipboard to X11 selections. */
   GetDesktopWindow();
   int rc = sb_agent_main(argc, argv);
+  /* The notification icon goes with the agent (the shell would keep it
+   * until the mouse passes over it). */
+  sb_task_notify_shutdown();
   if (logf)
     fclose(logf);
   return rc;

@@ -8,6 +8,7 @@
 #include "tasks.h"
 
 SB_TEST(task_posix_unsupported) {
+  int o = 0;
   uint8_t *d = NULL;
   size_t n = 0;
   uint32_t w = 0, h = 0;
@@ -29,13 +30,13 @@ SB_TEST(task_posix_unsupported) {
   CHECK_ERR(sb_task_message_box("t", "x", 1, 0, 100, NULL, &pressed,
                                 &timed_out),
             SB_EUNSUPPORTED);
-  CHECK_ERR(sb_task_notify("t", "x", 1), SB_EUNSUPPORTED);
+  CHECK_ERR(sb_task_notify("t", "x", 1, 0, NULL, &o, NULL), SB_EUNSUPPORTED);
   CHECK_ERR(sb_task_screenshot(&shot, &d, &n, &w, &h), SB_EUNSUPPORTED);
   /* Input that every platform refuses is refused first. */
   CHECK_ERR(sb_task_clipboard_set_text((const uint8_t *)"\xff", 1, 0, NULL), SB_EUTF8);
   CHECK_ERR(sb_task_clipboard_set_image((const uint8_t *)"GIF89a", 6, 0, &why, NULL),
             SB_EFIELD);
-  CHECK_ERR(sb_task_notify("", "", 1), SB_EFIELD);
+  CHECK_ERR(sb_task_notify("", "", 1, 0, NULL, &o, NULL), SB_EFIELD);
   /* And on the wire it is its own status. */
   CHECK_EQ(sb_err_to_status(SB_EUNSUPPORTED),
            SBWIRE__V1__STATUS__STATUS_UNSUPPORTED);

@@ -137,6 +137,7 @@ int sbctl_cmd_notify(sbctl_t *c, int argc, char **argv) {
   sb_rpc_result_t res;
   const char *title = "", *text = "";
   int icon = 0, rc;
+  long wait = 0;
   for (int i = 0; i < argc; i++) {
     if (i + 1 >= argc) {
       fprintf(stderr, "sbctl notify: %s needs a value\n", argv[i]);
@@ -150,6 +151,13 @@ int sbctl_cmd_notify(sbctl_t *c, int argc, char **argv) {
     else if (strcmp(argv[i - 1], "--icon") == 0) {
       if ((rc = parse_icon(v, &icon)))
         return rc;
+    } else if (strcmp(argv[i - 1], "--wait-ms") == 0) {
+      char *end;
+      wait = strtol(v, &end, 10);
+      if (*end || wait < 0 || wait > 600000) {
+        fprintf(stderr, "sbctl notify: --wait-ms must be 0..600000\n");
+        return EXIT_USAGE;
+      }
     } else {
       fprintf(stderr, "sbctl notify: unknown option %s\n", argv[i - 1]);
       return EXIT_USAGE;
@@ -162,16 +170,25 @@ int sbctl_cmd_notify(sbctl_t *c, int argc, char **argv) {
   n.title = (char *)title;
   n.text = (char *)text;
   n.icon = (Sbwire__V1__Icon)icon;
+  n.wait_ms = (uint32_t)wait;
+  /* The request's deadline covers the wait plus slack. */
+  if (wait && c->timeout_ms < (uint32_t)wait + 5000)
+    c->timeout_ms = (uint32_t)wait + 5000;
   req.body_case = SBWIRE__V1__REQUEST__BODY_NOTIFY;
   req.notify = &n;
   rc = sbctl_call(c, &req, NULL, 0, &res);
   if (rc)
     return rc;
-  int shown = res.env->response->notify->shown;
+  static const char *const names[] = {"accepted", "accepted", "shown",
+                                      "clicked", "dismissed", "timed out"};
+  const Sbwire__V1__NotifyResponse *nr = res.env->response->notify;
+  const char *what = names[nr->outcome <= 5 ? nr->outcome : 0];
   if (c->json)
-    printf("{\"shown\":%s}\n", shown ? "true" : "false");
+    printf("{\"shown\":%s,\"outcome\":\"%s\"}\n",
+           nr->shown ? "true" : "false", what);
   else
-    printf("%s\n", shown ? "shown" : "not shown");
+    printf("%s\n", what);
   sb_rpc_result_free(&res);
-  return shown ? EXIT_OK : EXIT_REMOTE;
+  /* The shell took it: success, whatever became of it after. */
+  return EXIT_OK;
 }

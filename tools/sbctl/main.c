@@ -17,7 +17,7 @@ static void usage(FILE *f) {
           "          [--icon info|warning|error|question] [--timeout-ms MS]\n"
           "          [--wait-connect]  (a disconnected session: wait for a "
           "reconnect)\n"
-          "  notify --session N --title T --text X [--icon ...]\n"
+          "  notify --session N --title T --text X [--icon ...] [--wait-ms MS]\n"
           "  clipboard get --session N [--image -o FILE.png]\n"
           "  clipboard set --session N [--sensitive] TEXT|- | --image FILE.png\n"
           "  monitors --session N          the session's monitors: index, "
