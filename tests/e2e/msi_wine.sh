@@ -68,16 +68,17 @@ W sc query sessionbridge | grep -q STATE && fail "service still registered after
 W reg query "$EL" 2>/dev/null | grep -q EventMessageFile && fail "Event Log source left"
 [ "$(versions)" = 0 ] || fail "product still registered"
 # Wine's msiexec deletes the files right after the service reported
-# STOPPED, while its process may still be exiting (on Windows a file in
-# use is replaced at reboot): wait for the process, then look.
+# STOPPED, while the service's process, and the agent it ended on the way,
+# may still be exiting (on Windows a file in use is replaced at reboot):
+# wait for both processes, then look. Seen in a CI run: both exes left.
 for _ in $(seq 1 50); do
-  pgrep -f 'Program Files.sessionbridge.sbservice' >/dev/null || break
+  pgrep -f 'Program Files.sessionbridge.sb(service|agent)' >/dev/null || break
   sleep 0.1
 done
 left=$(ls -A "$PF" 2>/dev/null || true)
 if [ -n "$left" ]; then
   echo "note: left in Program Files\\sessionbridge by Wine's msiexec: $left"
-  echo "$left" | grep -qv '^sbservice.exe$' && fail "uninstall left $left"
+  echo "$left" | grep -Eqv '^sb(service|agent)\.exe$' && fail "uninstall left $left"
 fi
-pass "uninstall: no service, no Event Log source, no product${left:+ (Wine left sbservice.exe in use)}"
+pass "uninstall: no service, no Event Log source, no product${left:+ (Wine left an exe that was still exiting)}"
 echo "PASS"
