@@ -4,12 +4,12 @@
 if(WIN32)
   find_program(SB_WIXL wixl)
   if(SB_WIXL)
-    set(SB_MSI ${CMAKE_BINARY_DIR}/sessionbridge-${PROJECT_VERSION}.msi)
-    set(SB_WXS ${CMAKE_SOURCE_DIR}/packaging/win/sessionbridge.wxs)
+    set(SB_MSI ${PROJECT_BINARY_DIR}/sessionbridge-${PROJECT_VERSION}.msi)
+    set(SB_WXS ${PROJECT_SOURCE_DIR}/packaging/win/sessionbridge.wxs)
     add_custom_command(OUTPUT ${SB_MSI}
       COMMAND ${SB_WIXL} -a x64 -D Version=${PROJECT_VERSION} -D SourceDir=.
               -o ${SB_MSI} ${SB_WXS}
-      WORKING_DIRECTORY ${CMAKE_BINARY_DIR}/bin
+      WORKING_DIRECTORY ${PROJECT_BINARY_DIR}/bin
       DEPENDS sbservice sbagent sbctl ${SB_WXS}
       COMMENT "wixl: ${SB_MSI}")
     add_custom_target(msi ALL DEPENDS ${SB_MSI})

@@ -12,7 +12,7 @@ pkgs=(
   gcc-mingw-w64-x86-64-win32 g++-mingw-w64-x86-64-win32
   wine wine64 xvfb xauth xdotool xclip imagemagick x11-apps x11-xserver-utils x11-utils
   autoconf automake libtool make dpkg-dev
-  procps psmisc python3 file
+  procps psmisc python3 file abigail-tools
   wixl msitools
 )
 

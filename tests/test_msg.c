@@ -188,10 +188,11 @@ SB_TEST(msg_roundtrip_requests) {
   Sbwire__V1__ClipboardSetRequest cs = SBWIRE__V1__CLIPBOARD_SET_REQUEST__INIT;
   cs.data.data = payload;
   cs.data.len = sizeof payload;
-  cs.total_size = sizeof payload;
   req_env(&e, &r, SBWIRE__V1__REQUEST__BODY_CLIPBOARD_SET);
+  r.total_size = sizeof payload;
   r.clipboard_set = &cs;
   roundtrip(&e);
+  r.total_size = 0;
 
   Sbwire__V1__ScreenshotRequest ss = SBWIRE__V1__SCREENSHOT_REQUEST__INIT;
   Sbwire__V1__Region reg = SBWIRE__V1__REGION__INIT;
@@ -262,9 +263,9 @@ SB_TEST(msg_roundtrip_responses) {
   roundtrip(&e);
 
   Sbwire__V1__ClipboardGetResponse cg = SBWIRE__V1__CLIPBOARD_GET_RESPONSE__INIT;
-  cg.transfer_id = 2;
-  cg.total_size = 1000000;
   rsp_env(&e, &r, SBWIRE__V1__RESPONSE__BODY_CLIPBOARD_GET);
+  r.transfer_id = 2;
+  r.total_size = 1000000;
   r.clipboard_get = &cg;
   roundtrip(&e);
 
@@ -278,8 +279,8 @@ SB_TEST(msg_roundtrip_responses) {
   ss.height = 1080;
   ss.png.data = payload;
   ss.png.len = sizeof payload;
-  ss.total_size = sizeof payload;
   rsp_env(&e, &r, SBWIRE__V1__RESPONSE__BODY_SCREENSHOT);
+  r.total_size = sizeof payload;
   r.screenshot = &ss;
   roundtrip(&e);
 
@@ -828,9 +829,9 @@ static int clipboard_set_total(uint64_t total) {
   sb_envelope_t e;
   Sbwire__V1__Request r;
   Sbwire__V1__ClipboardSetRequest cs = SBWIRE__V1__CLIPBOARD_SET_REQUEST__INIT;
-  cs.transfer_id = 1;
-  cs.total_size = total;
   req_env(&e, &r, SBWIRE__V1__REQUEST__BODY_CLIPBOARD_SET);
+  r.transfer_id = 1;
+  r.total_size = total;
   r.clipboard_set = &cs;
   return decode_env(&e, NULL);
 }
@@ -839,9 +840,9 @@ static int clipboard_get_total(uint64_t total) {
   sb_envelope_t e;
   Sbwire__V1__Response r;
   Sbwire__V1__ClipboardGetResponse cg = SBWIRE__V1__CLIPBOARD_GET_RESPONSE__INIT;
-  cg.transfer_id = 2;
-  cg.total_size = total;
   rsp_env(&e, &r, SBWIRE__V1__RESPONSE__BODY_CLIPBOARD_GET);
+  r.transfer_id = 2;
+  r.total_size = total;
   r.clipboard_get = &cg;
   return decode_env(&e, NULL);
 }
@@ -860,12 +861,12 @@ SB_TEST(msg_screenshot_total_cap) {
   sb_envelope_t e;
   Sbwire__V1__Response r;
   Sbwire__V1__ScreenshotResponse ss = SBWIRE__V1__SCREENSHOT_RESPONSE__INIT;
-  ss.transfer_id = 2;
-  ss.total_size = SB_SCREENSHOT_MAX;
   rsp_env(&e, &r, SBWIRE__V1__RESPONSE__BODY_SCREENSHOT);
+  r.transfer_id = 2;
+  r.total_size = SB_SCREENSHOT_MAX;
   r.screenshot = &ss;
   CHECK_OK(decode_env(&e, NULL));
-  ss.total_size = (uint64_t)SB_SCREENSHOT_MAX + 1;
+  r.total_size = (uint64_t)SB_SCREENSHOT_MAX + 1;
   CHECK_ERR(decode_env(&e, NULL), SB_ETOOBIG);
 }
 
@@ -877,7 +878,6 @@ SB_TEST(msg_inline_data_cap) {
   CHECK(d != NULL);
   cs.data.data = d;
   cs.data.len = SB_MSG_INLINE_MAX;
-  cs.total_size = SB_MSG_INLINE_MAX;
   req_env(&e, &r, SBWIRE__V1__REQUEST__BODY_CLIPBOARD_SET);
   r.clipboard_set = &cs;
   CHECK_OK(decode_env(&e, NULL));

@@ -242,8 +242,8 @@ static void send_upload_decl(rig_t *g, uint64_t id, uint64_t total,
                              uint32_t deadline) {
   Sbwire__V1__Request req = SBWIRE__V1__REQUEST__INIT;
   Sbwire__V1__ClipboardSetRequest cs = SBWIRE__V1__CLIPBOARD_SET_REQUEST__INIT;
-  cs.transfer_id = id;
-  cs.total_size = total;
+  req.transfer_id = id;
+  req.total_size = total;
   req.deadline_ms = deadline;
   req.body_case = SBWIRE__V1__REQUEST__BODY_CLIPBOARD_SET;
   req.clipboard_set = &cs;

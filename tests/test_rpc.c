@@ -416,8 +416,8 @@ static void raw_upload_start(rig_t *r, uint64_t id, uint64_t total) {
   Sbwire__V1__Envelope env = SBWIRE__V1__ENVELOPE__INIT;
   Sbwire__V1__Request req = SBWIRE__V1__REQUEST__INIT;
   Sbwire__V1__ClipboardSetRequest cs = SBWIRE__V1__CLIPBOARD_SET_REQUEST__INIT;
-  cs.transfer_id = id;
-  cs.total_size = total;
+  req.transfer_id = id;
+  req.total_size = total;
   req.deadline_ms = 5000;
   req.body_case = SBWIRE__V1__REQUEST__BODY_CLIPBOARD_SET;
   req.clipboard_set = &cs;
@@ -603,8 +603,8 @@ static void raw_decl(rig_t *r, uint64_t id, uint64_t tid, uint64_t total,
   Sbwire__V1__Envelope env = SBWIRE__V1__ENVELOPE__INIT;
   Sbwire__V1__Request req = SBWIRE__V1__REQUEST__INIT;
   Sbwire__V1__ClipboardSetRequest cs = SBWIRE__V1__CLIPBOARD_SET_REQUEST__INIT;
-  cs.transfer_id = tid;
-  cs.total_size = total;
+  req.transfer_id = tid;
+  req.total_size = total;
   if (inline_data) {
     cs.data.data = (uint8_t *)inline_data;
     cs.data.len = strlen(inline_data);

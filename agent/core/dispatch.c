@@ -228,8 +228,9 @@ static void run_clipboard_get(job_t *j) {
 
 static void run_clipboard_set(job_t *j) {
   const Sbwire__V1__ClipboardSetRequest *s = j->in->req->clipboard_set;
-  const uint8_t *data = s->transfer_id ? j->in->data : s->data.data;
-  size_t len = s->transfer_id ? j->in->len : s->data.len;
+  /* Uploaded as a transfer (declared in the Request) or inline. */
+  const uint8_t *data = j->in->req->transfer_id ? j->in->data : s->data.data;
+  size_t len = j->in->req->transfer_id ? j->in->len : s->data.len;
   const char *why = NULL;
   int err;
   /* The portable checks first, so every platform, with a desktop backend

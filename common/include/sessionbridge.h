@@ -5,6 +5,7 @@
 #include "sessionbridge/alloc.h"
 #include "sessionbridge/bootstrap.h"
 #include "sessionbridge/channel.h"
+#include "sessionbridge/client.h"
 #include "sessionbridge/error.h"
 #include "sessionbridge/frame.h"
 #include "sessionbridge/io.h"

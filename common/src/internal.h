@@ -15,4 +15,22 @@ int sb__translate_os_error(int os_error);
  * receiver refuses it (SB_EPROTO) instead of taking it for a clean end. */
 int sb__channel_close_with(sb_channel_t *ch, const uint8_t *msg, size_t len);
 
+/* Before the handshake on the default control endpoint: is the server
+ * the sessionbridge service (Windows: its pid against the SCM's)? 0, or
+ * SB_EPEER with *why. common/src/<platform>/server_check.c */
+struct sb_stream;
+int sb__check_control_server(struct sb_stream *s, char *why, size_t cap);
+
+/* For tests only (not part of any API tier): what a listener asked the OS
+ * for, read back. */
+#include "sessionbridge/transport.h"
+/* Read back the security descriptor of a listener's pipe as SDDL (Windows;
+ * POSIX: "mode=0660 uid=.. gid=.."), for tests and diagnostics. */
+int sb__listener_describe(sb_listener_t *l, char *buf, size_t cap);
+/* Flags the listener passed to the OS when creating pipe instances, for
+ * tests that assert what Wine does not enforce (Windows: dwOpenMode of the
+ * first instance and dwPipeMode). */
+int sb__listener_flags(sb_listener_t *l, uint32_t *open_mode,
+                      uint32_t *pipe_mode);
+
 #endif

@@ -144,6 +144,8 @@ static const limit_t limits[] = {
      "monitor device over 512 bytes"},
     {&sbwire__v1__monitors_response__descriptor, 3, 0, SB_MSG_USER_MAX,
      "monitors dpi_awareness over 512 bytes"},
+    {&sbwire__v1__session_state_event__descriptor, 4, 0, SB_MSG_USER_MAX,
+     "session_state.user over 512 bytes"},
     {&sbwire__v1__transfer_chunk__descriptor, 3, 0, SB_MSG_CHUNK_MAX,
      "chunk data over 512 KiB"},
     {&sbwire__v1__error__descriptor, 2, 0, SB_MSG_DETAIL_MAX,
@@ -180,9 +182,17 @@ static int check_limits(const ProtobufCMessage *m, const char **why) {
 
 /* ---- per-message rules ---- */
 
-static int check_transfer_total(uint64_t total, uint64_t cap,
-                                const char *over, const char **why) {
-  return total > cap ? fail(why, over, SB_ETOOBIG) : 0;
+/* A transfer is declared in the Request or Response (protocol.md,
+ * Transfers); its size is capped by the task's data limit. Only the
+ * clipboard has a smaller cap than the largest transfer (a screenshot's
+ * 64 MiB): a new task with a large payload needs no entry here. */
+static int check_transfer_total(uint64_t total, int clipboard,
+                                const char **why) {
+  if (clipboard && total > SB_CLIPBOARD_MAX)
+    return fail(why, "clipboard total_size over 16 MiB", SB_ETOOBIG);
+  if (total > SB_SCREENSHOT_MAX)
+    return fail(why, "transfer total_size over 64 MiB", SB_ETOOBIG);
+  return 0;
 }
 
 static int check_rules(const ProtobufCMessage *m, const char **why) {
@@ -198,10 +208,16 @@ static int check_rules(const ProtobufCMessage *m, const char **why) {
       return fail(why, "request body not set", SB_EONEOF);
     if (r->deadline_ms == 0 || r->deadline_ms > SB_MSG_DEADLINE_MAX)
       return fail(why, "request deadline_ms must be 1..600000", SB_EFIELD);
+    return check_transfer_total(
+        r->total_size, r->body_case == SBWIRE__V1__REQUEST__BODY_CLIPBOARD_SET,
+        why);
   } else if (d == &sbwire__v1__response__descriptor) {
     const Sbwire__V1__Response *r = (const void *)m;
     if (r->body_case == SBWIRE__V1__RESPONSE__BODY__NOT_SET)
       return fail(why, "response body not set", SB_EONEOF);
+    return check_transfer_total(
+        r->total_size,
+        r->body_case == SBWIRE__V1__RESPONSE__BODY_CLIPBOARD_GET, why);
   } else if (d == &sbwire__v1__event__descriptor) {
     const Sbwire__V1__Event *ev = (const void *)m;
     if (ev->body_case == SBWIRE__V1__EVENT__BODY__NOT_SET)
@@ -221,18 +237,6 @@ static int check_rules(const ProtobufCMessage *m, const char **why) {
     const Sbwire__V1__NotifyRequest *n = (const void *)m;
     if ((!n->title || !n->title[0]) && (!n->text || !n->text[0]))
       return fail(why, "notify needs a title or a text", SB_EFIELD);
-  } else if (d == &sbwire__v1__clipboard_set_request__descriptor) {
-    const Sbwire__V1__ClipboardSetRequest *c = (const void *)m;
-    return check_transfer_total(c->total_size, SB_CLIPBOARD_MAX,
-                                "clipboard total_size over 16 MiB", why);
-  } else if (d == &sbwire__v1__clipboard_get_response__descriptor) {
-    const Sbwire__V1__ClipboardGetResponse *c = (const void *)m;
-    return check_transfer_total(c->total_size, SB_CLIPBOARD_MAX,
-                                "clipboard total_size over 16 MiB", why);
-  } else if (d == &sbwire__v1__screenshot_response__descriptor) {
-    const Sbwire__V1__ScreenshotResponse *s = (const void *)m;
-    return check_transfer_total(s->total_size, SB_SCREENSHOT_MAX,
-                                "screenshot total_size over 64 MiB", why);
   } else if (d == &sbwire__v1__monitors_response__descriptor) {
     const Sbwire__V1__MonitorsResponse *l = (const void *)m;
     if (l->n_monitors > SB_MSG_MONITORS_MAX)

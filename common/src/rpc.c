@@ -66,19 +66,17 @@ struct sb_rpc {
   int closed;
   int close_err;
   int reading; /* caller_reads: a caller is in sb_channel_recv */
+  sb_rpc_event_fn on_event; /* sb_rpc_on_event */
+  void *on_event_arg;
 };
 
-/* ---- transfer fields of the messages that carry them ---- */
+/* ---- transfers: declared in the envelope's Request/Response ---- */
 
 static int request_transfer(const Sbwire__V1__Request *req, uint64_t *id,
                             uint64_t *total) {
-  if (req->body_case == SBWIRE__V1__REQUEST__BODY_CLIPBOARD_SET &&
-      req->clipboard_set->transfer_id != 0) {
-    *id = req->clipboard_set->transfer_id;
-    *total = req->clipboard_set->total_size;
-    return 1;
-  }
-  return 0;
+  *id = req->transfer_id;
+  *total = req->total_size;
+  return req->transfer_id != 0;
 }
 
 static int has_inline_data(const Sbwire__V1__Request *req) {
@@ -88,44 +86,9 @@ static int has_inline_data(const Sbwire__V1__Request *req) {
 
 static int response_transfer(const Sbwire__V1__Response *rsp, uint64_t *id,
                              uint64_t *total) {
-  if (rsp->body_case == SBWIRE__V1__RESPONSE__BODY_CLIPBOARD_GET &&
-      rsp->clipboard_get->transfer_id != 0) {
-    *id = rsp->clipboard_get->transfer_id;
-    *total = rsp->clipboard_get->total_size;
-    return 1;
-  }
-  if (rsp->body_case == SBWIRE__V1__RESPONSE__BODY_SCREENSHOT &&
-      rsp->screenshot->transfer_id != 0) {
-    *id = rsp->screenshot->transfer_id;
-    *total = rsp->screenshot->total_size;
-    return 1;
-  }
-  return 0;
-}
-
-static int set_response_transfer(Sbwire__V1__Response *rsp, uint64_t id,
-                                 uint64_t total) {
-  if (rsp->body_case == SBWIRE__V1__RESPONSE__BODY_CLIPBOARD_GET) {
-    rsp->clipboard_get->transfer_id = id;
-    rsp->clipboard_get->total_size = total;
-    return 0;
-  }
-  if (rsp->body_case == SBWIRE__V1__RESPONSE__BODY_SCREENSHOT) {
-    rsp->screenshot->transfer_id = id;
-    rsp->screenshot->total_size = total;
-    return 0;
-  }
-  return SB_EINVAL;
-}
-
-static int set_request_transfer(Sbwire__V1__Request *req, uint64_t id,
-                                uint64_t total) {
-  if (req->body_case == SBWIRE__V1__REQUEST__BODY_CLIPBOARD_SET) {
-    req->clipboard_set->transfer_id = id;
-    req->clipboard_set->total_size = total;
-    return 0;
-  }
-  return SB_EINVAL;
+  *id = rsp->transfer_id;
+  *total = rsp->total_size;
+  return rsp->transfer_id != 0;
 }
 
 /* ---- sending ---- */
@@ -531,9 +494,18 @@ static int process_message(sb_rpc_t *rpc, const uint8_t *buf, size_t len) {
     err = on_chunk(rpc, env);
     sb_msg_free(m);
     break;
-  case SBWIRE__V1__ENVELOPE__BODY_EVENT:
+  case SBWIRE__V1__ENVELOPE__BODY_EVENT: {
+    sb_rpc_event_fn fn;
+    void *arg;
+    sb_mutex_lock(rpc->lock);
+    fn = rpc->on_event;
+    arg = rpc->on_event_arg;
+    sb_mutex_unlock(rpc->lock);
+    if (fn)
+      fn(arg, rpc, env->event);
     sb_msg_free(m);
     break;
+  }
   default:
     /* Hello or Confirm after the handshake. */
     sb_msg_free(m);
@@ -773,8 +745,8 @@ int sb_rpc_call_ticket(sb_rpc_t *rpc, Sbwire__V1__Request *req,
   sb_mutex_unlock(rpc->lock);
 
   req->deadline_ms = deadline_ms;
-  if (upload && (err = set_request_transfer(req, id, upload_len)) != 0)
-    goto out;
+  req->transfer_id = upload ? id : 0;
+  req->total_size = upload ? upload_len : 0;
   env.request_id = id;
   env.body_case = SBWIRE__V1__ENVELOPE__BODY_REQUEST;
   env.request = req;
@@ -842,6 +814,38 @@ uint32_t sb_rpc_hop_budget(const sb_rpc_incoming_t *in, uint64_t now) {
   return left > margin ? (uint32_t)(left - margin) : 0;
 }
 
+void sb_rpc_on_event(sb_rpc_t *rpc, sb_rpc_event_fn fn, void *arg) {
+  if (!rpc)
+    return;
+  sb_mutex_lock(rpc->lock);
+  rpc->on_event = fn;
+  rpc->on_event_arg = arg;
+  sb_mutex_unlock(rpc->lock);
+}
+
+int sb_rpc_cancel_calls(sb_rpc_t *rpc) {
+  uint64_t ids[SB_RPC_MAX_OUTSTANDING];
+  int n = 0;
+  if (!rpc)
+    return SB_EINVAL;
+  sb_mutex_lock(rpc->lock);
+  for (int i = 0; i < SB_RPC_MAX_OUTSTANDING; i++) {
+    pending_t *p = &rpc->pending[i];
+    if (p->used && !p->done) {
+      /* The waiter wakes with SB_ECANCELED and releases the slot; an
+       * answer or chunk arriving later is then a late one (dropped and
+       * counted, as for a call that timed out). */
+      ids[n++] = p->id;
+      complete(rpc, p, SB_ECANCELED);
+    }
+  }
+  sb_mutex_unlock(rpc->lock);
+  /* Tell the peer, so the work stops there too (protocol.md, Cancel). */
+  for (int i = 0; i < n; i++)
+    send_cancel(rpc, ids[i]);
+  return n;
+}
+
 int sb_rpc_result_err(const sb_rpc_result_t *res, const char **detail) {
   if (detail)
     *detail = NULL;
@@ -891,15 +895,14 @@ int sb_rpc_respond(sb_rpc_t *rpc, sb_rpc_incoming_t *in,
   if (!rpc || !in || !rsp || (!download && download_len))
     return SB_EINVAL;
   retire_incoming(rpc, in);
-  if (download && (err = set_response_transfer(rsp, in->id, download_len)))
-    goto out;
+  rsp->transfer_id = download ? in->id : 0;
+  rsp->total_size = download ? download_len : 0;
   env.request_id = in->id;
   env.body_case = SBWIRE__V1__ENVELOPE__BODY_RESPONSE;
   env.response = rsp;
   err = sb_channel_send_envelope(rpc->ch, &env);
   if (!err && download && download_len)
     err = send_chunks(rpc, in->id, download, download_len);
-out:
   sb_rpc_incoming_free(in);
   return err;
 }

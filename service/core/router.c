@@ -46,12 +46,15 @@ typedef struct control_conn {
   sb_cond_t *cond; /* signalled when closed */
   int closed;
   int closing; /* no new workers: they are being joined */
+  int subscribed; /* session events are pushed to it */
+  int pushing;    /* events being sent to it right now (c->cond) */
   worker_t workers[SB_RPC_MAX_OUTSTANDING];
 } control_conn_t;
 
 struct sb_router {
   sb_router_hooks_t hooks;
   sb_mutex_t *lock;
+  sb_mutex_t *publish_lock; /* one session event at a time, in order */
   sb_cond_t *cond; /* serving count (shutdown waits on it) */
   agent_link_t *links;
   control_conn_t *controls;
@@ -67,7 +70,8 @@ int sb_router_new(sb_router_t **out, const sb_router_hooks_t *hooks) {
   if (!r)
     return SB_ENOMEM;
   r->hooks = *hooks;
-  if (sb_mutex_new(&r->lock) || sb_cond_new(&r->cond)) {
+  if (sb_mutex_new(&r->lock) || sb_mutex_new(&r->publish_lock) ||
+      sb_cond_new(&r->cond)) {
     sb_router_free(r);
     return SB_ENOMEM;
   }
@@ -82,6 +86,8 @@ void sb_router_free(sb_router_t *r) {
     sb_cond_free(r->cond);
   if (r->lock)
     sb_mutex_free(r->lock);
+  if (r->publish_lock)
+    sb_mutex_free(r->publish_lock);
   sb_free(r);
 }
 
@@ -107,6 +113,57 @@ static sb_channel_t *open_channel(sb_stream_t *s, const uint8_t *psk,
   return ch;
 }
 
+/* ---- session events ---- */
+
+void sb_router_publish(sb_router_t *r, uint32_t session_id, int change,
+                       int locked, const char *user, uint32_t agent_pid) {
+  Sbwire__V1__Envelope env = SBWIRE__V1__ENVELOPE__INIT;
+  Sbwire__V1__Event ev = SBWIRE__V1__EVENT__INIT;
+  Sbwire__V1__SessionStateEvent st = SBWIRE__V1__SESSION_STATE_EVENT__INIT;
+  control_conn_t *to[64];
+  size_t n = 0;
+  char name[SB_MSG_USER_MAX + 1];
+
+  if (!r)
+    return;
+  snprintf(name, sizeof name, "%s", user ? user : "");
+  st.session_id = session_id;
+  st.locked = locked != 0;
+  st.change = (Sbwire__V1__SessionChange)change;
+  st.user = name;
+  st.agent_pid = agent_pid;
+  ev.body_case = SBWIRE__V1__EVENT__BODY_SESSION_STATE;
+  ev.session_state = &st;
+  env.request_id = 0;
+  env.body_case = SBWIRE__V1__ENVELOPE__BODY_EVENT;
+  env.event = &ev;
+  /* Sent outside the lock (a subscriber slow to read must not hold up
+   * the router); `pushing` keeps the connection alive meanwhile. The
+   * publishers (session events, agent links) are serialised by
+   * publish_lock so every subscriber sees one order. */
+  sb_mutex_lock(r->publish_lock);
+  sb_mutex_lock(r->lock);
+  for (control_conn_t *c = r->controls; c && n < 64; c = c->next)
+    if (c->subscribed && !c->closed && !c->closing) {
+      c->pushing++;
+      to[n++] = c;
+    }
+  sb_mutex_unlock(r->lock);
+  for (size_t i = 0; i < n; i++) {
+    int err = sb_rpc_send_raw(to[i]->rpc, &env);
+    if (err)
+      sb_log(SB_LOG_WARN, "session event to a control client: %s",
+             sb_strerror(err));
+  }
+  sb_mutex_lock(r->lock);
+  for (size_t i = 0; i < n; i++) {
+    to[i]->pushing--;
+    sb_cond_broadcast(to[i]->cond);
+  }
+  sb_mutex_unlock(r->lock);
+  sb_mutex_unlock(r->publish_lock);
+}
+
 /* ---- agents ---- */
 
 typedef struct {
@@ -124,6 +181,22 @@ static void agent_closed(void *arg, sb_rpc_t *rpc, int err) {
   ctx->link->closed = 1;
   sb_cond_broadcast(ctx->link->cond);
   sb_mutex_unlock(ctx->r->lock);
+}
+
+/* The session's lock state for an agent event, from the session
+ * manager's listing (0 when it does not know the session). */
+static int session_locked(sb_router_t *r, uint32_t session_id) {
+  sb_router_session_t *list = sb_calloc(SB_MSG_SESSIONS_MAX, sizeof *list);
+  size_t n = 0;
+  int locked = 0;
+  if (!list)
+    return 0;
+  if (r->hooks.list_sessions(r->hooks.arg, list, SB_MSG_SESSIONS_MAX, &n) == 0)
+    for (size_t i = 0; i < n; i++)
+      if (list[i].session_id == session_id)
+        locked = list[i].locked;
+  sb_free(list);
+  return locked;
 }
 
 /* Agents serve requests; they do not make them. */
@@ -195,6 +268,9 @@ void sb_router_serve_agent(sb_router_t *r, uint32_t session_id, uint32_t pid,
   sb_log(SB_LOG_INFO, "%s: connected", who);
   if (r->hooks.agent_state)
     r->hooks.agent_state(r->hooks.arg, session_id, pid, 1);
+  sb_router_publish(r, session_id,
+                    SBWIRE__V1__SESSION_CHANGE__SESSION_CHANGE_AGENT_UP,
+                    session_locked(r, session_id), NULL, pid);
 
   sb_mutex_lock(r->lock);
   while (!link.closed && !r->shutting_down)
@@ -216,6 +292,9 @@ void sb_router_serve_agent(sb_router_t *r, uint32_t session_id, uint32_t pid,
   sb_log(SB_LOG_INFO, "%s: disconnected", who);
   if (r->hooks.agent_state)
     r->hooks.agent_state(r->hooks.arg, session_id, pid, 0);
+  sb_router_publish(r, session_id,
+                    SBWIRE__V1__SESSION_CHANGE__SESSION_CHANGE_AGENT_DOWN,
+                    session_locked(r, session_id), NULL, pid);
   sb_mutex_lock(r->lock);
   r->serving--;
   sb_cond_broadcast(r->cond);
@@ -299,25 +378,6 @@ int sb_router_agents(sb_router_t *r) {
 }
 
 /* ---- control ---- */
-
-/* Transfer fields are per hop: clear what the previous hop set so the
- * next one declares its own. */
-static void clear_request_transfer(Sbwire__V1__Request *req) {
-  if (req->body_case == SBWIRE__V1__REQUEST__BODY_CLIPBOARD_SET) {
-    req->clipboard_set->transfer_id = 0;
-    req->clipboard_set->total_size = 0;
-  }
-}
-
-static void clear_response_transfer(Sbwire__V1__Response *rsp) {
-  if (rsp->body_case == SBWIRE__V1__RESPONSE__BODY_CLIPBOARD_GET) {
-    rsp->clipboard_get->transfer_id = 0;
-    rsp->clipboard_get->total_size = 0;
-  } else if (rsp->body_case == SBWIRE__V1__RESPONSE__BODY_SCREENSHOT) {
-    rsp->screenshot->transfer_id = 0;
-    rsp->screenshot->total_size = 0;
-  }
-}
 
 static void answer_fallback(sb_router_t *r, control_conn_t *c,
                             sb_rpc_incoming_t *in, uint32_t deadline) {
@@ -474,7 +534,6 @@ static void forward(worker_t *w) {
     sb_rpc_respond_error(c->rpc, in, SB_ENOAGENT, detail);
     return;
   }
-  clear_request_transfer(req);
   sb_mutex_lock(r->lock);
   w->link = link;
   sb_mutex_unlock(r->lock);
@@ -530,7 +589,6 @@ static void forward(worker_t *w) {
     sb_rpc_respond_error(c->rpc, in, sb_status_to_err(e->status), e->detail);
   } else {
     Sbwire__V1__Response *rsp = (Sbwire__V1__Response *)res.env->response;
-    clear_response_transfer(rsp);
     sb_rpc_respond(c->rpc, in, rsp, res.data, res.data ? res.len : 0);
   }
   sb_rpc_result_free(&res);
@@ -670,6 +728,22 @@ static void control_request(void *arg, sb_rpc_t *rpc, sb_rpc_incoming_t *in) {
   case SBWIRE__V1__REQUEST__BODY_SESSION_LIST:
     answer_list(c, in);
     return;
+  case SBWIRE__V1__REQUEST__BODY_SUBSCRIBE: {
+    Sbwire__V1__Response rsp = SBWIRE__V1__RESPONSE__INIT;
+    Sbwire__V1__SubscribeResponse sr = SBWIRE__V1__SUBSCRIBE_RESPONSE__INIT;
+    /* The answer goes out before the first event can: publish takes
+     * publish_lock, and this holds it while it flips the flag and
+     * answers. */
+    sb_mutex_lock(c->router->publish_lock);
+    sb_mutex_lock(c->router->lock);
+    c->subscribed = in->req->subscribe->session_events;
+    sb_mutex_unlock(c->router->lock);
+    rsp.body_case = SBWIRE__V1__RESPONSE__BODY_SUBSCRIBE;
+    rsp.subscribe = &sr;
+    sb_rpc_respond(rpc, in, &rsp, NULL, 0);
+    sb_mutex_unlock(c->router->publish_lock);
+    return;
+  }
   case SBWIRE__V1__REQUEST__BODY_CANCEL:
     answer_cancel(c, in);
     return;
@@ -779,6 +853,10 @@ void sb_router_serve_control(sb_router_t *r, sb_stream_t *s,
       *pp = c->next;
       break;
     }
+  /* An event being sent to it finishes first (its stream may have been
+   * interrupted, so the send fails fast). */
+  while (c->pushing > 0)
+    sb_cond_wait(c->cond, r->lock, -1);
   sb_mutex_unlock(r->lock);
 
   join_workers(c);

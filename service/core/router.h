@@ -69,6 +69,12 @@ void sb_router_serve_control(sb_router_t *r, sb_stream_t *s,
                              const uint8_t psk[SB_PSK_SIZE]);
 /* Number of agents with an open channel. */
 int sb_router_agents(sb_router_t *r);
+/* Push a SessionStateEvent (change: a SessionChange value) to every
+ * control connection that subscribed, in the order of the calls. The
+ * router publishes AGENT_UP / AGENT_DOWN itself; the service publishes
+ * logon, logoff, lock and unlock. user may be NULL. */
+void sb_router_publish(sb_router_t *r, uint32_t session_id, int change,
+                       int locked, const char *user, uint32_t agent_pid);
 /* End every connection (service stop) and wait for the serve functions
  * to return. */
 void sb_router_shutdown(sb_router_t *r);

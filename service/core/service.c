@@ -503,7 +503,16 @@ fail:
 void sb_service_session_event(sb_service_t *svc, sb_svc_event_t ev,
                               uint32_t id) {
   uint64_t now = sb_now_ms();
+  char user[128] = "";
+  int change = 0, locked = 0;
+  const sb_smgr_session_t *known;
   sb_mutex_lock(svc->lock);
+  /* Who it is, for the subscribers' event (before a logoff forgets). */
+  known = sb_smgr_find(&svc->smgr, id);
+  if (known) {
+    snprintf(user, sizeof user, "%s", known->user);
+    locked = known->locked;
+  }
   switch (ev) {
   case SB_SVC_EVENT_LOGON:
   case SB_SVC_EVENT_CONNECT:
@@ -513,15 +522,22 @@ void sb_service_session_event(sb_service_t *svc, sb_svc_event_t ev,
     if (ev != SB_SVC_EVENT_LOGON)
       sb_smgr_connection(&svc->smgr, id, 1,
                          ev == SB_SVC_EVENT_REMOTE_CONNECT);
+    else
+      change = SBWIRE__V1__SESSION_CHANGE__SESSION_CHANGE_LOGON;
     break;
   case SB_SVC_EVENT_LOGOFF:
     sb_smgr_logoff(&svc->smgr, now, id);
+    change = SBWIRE__V1__SESSION_CHANGE__SESSION_CHANGE_LOGOFF;
     break;
   case SB_SVC_EVENT_LOCK:
     sb_smgr_lock(&svc->smgr, id, 1);
+    change = SBWIRE__V1__SESSION_CHANGE__SESSION_CHANGE_LOCK;
+    locked = 1;
     break;
   case SB_SVC_EVENT_UNLOCK:
     sb_smgr_lock(&svc->smgr, id, 0);
+    change = SBWIRE__V1__SESSION_CHANGE__SESSION_CHANGE_UNLOCK;
+    locked = 0;
     break;
   case SB_SVC_EVENT_DISCONNECT:
   case SB_SVC_EVENT_REMOTE_DISCONNECT:
@@ -532,6 +548,9 @@ void sb_service_session_event(sb_service_t *svc, sb_svc_event_t ev,
   }
   sb_mutex_unlock(svc->lock);
   sb_log(SB_LOG_INFO, "session %u: event %d", id, (int)ev);
+  /* Subscribed control clients hear of it (protocol.md, Events). */
+  if (change)
+    sb_router_publish(svc->router, id, change, locked, user, 0);
 }
 
 size_t sb_service_snapshot(sb_service_t *svc, sb_smgr_info_t *out,

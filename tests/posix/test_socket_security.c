@@ -10,6 +10,7 @@
 #include "platform_posix.h"
 #include "sbtest.h"
 #include "sessionbridge.h"
+#include "internal.h" /* sb__listener_describe, sb__listener_flags */
 
 static sb_listen_opts_t opts = {NULL, 0600, -1, 0};
 
@@ -18,7 +19,7 @@ SB_TEST(socket_mode_readback) {
   sb_listener_t *l;
   sbtest_endpoint("mode", ep, sizeof ep);
   CHECK_OK(sb_listener_open(&l, ep, &opts));
-  CHECK_OK(sb_listener_describe(l, got, sizeof got));
+  CHECK_OK(sb__listener_describe(l, got, sizeof got));
   CHECK(strncmp(got, "mode=0600 ", 10) == 0);
   sb_listener_close(l);
 }

@@ -11,6 +11,7 @@
 #include "sbtest.h"
 #include "service.h"
 #include "sessionbridge.h"
+#include "internal.h" /* sb__listener_describe, sb__listener_flags */
 
 static void readback(const char *sddl) {
   char endpoint[256], got[512];
@@ -18,7 +19,7 @@ static void readback(const char *sddl) {
   sb_listen_opts_t o = {sddl, 0, -1, 0};
   sbtest_endpoint("sddl", endpoint, sizeof endpoint);
   CHECK_OK(sb_listener_open(&l, endpoint, &o));
-  CHECK_OK(sb_listener_describe(l, got, sizeof got));
+  CHECK_OK(sb__listener_describe(l, got, sizeof got));
   if (strcmp(got, sddl) != 0)
     sbtest_fail(__FILE__, __LINE__, "DACL read back", got);
   sb_listener_close(l);
@@ -47,7 +48,7 @@ SB_TEST(pipe_flags_first_instance_reject_remote) {
   sb_listen_opts_t o = {SB_SVC_CONTROL_SDDL, 0, -1, 0};
   sbtest_endpoint("flags", endpoint, sizeof endpoint);
   CHECK_OK(sb_listener_open(&l, endpoint, &o));
-  CHECK_OK(sb_listener_flags(l, &open_mode, &pipe_mode));
+  CHECK_OK(sb__listener_flags(l, &open_mode, &pipe_mode));
   CHECK(open_mode & FILE_FLAG_FIRST_PIPE_INSTANCE);
   CHECK(open_mode & FILE_FLAG_OVERLAPPED);
   CHECK(pipe_mode & PIPE_REJECT_REMOTE_CLIENTS);

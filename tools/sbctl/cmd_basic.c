@@ -12,27 +12,18 @@ static int no_args(const char *cmd, int argc, char **argv) {
 }
 
 int sbctl_cmd_sessions(sbctl_t *c, int argc, char **argv) {
-  Sbwire__V1__Request req = SBWIRE__V1__REQUEST__INIT;
-  Sbwire__V1__SessionListRequest sl = SBWIRE__V1__SESSION_LIST_REQUEST__INIT;
-  sb_rpc_result_t res;
+  sb_session_t *list = NULL;
+  size_t n = 0;
   int rc = no_args("sessions", argc, argv);
   if (rc || (rc = sbctl_connect(c)))
     return rc;
-  req.body_case = SBWIRE__V1__REQUEST__BODY_SESSION_LIST;
-  req.session_list = &sl;
-  rc = sbctl_call(c, &req, NULL, 0, &res);
+  rc = sbctl_result(c, sb_client_sessions(c->client, c->timeout_ms, &list, &n));
   if (rc)
     return rc;
-  const Sbwire__V1__SessionListResponse *r = res.env->response->session_list;
-  if (res.env->response->body_case != SBWIRE__V1__RESPONSE__BODY_SESSION_LIST) {
-    fprintf(stderr, "sbctl: unexpected response\n");
-    sb_rpc_result_free(&res);
-    return EXIT_REMOTE;
-  }
   if (c->json) {
     printf("{\"sessions\":[");
-    for (size_t i = 0; i < r->n_sessions; i++) {
-      const Sbwire__V1__SessionEntry *e = r->sessions[i];
+    for (size_t i = 0; i < n; i++) {
+      const sb_session_t *e = &list[i];
       printf("%s{\"session\":%u,\"state\":", i ? "," : "", e->session_id);
       sbctl_json_str(stdout, e->state);
       printf(",\"user\":");
@@ -51,8 +42,8 @@ int sbctl_cmd_sessions(sbctl_t *c, int argc, char **argv) {
      * scripts read the first ones by position. */
     printf("%-8s %-11s %-24s %-6s %-8s %-8s %-6s %s\n", "SESSION", "STATE",
            "USER", "AGENT", "PID", "LAUNCHES", "LOCKED", "SESSION-STATE");
-    for (size_t i = 0; i < r->n_sessions; i++) {
-      const Sbwire__V1__SessionEntry *e = r->sessions[i];
+    for (size_t i = 0; i < n; i++) {
+      const sb_session_t *e = &list[i];
       printf("%-8u %-11s %-24s %-6s %-8u %-8u %-6s %s%s\n", e->session_id,
              e->state, e->user[0] ? e->user : "-",
              e->agent_connected ? "yes" : "no", e->agent_pid, e->launches,
@@ -61,65 +52,35 @@ int sbctl_cmd_sessions(sbctl_t *c, int argc, char **argv) {
              e->remote ? " (rdp)" : "");
     }
   }
-  sb_rpc_result_free(&res);
+  sb_free(list);
   return EXIT_OK;
 }
 
 int sbctl_cmd_ping(sbctl_t *c, int argc, char **argv) {
-  Sbwire__V1__Request req = SBWIRE__V1__REQUEST__INIT;
-  Sbwire__V1__PingRequest p = SBWIRE__V1__PING_REQUEST__INIT;
-  sb_rpc_result_t res;
-  uint8_t payload[16];
+  uint32_t rtt = 0;
   int rc = no_args("ping", argc, argv);
   if (rc || (rc = sbctl_need_session(c, "ping")) || (rc = sbctl_connect(c)))
     return rc;
-  for (size_t i = 0; i < sizeof payload; i++)
-    payload[i] = (uint8_t)(i * 37 + 11);
-  p.payload.data = payload;
-  p.payload.len = sizeof payload;
-  req.body_case = SBWIRE__V1__REQUEST__BODY_PING;
-  req.ping = &p;
-  uint64_t t0 = sb_now_ms();
-  rc = sbctl_call(c, &req, NULL, 0, &res);
+  rc = sbctl_result(
+      c, sb_client_ping(c->client, sbctl_session(c), c->timeout_ms, &rtt));
   if (rc)
     return rc;
-  uint64_t dt = sb_now_ms() - t0;
-  const Sbwire__V1__PingResponse *r = res.env->response->ping;
-  if (res.env->response->body_case != SBWIRE__V1__RESPONSE__BODY_PING ||
-      r->payload.len != sizeof payload ||
-      memcmp(r->payload.data, payload, sizeof payload) != 0) {
-    fprintf(stderr, "sbctl: ping answer does not echo the payload\n");
-    sb_rpc_result_free(&res);
-    return EXIT_REMOTE;
-  }
   if (c->json)
-    printf("{\"session\":%ld,\"pong\":true,\"rtt_ms\":%llu}\n", c->session,
-           (unsigned long long)dt);
+    printf("{\"session\":%ld,\"pong\":true,\"rtt_ms\":%u}\n", c->session, rtt);
   else
-    printf("pong from session %ld in %llu ms\n", c->session,
-           (unsigned long long)dt);
-  sb_rpc_result_free(&res);
+    printf("pong from session %ld in %u ms\n", c->session, rtt);
   return EXIT_OK;
 }
 
 int sbctl_cmd_info(sbctl_t *c, int argc, char **argv) {
-  Sbwire__V1__Request req = SBWIRE__V1__REQUEST__INIT;
-  Sbwire__V1__SessionInfoRequest si = SBWIRE__V1__SESSION_INFO_REQUEST__INIT;
-  sb_rpc_result_t res;
+  sb_session_info_t *r = NULL;
   int rc = no_args("info", argc, argv);
   if (rc || (rc = sbctl_need_session(c, "info")) || (rc = sbctl_connect(c)))
     return rc;
-  req.body_case = SBWIRE__V1__REQUEST__BODY_SESSION_INFO;
-  req.session_info = &si;
-  rc = sbctl_call(c, &req, NULL, 0, &res);
+  rc = sbctl_result(c, sb_client_session_info(c->client, sbctl_session(c),
+                                              c->timeout_ms, &r));
   if (rc)
     return rc;
-  if (res.env->response->body_case != SBWIRE__V1__RESPONSE__BODY_SESSION_INFO) {
-    fprintf(stderr, "sbctl: unexpected response\n");
-    sb_rpc_result_free(&res);
-    return EXIT_REMOTE;
-  }
-  const Sbwire__V1__SessionInfoResponse *r = res.env->response->session_info;
   if (c->json) {
     printf("{\"session\":%u,\"user\":", r->session_id);
     sbctl_json_str(stdout, r->user);
@@ -137,6 +98,6 @@ int sbctl_cmd_info(sbctl_t *c, int argc, char **argv) {
            (unsigned long long)r->idle_ms, r->is_console ? "yes" : "no",
            r->state);
   }
-  sb_rpc_result_free(&res);
+  sb_free(r);
   return EXIT_OK;
 }

@@ -13,11 +13,12 @@ static int read_all(FILE *f, uint8_t **out, size_t *len) {
     return EXIT_LOCAL;
   for (;;) {
     if (n == cap) {
-      if (cap > SB_CLIPBOARD_MAX) {
+      if (cap > SB_CLIENT_CLIPBOARD_MAX) {
         free(buf);
-        fprintf(stderr, "sbctl: TOO_LARGE: clipboard data is limited to %u "
-                        "bytes\n",
-                SB_CLIPBOARD_MAX);
+        fprintf(stderr,
+                "sbctl: TOO_LARGE: clipboard data is limited to %u "
+                "bytes\n",
+                SB_CLIENT_CLIPBOARD_MAX);
         return EXIT_USAGE;
       }
       uint8_t *nb = realloc(buf, cap * 2);
@@ -49,27 +50,26 @@ static int write_file(const char *path, const uint8_t *data, size_t len) {
 
 /* image_out: NULL for text (to stdout), else the PNG file to write. */
 static int clipboard_get(sbctl_t *c, const char *image_out) {
-  Sbwire__V1__Request req = SBWIRE__V1__REQUEST__INIT;
-  Sbwire__V1__ClipboardGetRequest g = SBWIRE__V1__CLIPBOARD_GET_REQUEST__INIT;
-  sb_rpc_result_t res;
+  uint8_t *data = NULL;
+  size_t len = 0;
   int rc = sbctl_connect(c);
   if (rc)
     return rc;
   if (image_out)
-    g.format = SBWIRE__V1__CLIPBOARD_FORMAT__CLIPBOARD_FORMAT_IMAGE_PNG;
-  req.body_case = SBWIRE__V1__REQUEST__BODY_CLIPBOARD_GET;
-  req.clipboard_get = &g;
-  rc = sbctl_call(c, &req, NULL, 0, &res);
+    rc = sbctl_result(
+        c, sb_client_clipboard_get_image(c->client, sbctl_session(c),
+                                         c->timeout_ms, &data, &len));
+  else
+    rc = sbctl_result(
+        c, sb_client_clipboard_get_text(c->client, sbctl_session(c),
+                                        c->timeout_ms, (char **)&data, &len));
   if (rc)
     return rc;
-  const Sbwire__V1__ClipboardGetResponse *r = res.env->response->clipboard_get;
-  const uint8_t *data = r->transfer_id ? res.data : r->data.data;
-  size_t len = r->transfer_id ? res.len : r->data.len;
   if (image_out) {
     /* No image is an answer, not a failure, but there is no file to
      * write: say so, and exit 3 so a script cannot mistake an old file
      * for this one. */
-    if (r->empty || !len) {
+    if (!data) {
       fprintf(stderr, "sbctl clipboard: EMPTY: the clipboard holds no "
                       "image\n");
       rc = EXIT_REMOTE;
@@ -83,23 +83,18 @@ static int clipboard_get(sbctl_t *c, const char *image_out) {
     } else if (!rc) {
       printf("%s: PNG, %zu bytes\n", image_out, len);
     }
-    sb_rpc_result_free(&res);
+    sb_free(data);
     return rc;
   }
   if (c->json) {
-    char *s = malloc(len + 1);
-    if (s) {
-      memcpy(s, data, len);
-      s[len] = 0;
-      printf("{\"empty\":%s,\"text\":", r->empty ? "true" : "false");
-      sbctl_json_str(stdout, s);
-      printf("}\n");
-      free(s);
-    }
+    /* The text comes NUL-terminated. */
+    printf("{\"empty\":%s,\"text\":", data ? "false" : "true");
+    sbctl_json_str(stdout, data ? (const char *)data : "");
+    printf("}\n");
   } else if (len) {
     fwrite(data, 1, len, stdout);
   }
-  sb_rpc_result_free(&res);
+  sb_free(data);
   return EXIT_OK;
 }
 
@@ -107,9 +102,6 @@ static int clipboard_get(sbctl_t *c, const char *image_out) {
  * bitmap; else text itself, or - for stdin. */
 static int clipboard_set(sbctl_t *c, const char *text, int image,
                          int sensitive) {
-  Sbwire__V1__Request req = SBWIRE__V1__REQUEST__INIT;
-  Sbwire__V1__ClipboardSetRequest s = SBWIRE__V1__CLIPBOARD_SET_REQUEST__INIT;
-  sb_rpc_result_t res;
   uint8_t *data = NULL;
   size_t len;
   int rc;
@@ -123,16 +115,15 @@ static int clipboard_set(sbctl_t *c, const char *text, int image,
     fclose(f);
     if (rc)
       return rc;
-    s.format = SBWIRE__V1__CLIPBOARD_FORMAT__CLIPBOARD_FORMAT_IMAGE_PNG;
   } else if (strcmp(text, "-") == 0) {
     if ((rc = read_all(stdin, &data, &len)))
       return rc;
   } else {
     len = strlen(text);
   }
-  if (len > SB_CLIPBOARD_MAX) {
+  if (len > SB_CLIENT_CLIPBOARD_MAX) {
     fprintf(stderr, "sbctl: TOO_LARGE: clipboard text is limited to %u bytes\n",
-            SB_CLIPBOARD_MAX);
+            SB_CLIENT_CLIPBOARD_MAX);
     free(data);
     return EXIT_USAGE;
   }
@@ -140,23 +131,21 @@ static int clipboard_set(sbctl_t *c, const char *text, int image,
     free(data);
     return rc;
   }
-  s.sensitive = sensitive;
-  req.body_case = SBWIRE__V1__REQUEST__BODY_CLIPBOARD_SET;
-  req.clipboard_set = &s;
   const uint8_t *p = data ? data : (const uint8_t *)text;
-  if (len <= SB_MSG_INLINE_MAX) {
-    s.data.data = (uint8_t *)p;
-    s.data.len = len;
-    rc = sbctl_call(c, &req, NULL, 0, &res);
-  } else {
-    rc = sbctl_call(c, &req, p, len, &res);
-  }
+  unsigned flags = sensitive ? SB_CLIPBOARD_SENSITIVE : 0;
+  if (image)
+    rc = sbctl_result(c, sb_client_clipboard_set_image(c->client,
+                                                       sbctl_session(c), p, len,
+                                                       flags, c->timeout_ms));
+  else
+    rc = sbctl_result(c, sb_client_clipboard_set_text(
+                             c->client, sbctl_session(c), (const char *)p, len,
+                             flags, c->timeout_ms));
   free(data);
   if (rc)
     return rc;
   if (c->json)
     printf("{\"set\":true,\"bytes\":%zu}\n", len);
-  sb_rpc_result_free(&res);
   return EXIT_OK;
 }
 
@@ -207,7 +196,7 @@ usage:
   return EXIT_USAGE;
 }
 
-static int parse_region(const char *v, Sbwire__V1__Region *r) {
+static int parse_region(const char *v, sb_region_t *r) {
   long x, y, w, h;
   char tail;
   if (sscanf(v, "%ld,%ld,%ld,%ld%c", &x, &y, &w, &h, &tail) != 4 || w <= 0 ||
@@ -224,14 +213,14 @@ static int parse_region(const char *v, Sbwire__V1__Region *r) {
 }
 
 int sbctl_cmd_screenshot(sbctl_t *c, int argc, char **argv) {
-  Sbwire__V1__Request req = SBWIRE__V1__REQUEST__INIT;
-  Sbwire__V1__ScreenshotRequest s = SBWIRE__V1__SCREENSHOT_REQUEST__INIT;
-  Sbwire__V1__Region region = SBWIRE__V1__REGION__INIT;
-  sb_rpc_result_t res;
+  sb_region_t region;
   const char *out = NULL;
-  int rc;
-  s.target_case = SBWIRE__V1__SCREENSHOT_REQUEST__TARGET_VIRTUAL_SCREEN;
-  s.virtual_screen = 1;
+  int monitor = SB_SCREEN_ALL, has_region = 0, rc;
+  uint8_t *png = NULL;
+  size_t len = 0;
+  uint32_t width = 0, height = 0;
+  int32_t x = 0, y = 0;
+  unsigned flags = 0;
   for (int i = 0; i < argc; i++) {
     if (i + 1 >= argc) {
       fprintf(stderr, "sbctl screenshot: %s needs a value\n", argv[i]);
@@ -247,18 +236,18 @@ int sbctl_cmd_screenshot(sbctl_t *c, int argc, char **argv) {
         fprintf(stderr, "sbctl screenshot: bad --monitor %s\n", v);
         return EXIT_USAGE;
       }
-      s.target_case = SBWIRE__V1__SCREENSHOT_REQUEST__TARGET_MONITOR;
-      s.monitor = (uint32_t)m;
+      monitor = (int)m;
+      has_region = 0;
     } else if (strcmp(argv[i - 1], "--region") == 0) {
       if ((rc = parse_region(v, &region)))
         return rc;
-      s.target_case = SBWIRE__V1__SCREENSHOT_REQUEST__TARGET_REGION;
-      s.region = &region;
+      has_region = 1;
+      monitor = SB_SCREEN_ALL;
     } else if (strcmp(argv[i - 1], "--compression") == 0) {
       if (strcmp(v, "fast") == 0) {
-        s.compression = SBWIRE__V1__COMPRESSION__COMPRESSION_FAST;
+        flags = 0;
       } else if (strcmp(v, "small") == 0) {
-        s.compression = SBWIRE__V1__COMPRESSION__COMPRESSION_SMALL;
+        flags = SB_SCREENSHOT_SMALL;
       } else {
         fprintf(stderr, "sbctl screenshot: --compression is fast or small\n");
         return EXIT_USAGE;
@@ -274,35 +263,31 @@ int sbctl_cmd_screenshot(sbctl_t *c, int argc, char **argv) {
   }
   if ((rc = sbctl_need_session(c, "screenshot")) || (rc = sbctl_connect(c)))
     return rc;
-  req.body_case = SBWIRE__V1__REQUEST__BODY_SCREENSHOT;
-  req.screenshot = &s;
-  rc = sbctl_call(c, &req, NULL, 0, &res);
+  rc = sbctl_result(
+      c, sb_client_screenshot(c->client, sbctl_session(c), monitor,
+                              has_region ? &region : NULL, flags, c->timeout_ms,
+                              &png, &len, &width, &height, &x, &y));
   if (rc)
     return rc;
-  const Sbwire__V1__ScreenshotResponse *r = res.env->response->screenshot;
-  const uint8_t *png = r->transfer_id ? res.data : r->png.data;
-  size_t len = r->transfer_id ? res.len : r->png.len;
   if ((rc = write_file(out, png, len))) {
-    sb_rpc_result_free(&res);
+    sb_free(png);
     return rc;
   }
   if (c->json) {
     printf("{\"file\":");
     sbctl_json_str(stdout, out);
     printf(",\"width\":%u,\"height\":%u,\"x\":%d,\"y\":%d,\"bytes\":%zu}\n",
-           r->width, r->height, (int)r->x, (int)r->y, len);
+           width, height, (int)x, (int)y, len);
   } else {
-    printf("%s: %ux%u PNG at %d,%d, %zu bytes\n", out, r->width, r->height,
-           (int)r->x, (int)r->y, len);
+    printf("%s: %ux%u PNG at %d,%d, %zu bytes\n", out, width, height, (int)x,
+           (int)y, len);
   }
-  sb_rpc_result_free(&res);
+  sb_free(png);
   return EXIT_OK;
 }
 
 int sbctl_cmd_monitors(sbctl_t *c, int argc, char **argv) {
-  Sbwire__V1__Request req = SBWIRE__V1__REQUEST__INIT;
-  Sbwire__V1__MonitorsRequest m = SBWIRE__V1__MONITORS_REQUEST__INIT;
-  sb_rpc_result_t res;
+  sb_monitors_t *r = NULL;
   int rc;
   (void)argv;
   if (argc > 0) {
@@ -311,18 +296,11 @@ int sbctl_cmd_monitors(sbctl_t *c, int argc, char **argv) {
   }
   if ((rc = sbctl_need_session(c, "monitors")) || (rc = sbctl_connect(c)))
     return rc;
-  req.body_case = SBWIRE__V1__REQUEST__BODY_MONITORS;
-  req.monitors = &m;
-  rc = sbctl_call(c, &req, NULL, 0, &res);
+  rc = sbctl_result(
+      c, sb_client_monitors(c->client, sbctl_session(c), c->timeout_ms, &r));
   if (rc)
     return rc;
-  if (res.env->response->body_case != SBWIRE__V1__RESPONSE__BODY_MONITORS) {
-    fprintf(stderr, "sbctl: unexpected response\n");
-    sb_rpc_result_free(&res);
-    return EXIT_REMOTE;
-  }
-  const Sbwire__V1__MonitorsResponse *r = res.env->response->monitors;
-  const Sbwire__V1__Region *vs = r->virtual_screen;
+  const sb_region_t *vs = &r->virtual_screen;
   if (c->json) {
     printf("{\"dpi_awareness\":");
     sbctl_json_str(stdout, r->dpi_awareness);
@@ -331,14 +309,14 @@ int sbctl_cmd_monitors(sbctl_t *c, int argc, char **argv) {
              "\"height\":%u}",
              (int)vs->x, (int)vs->y, vs->width, vs->height);
     printf(",\"monitors\":[");
-    for (size_t i = 0; i < r->n_monitors; i++) {
-      const Sbwire__V1__Monitor *mo = r->monitors[i];
-      const Sbwire__V1__Region *rc2 = mo->rect;
+    for (size_t i = 0; i < r->count; i++) {
+      const sb_monitor_t *mo = &r->monitors[i];
+      const sb_region_t *rc2 = &mo->rect;
       printf("%s{\"index\":%u,\"x\":%d,\"y\":%d,\"width\":%u,\"height\":%u,"
              "\"primary\":%s,\"dpi\":%u,\"device\":",
              i ? "," : "", mo->index, rc2 ? (int)rc2->x : 0,
-             rc2 ? (int)rc2->y : 0, rc2 ? rc2->width : 0,
-             rc2 ? rc2->height : 0, mo->primary ? "true" : "false", mo->dpi);
+             rc2 ? (int)rc2->y : 0, rc2 ? rc2->width : 0, rc2 ? rc2->height : 0,
+             mo->primary ? "true" : "false", mo->dpi);
       sbctl_json_str(stdout, mo->device);
       printf("}");
     }
@@ -346,9 +324,9 @@ int sbctl_cmd_monitors(sbctl_t *c, int argc, char **argv) {
   } else {
     printf("%-5s %-22s %-7s %-5s %s\n", "index", "rect (x,y wxh)", "primary",
            "dpi", "device");
-    for (size_t i = 0; i < r->n_monitors; i++) {
-      const Sbwire__V1__Monitor *mo = r->monitors[i];
-      const Sbwire__V1__Region *rc2 = mo->rect;
+    for (size_t i = 0; i < r->count; i++) {
+      const sb_monitor_t *mo = &r->monitors[i];
+      const sb_region_t *rc2 = &mo->rect;
       char rect[48];
       snprintf(rect, sizeof rect, "%d,%d %ux%u", rc2 ? (int)rc2->x : 0,
                rc2 ? (int)rc2->y : 0, rc2 ? rc2->width : 0,
@@ -360,6 +338,6 @@ int sbctl_cmd_monitors(sbctl_t *c, int argc, char **argv) {
       printf("virtual screen: %d,%d %ux%u; agent DPI awareness: %s\n",
              (int)vs->x, (int)vs->y, vs->width, vs->height, r->dpi_awareness);
   }
-  sb_rpc_result_free(&res);
+  sb_free(r);
   return EXIT_OK;
 }

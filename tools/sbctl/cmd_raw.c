@@ -590,6 +590,13 @@ int sbctl_cmd_raw(sbctl_t *c, int argc, char **argv) {
     rc = EXIT_USAGE;
     goto out;
   }
+  /* The low tier needs libsodium set up (the client API does this in
+   * sb_client_open for the other commands). */
+  if (sb_init() != 0) {
+    fprintf(stderr, "sbctl: cannot initialise the crypto library\n");
+    rc = EXIT_LOCAL;
+    goto out;
+  }
   if (!c->endpoint && sb_path_control_endpoint(endpoint, sizeof endpoint) == 0)
     c->endpoint = endpoint;
   if (!c->key_path && sb_path_control_key(keypath, sizeof keypath) == 0)

@@ -18,42 +18,37 @@ static int lookup(const char *what, const char *v, const char *const *names,
 static int parse_icon(const char *v, int *out) {
   static const char *const names[] = {"none", "info", "warning", "error",
                                       "question"};
-  static const int values[] = {
-      SBWIRE__V1__ICON__ICON_NONE, SBWIRE__V1__ICON__ICON_INFO,
-      SBWIRE__V1__ICON__ICON_WARNING, SBWIRE__V1__ICON__ICON_ERROR,
-      SBWIRE__V1__ICON__ICON_QUESTION};
+  static const int values[] = {SB_ICON_NONE, SB_ICON_INFO, SB_ICON_WARNING,
+                               SB_ICON_ERROR, SB_ICON_QUESTION};
   return lookup("icon", v, names, values, 5, out);
 }
 
-static const char *button_name(int b) {
-  switch (b) {
-  case SBWIRE__V1__BUTTON__BUTTON_OK:
+static const char *answer_name(sb_answer_t a) {
+  switch (a) {
+  case SB_ANSWER_TIMEOUT:
+    return "timeout";
+  case SB_ANSWER_OK:
     return "ok";
-  case SBWIRE__V1__BUTTON__BUTTON_CANCEL:
+  case SB_ANSWER_CANCEL:
     return "cancel";
-  case SBWIRE__V1__BUTTON__BUTTON_YES:
+  case SB_ANSWER_YES:
     return "yes";
-  case SBWIRE__V1__BUTTON__BUTTON_NO:
+  case SB_ANSWER_NO:
     return "no";
-  case SBWIRE__V1__BUTTON__BUTTON_RETRY:
+  case SB_ANSWER_RETRY:
     return "retry";
-  default:
-    return "none";
   }
+  return "none";
 }
 
 int sbctl_cmd_message(sbctl_t *c, int argc, char **argv) {
   static const char *const bnames[] = {"ok", "okcancel", "yesno",
                                        "yesnocancel", "retrycancel"};
-  static const int bvalues[] = {
-      SBWIRE__V1__BUTTONS__BUTTONS_OK, SBWIRE__V1__BUTTONS__BUTTONS_OK_CANCEL,
-      SBWIRE__V1__BUTTONS__BUTTONS_YES_NO,
-      SBWIRE__V1__BUTTONS__BUTTONS_YES_NO_CANCEL,
-      SBWIRE__V1__BUTTONS__BUTTONS_RETRY_CANCEL};
-  Sbwire__V1__Request req = SBWIRE__V1__REQUEST__INIT;
-  Sbwire__V1__MessageBoxRequest mb = SBWIRE__V1__MESSAGE_BOX_REQUEST__INIT;
-  sb_rpc_result_t res;
-  int buttons = SBWIRE__V1__BUTTONS__BUTTONS_OK, icon = 0, rc;
+  static const int bvalues[] = {SB_BUTTONS_OK, SB_BUTTONS_OK_CANCEL,
+                                SB_BUTTONS_YES_NO, SB_BUTTONS_YES_NO_CANCEL,
+                                SB_BUTTONS_RETRY_CANCEL};
+  sb_answer_t answer;
+  int buttons = SB_BUTTONS_OK, icon = 0, fallback = 0, rc;
   const char *title = NULL, *text = NULL;
   long timeout = 0;
   int wait_connect = 0;
@@ -104,40 +99,33 @@ int sbctl_cmd_message(sbctl_t *c, int argc, char **argv) {
     c->timeout_ms = 300000;
   if ((rc = sbctl_connect(c)))
     return rc;
-  mb.title = (char *)title;
-  mb.text = (char *)text;
-  mb.buttons = (Sbwire__V1__Buttons)buttons;
-  mb.icon = (Sbwire__V1__Icon)icon;
-  mb.timeout_ms = (uint32_t)timeout;
-  mb.wait_for_connect = wait_connect;
-  req.body_case = SBWIRE__V1__REQUEST__BODY_MESSAGE_BOX;
-  req.message_box = &mb;
-  rc = sbctl_call(c, &req, NULL, 0, &res);
+  rc = sbctl_result(c, sb_client_message_box(
+                           c->client, sbctl_session(c), title, text,
+                           (sb_buttons_t)buttons, (sb_icon_t)icon,
+                           (uint32_t)timeout,
+                           wait_connect ? SB_MSGBOX_WAIT_FOR_CONNECT : 0,
+                           c->timeout_ms, &answer,
+                           &fallback));
   if (rc)
     return rc;
-  const Sbwire__V1__MessageBoxResponse *r = res.env->response->message_box;
   if (c->json) {
     printf("{\"pressed\":\"%s\",\"timed_out\":%s,\"via_fallback\":%s}\n",
-           r->timed_out ? "timeout" : button_name(r->pressed),
-           r->timed_out ? "true" : "false",
-           r->via_fallback ? "true" : "false");
+           answer_name(answer), answer == SB_ANSWER_TIMEOUT ? "true" : "false",
+           fallback ? "true" : "false");
   } else {
-    printf("%s\n", r->timed_out ? "timeout" : button_name(r->pressed));
-    if (r->via_fallback)
+    printf("%s\n", answer_name(answer));
+    if (fallback)
       fprintf(stderr, "sbctl: shown by the service with WTSSendMessage (the "
                       "session has no agent)\n");
   }
-  sb_rpc_result_free(&res);
   return EXIT_OK;
 }
 
 int sbctl_cmd_notify(sbctl_t *c, int argc, char **argv) {
-  Sbwire__V1__Request req = SBWIRE__V1__REQUEST__INIT;
-  Sbwire__V1__NotifyRequest n = SBWIRE__V1__NOTIFY_REQUEST__INIT;
-  sb_rpc_result_t res;
   const char *title = "", *text = "";
-  int icon = 0, rc;
+  int icon = 0, shown = 0, rc;
   long wait = 0;
+  sb_notify_outcome_t outcome = SB_NOTIFY_ACCEPTED;
   for (int i = 0; i < argc; i++) {
     if (i + 1 >= argc) {
       fprintf(stderr, "sbctl notify: %s needs a value\n", argv[i]);
@@ -167,28 +155,26 @@ int sbctl_cmd_notify(sbctl_t *c, int argc, char **argv) {
    * validation is what answers them, and the tests rely on that. */
   if ((rc = sbctl_need_session(c, "notify")) || (rc = sbctl_connect(c)))
     return rc;
-  n.title = (char *)title;
-  n.text = (char *)text;
-  n.icon = (Sbwire__V1__Icon)icon;
-  n.wait_ms = (uint32_t)wait;
   /* The request's deadline covers the wait plus slack. */
   if (wait && c->timeout_ms < (uint32_t)wait + 5000)
     c->timeout_ms = (uint32_t)wait + 5000;
-  req.body_case = SBWIRE__V1__REQUEST__BODY_NOTIFY;
-  req.notify = &n;
-  rc = sbctl_call(c, &req, NULL, 0, &res);
+  rc = sbctl_result(c, sb_client_notify(c->client, sbctl_session(c), title,
+                                        text, (sb_icon_t)icon, (uint32_t)wait,
+                                        c->timeout_ms, &outcome, &shown));
   if (rc)
     return rc;
+  /* Indexed by sb_notify_outcome_t, which the library keeps in 1..5. */
   static const char *const names[] = {"accepted", "accepted", "shown",
                                       "clicked", "dismissed", "timed out"};
-  const Sbwire__V1__NotifyResponse *nr = res.env->response->notify;
-  const char *what = names[nr->outcome <= 5 ? nr->outcome : 0];
+  const char *what =
+      names[outcome >= SB_NOTIFY_ACCEPTED && outcome <= SB_NOTIFY_TIMED_OUT
+                ? outcome
+                : SB_NOTIFY_ACCEPTED];
   if (c->json)
-    printf("{\"shown\":%s,\"outcome\":\"%s\"}\n",
-           nr->shown ? "true" : "false", what);
+    printf("{\"shown\":%s,\"outcome\":\"%s\"}\n", shown ? "true" : "false",
+           what);
   else
     printf("%s\n", what);
-  sb_rpc_result_free(&res);
   /* The shell took it: success, whatever became of it after. */
   return EXIT_OK;
 }

@@ -25,6 +25,8 @@ static void usage(FILE *f) {
           "  screenshot --session N -o FILE.png [--monitor K | --region "
           "x,y,w,h]\n"
           "             [--compression fast|small]\n"
+          "  events [--count N] [--for-ms MS]  print session changes (logon,\n"
+          "                                logoff, lock, unlock, agent-up/down)\n"
           "  raw SCENARIO|-                developer harness (see "
           "tools/sbctl/cmd_raw.c, tests/scenarios)\n");
 }
@@ -38,6 +40,7 @@ static const struct {
     {"notify", sbctl_cmd_notify},         {"clipboard", sbctl_cmd_clipboard},
     {"screenshot", sbctl_cmd_screenshot}, {"raw", sbctl_cmd_raw},
     {"monitors", sbctl_cmd_monitors},
+    {"events", sbctl_cmd_events},
 };
 
 /* Pull the global options and --session out of argv (anywhere), leaving
@@ -91,10 +94,6 @@ int main(int argc, char **argv) {
   memset(&c, 0, sizeof c);
   c.timeout_ms = 30000;
   c.session = -1;
-  if (sb_init() != 0) {
-    fprintf(stderr, "sbctl: cannot initialise the crypto library\n");
-    return EXIT_LOCAL;
-  }
   argv = sbctl_utf8_argv(&argc, argv);
   if (argc == 2 && strcmp(argv[1], "--version") == 0) {
     printf("sbctl %s\n", SB_VERSION);

@@ -144,6 +144,10 @@ static void build_request(raw_env_t *e, words_t *w, int body) {
   Sbwire__V1__Request *r = &e->req;
   r->deadline_ms = (uint32_t)num(w, "deadline", 5000);
   r->session_id = (uint32_t)num(w, "session", 1);
+  /* Any request may declare an upload; it carries the request id unless
+   * told otherwise. */
+  r->total_size = num(w, "total", 0);
+  r->transfer_id = num(w, "transfer", r->total_size ? e->env.request_id : 0);
   r->body_case = (Sbwire__V1__Request__BodyCase)body;
   switch (body) {
   case SBWIRE__V1__REQUEST__BODY_PING:
@@ -174,10 +178,6 @@ static void build_request(raw_env_t *e, words_t *w, int body) {
   case SBWIRE__V1__REQUEST__BODY_CLIPBOARD_SET:
     e->cs.format = (Sbwire__V1__ClipboardFormat)num(w, "format", 0);
     e->cs.data = bytes(e, w, "data");
-    e->cs.total_size = num(w, "total", 0);
-    /* A declared transfer carries the request id unless told otherwise. */
-    e->cs.transfer_id =
-        num(w, "transfer", e->cs.total_size ? e->env.request_id : 0);
     r->clipboard_set = &e->cs;
     break;
   case SBWIRE__V1__REQUEST__BODY_SCREENSHOT:
@@ -215,6 +215,8 @@ static void build_request(raw_env_t *e, words_t *w, int body) {
 static void build_response(raw_env_t *e, words_t *w, int body) {
   Sbwire__V1__Response *r = &e->rsp;
   r->body_case = (Sbwire__V1__Response__BodyCase)body;
+  r->total_size = num(w, "total", 0);
+  r->transfer_id = num(w, "transfer", 0);
   switch (body) {
   case SBWIRE__V1__RESPONSE__BODY_PING:
     e->ping_r.payload = bytes(e, w, "payload");
@@ -237,8 +239,6 @@ static void build_response(raw_env_t *e, words_t *w, int body) {
   case SBWIRE__V1__RESPONSE__BODY_CLIPBOARD_GET:
     e->cg_r.format = (Sbwire__V1__ClipboardFormat)num(w, "format", 0);
     e->cg_r.data = bytes(e, w, "data");
-    e->cg_r.total_size = num(w, "total", 0);
-    e->cg_r.transfer_id = num(w, "transfer", 0);
     r->clipboard_get = &e->cg_r;
     break;
   case SBWIRE__V1__RESPONSE__BODY_CLIPBOARD_SET:
@@ -248,8 +248,6 @@ static void build_response(raw_env_t *e, words_t *w, int body) {
     e->shot_r.width = (uint32_t)num(w, "width", 1);
     e->shot_r.height = (uint32_t)num(w, "height", 1);
     e->shot_r.png = bytes(e, w, "png");
-    e->shot_r.total_size = num(w, "total", 0);
-    e->shot_r.transfer_id = num(w, "transfer", 0);
     r->screenshot = &e->shot_r;
     break;
   case SBWIRE__V1__RESPONSE__BODY_CANCEL:
@@ -394,6 +392,8 @@ static void print_response(const sb_envelope_t *e) {
   const Sbwire__V1__Response *r = e->response;
   printf("  <- response id=%llu %s", (unsigned long long)e->request_id,
          raw_response_name(r->body_case));
+  if (r->transfer_id)
+    printf(" total=%llu", (unsigned long long)r->total_size);
   switch (r->body_case) {
   case SBWIRE__V1__RESPONSE__BODY_PING:
     printf(" payload=%zu bytes", r->ping->payload.len);
@@ -416,12 +416,10 @@ static void print_response(const sb_envelope_t *e) {
              r->session_list->sessions[i]->state);
     break;
   case SBWIRE__V1__RESPONSE__BODY_SCREENSHOT:
-    printf(" %ux%u total=%llu", r->screenshot->width, r->screenshot->height,
-           (unsigned long long)r->screenshot->total_size);
+    printf(" %ux%u", r->screenshot->width, r->screenshot->height);
     break;
   case SBWIRE__V1__RESPONSE__BODY_CLIPBOARD_GET:
-    printf(" data=%zu bytes total=%llu empty=%d", r->clipboard_get->data.len,
-           (unsigned long long)r->clipboard_get->total_size,
+    printf(" data=%zu bytes empty=%d", r->clipboard_get->data.len,
            (int)r->clipboard_get->empty);
     break;
   default:

@@ -5,6 +5,12 @@
 
 #include <stddef.h>
 
+#include "sessionbridge/export.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef void *(*sb_malloc_fn)(size_t size);
 typedef void *(*sb_realloc_fn)(void *ptr, size_t size);
 typedef void (*sb_free_fn)(void *ptr);
@@ -16,9 +22,13 @@ int sb_replace_allocator(sb_malloc_fn m, sb_realloc_fn r, sb_free_fn f);
 void *sb_malloc(size_t size);
 void *sb_calloc(size_t n, size_t size); /* overflow-checked */
 void *sb_realloc(void *ptr, size_t size);
-void sb_free(void *ptr);
+/* Frees what the library allocated (also what sb_client_* returns). */
+SB_EXTERN void sb_free(void *ptr);
 char *sb_strdup(const char *s);
 /* Wipe memory in a way the compiler cannot optimise away (secrets). */
 void sb_memzero(void *p, size_t n);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

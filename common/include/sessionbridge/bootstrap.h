@@ -8,6 +8,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define SB_BOOTSTRAP_VERSION 1u
 #define SB_BOOTSTRAP_ENDPOINT_MAX 255u
 /* Fixed record: magic "SBB1", u32le version, psk[32], u32le session id,
@@ -41,4 +45,7 @@ void sb_handle_close(sb_handle_t h);
 /* Wipe the record's secret. */
 void sb_bootstrap_wipe(sb_bootstrap_t *b);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -11,7 +11,13 @@
 #include "frame.h"
 #include "io.h"
 
-#define SB_PROTOCOL_VERSION 1u
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* 2: transfers declared in Request/Response (fields 3, 4), not in the
+ * task messages (protocol.md, "Versions"). */
+#define SB_PROTOCOL_VERSION 2u
 #define SB_PSK_SIZE 32u
 #define SB_HELLO_NONCE_SIZE 32u
 #define SB_TRANSCRIPT_SIZE 32u
@@ -73,4 +79,7 @@ int sb_channel_send_envelope(sb_channel_t *ch, const sb_envelope_t *env);
 int sb_channel_recv_envelope(sb_channel_t *ch, sb_msg_t **out,
                              int timeout_ms, const char **why);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -8,6 +8,8 @@
 #ifndef SESSIONBRIDGE_ERROR_H
 #define SESSIONBRIDGE_ERROR_H
 
+#include "sessionbridge/export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -62,9 +64,9 @@ typedef enum {
 } sb_errno_t;
 
 /* Human-readable message for an SB_E* code ("unknown error" otherwise). */
-const char *sb_strerror(int err);
+SB_EXTERN const char *sb_strerror(int err);
 /* Symbolic name of an SB_E* code, e.g. "SB_ETIMEDOUT". */
-const char *sb_err_name(int err);
+SB_EXTERN const char *sb_err_name(int err);
 
 #ifdef __cplusplus
 }

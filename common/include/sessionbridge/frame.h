@@ -10,6 +10,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define SB_FRAME_HEADER_SIZE 4u
 /* Largest frame payload accepted anywhere (1 MiB). */
 #define SB_FRAME_MAX (1024u * 1024u)
@@ -51,4 +55,7 @@ void sb_frame_parser_free(sb_frame_parser_t *p);
 /* Write the 4-byte header for a payload of len bytes. */
 void sb_frame_write_header(uint8_t out[SB_FRAME_HEADER_SIZE], uint32_t len);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

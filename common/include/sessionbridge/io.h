@@ -5,6 +5,10 @@
 
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct {
   void *ctx;
   /* Read up to len bytes; *nread > 0 on success. Returns SB_EOF at end of
@@ -16,4 +20,7 @@ typedef struct {
   int (*write)(void *ctx, const void *buf, size_t len, int timeout_ms);
 } sb_io_t;
 
+#ifdef __cplusplus
+}
+#endif
 #endif

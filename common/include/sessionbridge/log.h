@@ -4,6 +4,10 @@
 #ifndef SESSIONBRIDGE_LOG_H
 #define SESSIONBRIDGE_LOG_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef enum {
   SB_LOG_DEBUG = 0,
   SB_LOG_INFO = 1,
@@ -21,4 +25,7 @@ __attribute__((format(printf, 2, 3)))
 void sb_log(sb_log_level_t level, const char *fmt, ...);
 const char *sb_log_level_name(sb_log_level_t level);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

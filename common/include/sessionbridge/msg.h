@@ -13,6 +13,10 @@
 
 #include "sessionbridge.pb-c.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef Sbwire__V1__Envelope sb_envelope_t;
 
 /* Limits (bytes) enforced by validation; documented in protocol.md. */
@@ -67,4 +71,7 @@ int sb_status_to_err(int status);
 int sb_err_to_status(int err);
 const char *sb_status_name(int status);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -11,6 +11,10 @@
 
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define SB_SERVICE_NAME "sessionbridge"
 #define SB_CONTROL_ENDPOINT_NAME "sessionbridge-control"
 /* The control pipe on Windows (sb_path_control_endpoint). */
@@ -24,4 +28,7 @@ int sb_path_control_endpoint(char *buf, size_t cap);
 /* Read a 32-byte key file (exactly 32 bytes). */
 int sb_key_file_read(const char *path, unsigned char key[32]);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -18,6 +18,10 @@
 #include "msg.h"
 #include "transport.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define SB_RPC_MAX_OUTSTANDING 16
 /* Incoming uploads assembled at once (each up to its task's cap). */
 #define SB_RPC_MAX_UPLOADS 2
@@ -49,6 +53,9 @@ typedef struct {
 typedef void (*sb_rpc_request_fn)(void *arg, sb_rpc_t *rpc,
                                   sb_rpc_incoming_t *in);
 typedef void (*sb_rpc_closed_fn)(void *arg, sb_rpc_t *rpc, int err);
+/* An unsolicited Event from the peer (valid during the call only). */
+typedef void (*sb_rpc_event_fn)(void *arg, sb_rpc_t *rpc,
+                                const Sbwire__V1__Event *ev);
 
 typedef struct {
   /* Called on the reader thread; must not block for long (start a thread
@@ -111,6 +118,14 @@ int sb_rpc_call_ticket(sb_rpc_t *rpc, Sbwire__V1__Request *req,
  * never sent; a call in flight returns SB_ECANCELED at once and a Cancel
  * for it goes to the peer. A call already answered keeps its answer. */
 void sb_rpc_cancel_call(sb_rpc_t *rpc, sb_rpc_ticket_t *t);
+/* From any thread: every call waiting in sb_rpc_call returns SB_ECANCELED
+ * at once and a Cancel is sent to the peer for each. Returns how many
+ * calls were cancelled. */
+int sb_rpc_cancel_calls(sb_rpc_t *rpc);
+/* fn is called on the reader thread for each Event the peer pushes (a
+ * subscribed control client's session events) and must not block; NULL
+ * (the default) drops events. */
+void sb_rpc_on_event(sb_rpc_t *rpc, sb_rpc_event_fn fn, void *arg);
 /* 0 for a Response, else the SB_E* code of the Error's status (and *detail
  * its text). */
 int sb_rpc_result_err(const sb_rpc_result_t *res, const char **detail);
@@ -140,4 +155,7 @@ void sb_rpc_stop(sb_rpc_t *rpc);
  * not to answer (the connection is closing). */
 void sb_rpc_incoming_free(sb_rpc_incoming_t *in);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

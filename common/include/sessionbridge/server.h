@@ -7,6 +7,10 @@
 
 #include "transport.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct sb_server sb_server_t;
 
 /* Runs on the connection's thread. The stream is closed after it
@@ -30,4 +34,7 @@ sb_listener_t *sb_server_listener(sb_server_t *s);
 /* Stop accepting, interrupt every connection's stream, join all threads. */
 void sb_server_stop(sb_server_t *s);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -6,6 +6,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct sb_thread sb_thread_t;
 typedef struct sb_mutex sb_mutex_t;
 typedef struct sb_cond sb_cond_t;
@@ -36,4 +40,7 @@ void sb_wall_time(char *buf, size_t cap);
 void sb_sleep_ms(unsigned ms);
 uint32_t sb_getpid(void);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

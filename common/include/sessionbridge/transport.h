@@ -14,6 +14,10 @@
 
 #include "io.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct sb_stream sb_stream_t;
 typedef struct sb_listener sb_listener_t;
 
@@ -86,13 +90,8 @@ int sb_stream_peer_is_admin(sb_stream_t *s, int *is_admin);
 void sb_stream_interrupt(sb_stream_t *s);
 void sb_stream_close(sb_stream_t *s);
 
-/* Read back the security descriptor of a listener's pipe as SDDL (Windows;
- * POSIX: "mode=0660 uid=.. gid=.."), for tests and diagnostics. */
-int sb_listener_describe(sb_listener_t *l, char *buf, size_t cap);
-/* Flags the listener passed to the OS when creating pipe instances, for
- * tests that assert what Wine does not enforce (Windows: dwOpenMode of the
- * first instance and dwPipeMode). */
-int sb_listener_flags(sb_listener_t *l, uint32_t *open_mode,
-                      uint32_t *pipe_mode);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -300,7 +300,7 @@ void sb_listener_close(sb_listener_t *l) {
   sb_free(l);
 }
 
-int sb_listener_describe(sb_listener_t *l, char *buf, size_t cap) {
+int sb__listener_describe(sb_listener_t *l, char *buf, size_t cap) {
   struct stat st;
   if (!l || !buf)
     return SB_EINVAL;
@@ -311,7 +311,7 @@ int sb_listener_describe(sb_listener_t *l, char *buf, size_t cap) {
   return 0;
 }
 
-int sb_listener_flags(sb_listener_t *l, uint32_t *open_mode,
+int sb__listener_flags(sb_listener_t *l, uint32_t *open_mode,
                       uint32_t *pipe_mode) {
   if (!l || !open_mode || !pipe_mode)
     return SB_EINVAL;

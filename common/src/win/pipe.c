@@ -295,7 +295,7 @@ void sb_listener_close(sb_listener_t *l) {
   sb_free(l);
 }
 
-int sb_listener_describe(sb_listener_t *l, char *buf, size_t cap) {
+int sb__listener_describe(sb_listener_t *l, char *buf, size_t cap) {
   PSECURITY_DESCRIPTOR sd = NULL;
   LPSTR str = NULL;
   int err = 0;
@@ -317,7 +317,7 @@ int sb_listener_describe(sb_listener_t *l, char *buf, size_t cap) {
   return err;
 }
 
-int sb_listener_flags(sb_listener_t *l, uint32_t *open_mode,
+int sb__listener_flags(sb_listener_t *l, uint32_t *open_mode,
                       uint32_t *pipe_mode) {
   if (!l || !open_mode || !pipe_mode)
     return SB_EINVAL;

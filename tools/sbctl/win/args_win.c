@@ -7,6 +7,7 @@
 #include <io.h>
 #include <shellapi.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "sbctl.h"
 
@@ -15,14 +16,14 @@ char **sbctl_utf8_argv(int *argc, char **argv) {
   LPWSTR *w = CommandLineToArgvW(GetCommandLineW(), &n);
   if (!w)
     return argv;
-  char **out = sb_calloc((size_t)n + 1, sizeof *out);
+  char **out = calloc((size_t)n + 1, sizeof *out);
   if (!out) {
     LocalFree(w);
     return argv;
   }
   for (int i = 0; i < n; i++) {
     int len = WideCharToMultiByte(CP_UTF8, 0, w[i], -1, NULL, 0, NULL, NULL);
-    out[i] = sb_malloc((size_t)(len > 0 ? len : 1));
+    out[i] = malloc((size_t)(len > 0 ? len : 1));
     if (!out[i] ||
         !WideCharToMultiByte(CP_UTF8, 0, w[i], -1, out[i], len, NULL, NULL)) {
       LocalFree(w);

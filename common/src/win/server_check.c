@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Before sending anything on the control pipe: is its server the
+/* (Moved from sbctl into the client API, so every client gets it.)
+ * Before sending anything on the control pipe: is its server the
  * sessionbridge service? The pipe lives in the protected namespace (only
  * SYSTEM and elevated administrators can create it), and on top of that
  * the server's pid (GetNamedPipeServerProcessId) must be the running
@@ -10,9 +11,11 @@
 
 #include <stdio.h>
 
-#include "sbctl.h"
+#include "internal.h"
+#include "sessionbridge/error.h"
+#include "sessionbridge/transport.h"
 
-int sbctl_check_server(sb_stream_t *s, char *why, size_t cap) {
+int sb__check_control_server(sb_stream_t *s, char *why, size_t cap) {
   SERVICE_STATUS_PROCESS st;
   DWORD n = 0;
   uint32_t server = 0;

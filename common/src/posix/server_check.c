@@ -2,9 +2,9 @@
 /* POSIX: the control socket lives in a directory only its owner (root,
  * or the user running the console service) may write; nothing more to
  * check before the handshake. */
-#include "sbctl.h"
+#include "internal.h"
 
-int sbctl_check_server(sb_stream_t *s, char *why, size_t cap) {
+int sb__check_control_server(sb_stream_t *s, char *why, size_t cap) {
   (void)s;
   if (why && cap)
     why[0] = 0;

@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: MIT */
+/* Session-change subscription (protocol.md, Events) through the platform
+ * seam: the service core runs on a fake OS, a client subscribes through
+ * the client API, and the session changes the OS reports (logon, lock,
+ * unlock, logoff) reach it in order, with the user and lock state. A
+ * client that did not subscribe gets none, and one that unsubscribed gets
+ * no more. (Agent up/down from a real agent: e2e_session_events_wine and
+ * the Python binding's test natively.) */
+#include <stdio.h>
+#include <string.h>
+
+#include "sbtest.h"
+#include "service.h"
+#include "sessionbridge.h"
+
+struct sb_agent_proc {
+  uint32_t pid;
+};
+
+static struct sb_agent_proc proc = {4242};
+
+static int fake_enum(void *ctx, sb_os_session_t *out, size_t cap,
+                     size_t *count) {
+  (void)ctx;
+  if (cap < 1)
+    return SB_EINVAL;
+  memset(out, 0, sizeof *out);
+  out->session_id = 3;
+  out->logon_id = 77;
+  out->has_user = 1;
+  out->is_console = 1;
+  snprintf(out->user, sizeof out->user, "%s", "TESTBOX\\alice");
+  snprintf(out->state, sizeof out->state, "%s", "active");
+  *count = 1;
+  return 0;
+}
+
+static int fake_sddl(void *ctx, uint32_t session, char *buf, size_t cap) {
+  (void)ctx, (void)session;
+  snprintf(buf, cap, "%s", "");
+  return 0;
+}
+
+/* The agent is "launched" but never connects: only the OS's session
+ * changes are under test here. */
+static int fake_launch(void *ctx, uint32_t session, const sb_bootstrap_t *b,
+                       sb_agent_proc_t **out, uint32_t *pid) {
+  (void)ctx, (void)session, (void)b;
+  *out = &proc;
+  *pid = proc.pid;
+  return 0;
+}
+
+static int fake_exited(void *ctx, sb_agent_proc_t *p, uint32_t *code) {
+  (void)ctx, (void)p, (void)code;
+  return 0;
+}
+
+static void fake_kill(void *ctx, sb_agent_proc_t *p) { (void)ctx, (void)p; }
+static void fake_free(void *ctx, sb_agent_proc_t *p) { (void)ctx, (void)p; }
+
+static int refuse_peer(void *ctx, sb_stream_t *s, uint32_t pid, uint32_t id) {
+  (void)ctx, (void)s, (void)pid, (void)id;
+  return SB_EPEER;
+}
+
+static int allow_control(void *ctx, sb_stream_t *s) {
+  (void)ctx, (void)s;
+  return 0;
+}
+
+typedef struct {
+  sb_service_t *svc;
+  char ep[256], key[512];
+} rig_t;
+
+static void start(rig_t *r) {
+  static sb_smgr_config_t sc = {500, 30000, 60000, 60000, 1000, 10000};
+  sb_service_config_t cfg;
+  sb_svc_platform_t plat;
+  char prefix[256];
+  uint8_t psk[32];
+  FILE *f;
+  CHECK_OK(sb_init());
+  sbtest_endpoint("evctl", r->ep, sizeof r->ep);
+  sbtest_endpoint("evagent", prefix, sizeof prefix);
+  snprintf(r->key, sizeof r->key, "%s/events.key", sbtest_tmpdir());
+  sb_random(psk, sizeof psk);
+  f = fopen(r->key, "wb");
+  CHECK(f != NULL);
+  CHECK_EQ(fwrite(psk, 1, sizeof psk, f), sizeof psk);
+  fclose(f);
+  memset(&plat, 0, sizeof plat);
+  plat.enum_sessions = fake_enum;
+  plat.agent_sddl = fake_sddl;
+  plat.launch_agent = fake_launch;
+  plat.agent_exited = fake_exited;
+  plat.agent_kill = fake_kill;
+  plat.agent_free = fake_free;
+  plat.check_agent_peer = refuse_peer;
+  plat.check_control_peer = allow_control;
+  memset(&cfg, 0, sizeof cfg);
+  cfg.agent_path = "sbagent";
+  cfg.control_endpoint = r->ep;
+  cfg.control_key_path = r->key;
+  cfg.agent_prefix = prefix;
+  cfg.enum_interval_ms = 20;
+  cfg.smgr = &sc;
+  CHECK_OK(sb_service_start(&r->svc, &cfg, &plat));
+  /* The session is known (enumerated) before the changes start. */
+  for (int i = 0; i < sbtest_ms(5000) / 10; i++) {
+    sb_smgr_info_t info[2];
+    if (sb_service_snapshot(r->svc, info, 2) == 1)
+      break;
+    sb_sleep_ms(10);
+  }
+}
+
+static void expect(sb_client_t *c, uint32_t session, sb_session_change_t ch,
+                   int locked, const char *user) {
+  sb_session_event_t *ev = NULL;
+  CHECK_OK(sb_client_next_event(c, (uint32_t)sbtest_ms(5000), &ev));
+  CHECK_EQ(ev->session_id, session);
+  CHECK_EQ((int)ev->change, (int)ch);
+  CHECK_EQ(ev->locked, locked);
+  CHECK_EQ(ev->lost, 0);
+  if (user)
+    CHECK(strcmp(ev->user, user) == 0);
+  sb_free(ev);
+}
+
+SB_TEST(session_events_in_order) {
+  rig_t r;
+  sb_client_t *sub = NULL, *other = NULL;
+  sb_session_event_t *ev = NULL;
+  start(&r);
+  CHECK_OK(sb_client_open(&sub, r.ep, r.key, 5000));
+  CHECK_OK(sb_client_open(&other, r.ep, r.key, 5000));
+  CHECK_OK(sb_client_subscribe(sub, 1, 5000));
+
+  sb_service_session_event(r.svc, SB_SVC_EVENT_LOGON, 3);
+  sb_service_session_event(r.svc, SB_SVC_EVENT_LOCK, 3);
+  sb_service_session_event(r.svc, SB_SVC_EVENT_UNLOCK, 3);
+  /* A console disconnect is not one of the changes reported. */
+  sb_service_session_event(r.svc, SB_SVC_EVENT_DISCONNECT, 3);
+  sb_service_session_event(r.svc, SB_SVC_EVENT_LOCK, 3);
+  sb_service_session_event(r.svc, SB_SVC_EVENT_LOGOFF, 3);
+
+  expect(sub, 3, SB_SESSION_LOGON, 0, "TESTBOX\\alice");
+  expect(sub, 3, SB_SESSION_LOCK, 1, "TESTBOX\\alice");
+  expect(sub, 3, SB_SESSION_UNLOCK, 0, NULL);
+  expect(sub, 3, SB_SESSION_LOCK, 1, NULL);
+  expect(sub, 3, SB_SESSION_LOGOFF, 1, "TESTBOX\\alice");
+  /* Nothing more, and nothing at all for the client that did not ask. */
+  CHECK_EQ(sb_client_next_event(sub, 200, &ev), SB_ETIMEDOUT);
+  CHECK_EQ(sb_client_next_event(other, 200, &ev), SB_ETIMEDOUT);
+  CHECK(ev == NULL);
+
+  /* Unsubscribed: the next change is not sent. */
+  CHECK_OK(sb_client_subscribe(sub, 0, 5000));
+  sb_service_session_event(r.svc, SB_SVC_EVENT_LOGON, 3);
+  CHECK_EQ(sb_client_next_event(sub, 300, &ev), SB_ETIMEDOUT);
+
+  sb_client_close(other);
+  sb_client_close(sub);
+  sb_service_stop(r.svc, NULL, NULL);
+}
+
+typedef struct {
+  sb_client_t *c;
+  int err;
+  uint64_t ms;
+} waiter_t;
+
+static void wait_event(void *arg) {
+  waiter_t *w = arg;
+  sb_session_event_t *ev = NULL;
+  uint64_t t0 = sb_now_ms();
+  w->err = sb_client_next_event(w->c, 20000, &ev);
+  w->ms = sb_now_ms() - t0;
+  sb_free(ev);
+}
+
+SB_TEST(session_events_wait_is_cancelled) {
+  rig_t r;
+  sb_client_t *c = NULL;
+  sb_thread_t *t = NULL;
+  waiter_t w = {NULL, 1, 0};
+  start(&r);
+  CHECK_OK(sb_client_open(&c, r.ep, r.key, 5000));
+  CHECK_OK(sb_client_subscribe(c, 1, 5000));
+  w.c = c;
+  CHECK_OK(sb_thread_create(&t, wait_event, &w, 0));
+  sb_sleep_ms(300);
+  sb_client_cancel(c);
+  sb_thread_join(t);
+  CHECK_EQ(w.err, SB_ECANCELED);
+  CHECK(w.ms < (uint64_t)sbtest_ms(5000));
+  /* A later wait is not affected by the earlier cancel. */
+  sb_service_session_event(r.svc, SB_SVC_EVENT_LOCK, 3);
+  expect(c, 3, SB_SESSION_LOCK, 1, NULL);
+  sb_client_close(c);
+  sb_service_stop(r.svc, NULL, NULL);
+}
+
+SB_TEST(session_events_end_with_the_connection) {
+  rig_t r;
+  sb_client_t *c = NULL;
+  sb_session_event_t *ev = NULL;
+  start(&r);
+  CHECK_OK(sb_client_open(&c, r.ep, r.key, 5000));
+  CHECK_OK(sb_client_subscribe(c, 1, 5000));
+  /* The service going away ends the wait with SB_EPIPE, not a timeout:
+   * the waiter learns at once that no more events will come. */
+  sb_service_stop(r.svc, NULL, NULL);
+  uint64_t t0 = sb_now_ms();
+  CHECK_EQ(sb_client_next_event(c, 20000, &ev), SB_EPIPE);
+  CHECK(sb_now_ms() - t0 < (uint64_t)sbtest_ms(5000));
+  CHECK(*sb_client_error_detail() != 0);
+  sb_client_close(c);
+}
