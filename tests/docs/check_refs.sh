@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every document the code, tests and docs cite is in the repository: no
-# path outside it (../shared, /work/...), every NAME.md named exists (at
-# the top or in docs/), and every "threats.md 3.N" / "§3.N" names an item
+# path outside it (the notes folder beside the clone, /work/...), every
+# NAME.md named exists (at the top or in docs/), and every "threats.md 3.N" / "§3.N" names an item
 # docs/threats.md has.
 set -u
 SRC=${1:?usage: check_refs.sh SOURCE_DIR}
