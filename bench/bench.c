@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sessionbridge benchmark: figures, not pass/fail (scripts/bench.sh runs
  * it; docs/performance.md explains the method). Every comparison is a
  * ratio measured in the same run, runs interleaved, medians and p99.

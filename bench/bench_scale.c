@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Scale: the service core (router + agent and control servers, as
  * service.c wires them, with fake session hooks) in a child process; in
  * this process, simulated agents that handshake as agents and answer

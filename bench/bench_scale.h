@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Group 4 of the benchmark: the service core at scale (bench_scale.c). */
 #ifndef SB_BENCH_SCALE_H
 #define SB_BENCH_SCALE_H

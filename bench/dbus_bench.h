@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The benchmark's D-Bus client (dbus_client.c) and the names it shares
  * with sbbench-dbus-echo (dbus_echo.c). Built only when libdbus-1 is
  * found (SB_BENCH_HAVE_DBUS). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The D-Bus client of the benchmark: one blocking method call per round
  * trip (dbus_connection_send_with_reply_and_block), which is how a
  * synchronous D-Bus client does a request/response. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sbbench-dbus-echo: the D-Bus side of the benchmark's comparison. Owns
  * org.sessionbridge.BenchEcho on the bus in DBUS_SESSION_BUS_ADDRESS (the
  * private dbus-daemon scripts/bench.sh starts) and answers Echo(ay) with

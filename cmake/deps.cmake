@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Locates libsodium, the protobuf-c runtime, libdeflate (the PNG encoder),
 # libspng and the zlib it inflates with (the PNG decoder), and libpng (the
 # tests' PNG decoder, an oracle independent of libspng).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Install rules and package files (included from CMakeLists.txt when
 # SB_INSTALL is on). A consumer then uses either
 #   find_package(sessionbridge) + target_link_libraries(x sessionbridge::sessionbridge)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # The MSI (packaging/win/sessionbridge.wxs), built by wixl from Debian's
 # msitools when it is installed (scripts/install-deps.sh installs it).
 # wixl takes source paths relative to where it runs, so it runs in bin/.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Runs the native protoc-c at build time; nothing generated is committed.
 find_program(PROTOC_C NAMES protoc-c protoc-gen-c REQUIRED)
 set(SB_PROTO_SRC ${PROJECT_SOURCE_DIR}/proto/sessionbridge.proto)

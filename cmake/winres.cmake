@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Version and Windows resources, from the one project() version.
 #  - SB_VERSION (a string) for every target: what --version prints.
 #  - sb_win_resources(target DESCRIPTION ... [MANIFEST file] [EXTRA rc...]):

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The benchmark of issue 6: builds natively (RelWithDebInfo) and prints
 # six groups of figures (group 6, screenshot encode, from issue 13), every comparison a ratio measured in the same
 # run (docs/performance.md explains the method). No pass/fail.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Cross-builds static libsodium, the protobuf-c runtime, libdeflate (the
 # agent's PNG encoder), libspng (the agent's PNG decoder) with zlib (which
 # libspng inflates with), and libpng (the tests' independent PNG decoder)

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The whole story under Wine: install and start the sessionbridge service,
 # see its agent come up in session 1, and have it do real work there.
 # Sets up the machine and builds first (idempotent).

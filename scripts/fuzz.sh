@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Builds the libFuzzer targets (clang, ASan/UBSan) and runs each for the
 # given number of seconds (default 60) on its seed corpus. Prints the exec
 # count of each run; findings go to build/fuzz/findings/<target>/ and make

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Installs the Debian 12 packages that building and testing need.
 # Idempotent: only packages that are missing are installed, so a second run
 # costs one dpkg query.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Shared helpers for scripts/*.sh: build directories, Wine and Xvfb.
 # Sourced, not run.
 

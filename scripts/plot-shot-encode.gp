@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Encode time against picture content (scripts/bench.sh, group 6): each
 # picture is 3840x2160, photo-like on the left fraction, a flat desktop
 # (windows, text) on the rest. Input: SB_SHOT_DAT (sbbench-shot --plot);

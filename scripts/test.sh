@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Sets up a Debian 12 machine, builds native, native+ASan/UBSan and Windows
 # (mingw-w64), and runs every test: natively, under the sanitizers, and the
 # Windows build under Wine + Xvfb. Prints a summary; exits non-zero if any

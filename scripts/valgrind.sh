@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Runs every native test under valgrind memcheck, each in its own process:
 # any memory error or definite leak fails. Usage: scripts/valgrind.sh BUILD_DIR
 set -uo pipefail

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The sbtest runner: `sbtest NAME` runs one test, `sbtest --list` lists
  * them, `sbtest --helper NAME args` runs a helper process. */
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Minimal test harness. One runner binary (sbtest) holds every test; each
  * test is its own CTest case (`sbtest NAME`), so `ctest -R frame` works.
  * A test fails by exiting non-zero from a CHECK; helper processes (the peer

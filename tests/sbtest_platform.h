@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Per-platform pieces of the test harness (tests/posix, tests/win). */
 #ifndef SBTEST_PLATFORM_H
 #define SBTEST_PLATFORM_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Running a program built next to sbtest (sbctl, say) from a test, per
  * platform (tests/posix/sbtest_run.c, tests/win/sbtest_run.c), so test
  * files need no #ifdef. */

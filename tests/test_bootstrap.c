@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The agent bootstrap record and its hand-off through an inherited pipe
  * to a child process (threats.md §2, key delivery). */
 #include "sbtest.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The encrypted transport after the handshake: every modification of the
  * byte stream must close the channel (threats.md §3 1-9, 13-18). */
 #include "internal.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The secure channel over the real transport (named pipe under Wine, Unix
  * socket natively): many concurrent clients each doing a handshake and a
  * stream of pings through sb_server, while silent clients sit idle. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Clipboard bitmaps (CF_DIB) to PNG: each pixel format read back through
  * the PNG decoder, and the malformed headers a program of the session
  * could put on the clipboard refused with a reason. The e2e oracle sets a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* docs/protocol.md must reproduce the schema verbatim: a reader of the
  * document alone has to see the same messages the code speaks. */
 #include "sbtest.h"

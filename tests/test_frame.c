@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Frame parser: length bounds, incremental parsing, buffer reuse. */
 #include "sbtest.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* `sbtest --helper fuzz_seeds DIR` writes the seed corpus of the fuzz
  * targets (tests/fuzz/corpus/{frame,msg,channel}): one valid envelope of
  * every kind, framed and unframed, and channel scripts that seal them,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Handshake: good path and every way it must fail (threats.md §3 10-17). */
 #include "pair.h"
 #include "sbtest.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Resource limits over the real transport (threats.md §3.8, 33): a silent
  * client is dropped at the handshake deadline and its slot recycled; a
  * peer that never reads is dropped when its send queue (the pipe or

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The service log file: every line is on disk at once (a crash loses
  * nothing), and it rotates to .1 at its size limit. */
 #include "logfile.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Message layer: round trips, hostile encodings, validation limits, the
  * decode budget and the Status mapping. */
 #include "sbtest.h"

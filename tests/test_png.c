@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The agent's PNG encoder, checked by decoding what it wrote with libpng
  * (tests/support/pngdec.c): signature, IHDR, every chunk CRC, the zlib
  * stream and its Adler-32, the row filters undone and the pixels

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The PNG reader behind clipboard image set (libspng, with the limits
  * and checks png_read.c adds): the agent's own encoder's output read
  * back, every colour type and row filter from PNGs built here (zlib

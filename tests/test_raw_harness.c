@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sbctl raw, the developer harness, against an in-process server: a real
  * sb_server whose connections run the server handshake and an sb_rpc
  * that echoes pings, answers notifications and session lists, and holds

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The message-box fallback (issue 4): a session with no agent gets its box
  * from the service (WTSSendMessage on Windows) and the answer says so; a
  * failing fallback is a clear NO_AGENT; other tasks never fall back. Wine's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The router in front of one agent: more admin requests for a session than
  * the agent's 16-call cap wait their turn within their deadline instead of
  * failing BUSY, and the agent never sees more than 16 at once. */

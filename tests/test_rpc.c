@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Request/response over the channel: routing, deadlines, the 16-request
  * cap, chunked transfers and their failure cases (threats.md §3 19, 29,
  * 31, 32). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The connection server: the cap refuses past it and recovers, and stop
  * interrupts live connections. */
 #include "rig.h"

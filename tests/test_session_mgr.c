@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The session manager driven by synthetic event sequences: what Wine
  * cannot produce (several sessions, logons, user switches) is exercised
  * here on the state machine itself. */

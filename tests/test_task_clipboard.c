@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Clipboard text, called directly in the test process. The X11 side
  * (xclip) is checked by e2e_task_clipboard_wine (tests/e2e/tasks_wine.sh).
  * These tests share the session's clipboard: run them one at a time

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Message boxes, called directly in the test process: the agent's own
  * timeout, the request's deadline, cancel, two at once. Nobody answers
  * them here; pressing a button is tests/oracle/msgbox_*.sh (xdotool). */

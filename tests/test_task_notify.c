@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Notifications, called directly in the test process. Under Wine the
  * icon lands in the "Wine System Tray" window and no balloon is drawn, so
  * "shown" means the shell accepted NIM_ADD and NIM_MODIFY(NIF_INFO). */

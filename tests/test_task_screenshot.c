@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Screenshots, called directly in the test process: the PNG is decoded
  * here (chunks, CRCs, the zlib stream inflated, every row's filter valid)
  * and its size checked against the request. Pixels against ImageMagick's

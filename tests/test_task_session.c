@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Session info, called directly in the test process. Under Wine the
  * process is in session 1, as the console, unlocked. */
 #include <stdlib.h>

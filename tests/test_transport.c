@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The transport on its own: connect/accept/echo, deadlines, interrupts,
  * end of stream, peer identity (named pipes under Wine, Unix sockets
  * natively). */

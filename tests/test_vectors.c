@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Golden test vectors: fixed PSK and a fixed random stream produce exact
  * bytes on the wire. Both builds (native and Windows under Wine) must
  * reproduce tests/vectors/session-1.txt byte for byte, and the test also

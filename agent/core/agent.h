@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sbagent's life: read the bootstrap, connect to the service's agent
  * pipe, check who is serving it, authenticate, serve requests until the
  * channel ends. The platform main() calls sb_agent_main. */

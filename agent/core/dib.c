@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Packed DIB (CF_DIB) to PNG. What is on the clipboard was put there by
  * any program of the session, so every size is checked against the data
  * before it is used, in 64 bits, and before anything is allocated. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Agent request dispatch: quick requests are answered on the reader
  * thread; tasks that block (dialogs, clipboard, screenshots) run on their
  * own threads so the agent keeps answering while a box is open. */

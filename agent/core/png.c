@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "sb_png.h"
 
 #include <libdeflate.h>

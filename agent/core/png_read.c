@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* PNG reader for clipboard image set: the PNG comes from the service's
  * caller and becomes a bitmap on the user's clipboard. The parsing is
  * libspng's (maintained, fuzzed by OSS-Fuzz, every chunk CRC and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Packed DIBs, the bitmap format of the Windows clipboard (CF_DIB), read
  * into PNG. Portable, so the parser of what other programs put on the
  * clipboard runs natively under ASan, valgrind and the fuzzer. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The agent's PNG encoder: 8-bit RGB, rows filtered as they arrive (so a
  * screenshot is captured in bands and never held whole as BGRA), deflated
  * in one call by libdeflate: on a photo-like 4K desktop it is several

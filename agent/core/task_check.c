@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Request checks shared by the platform task files, so both platforms
  * refuse the same input with the same code. */
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What the agent can do in its session: one function per task, one
  * implementation file per task and platform (agent/win, agent/posix).
  * All return 0 or a negative SB_E* code. Blocking tasks take a cancel

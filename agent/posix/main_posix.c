@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sbagent on POSIX: launched by `sbservice run --console` with its
  * bootstrap on an inherited pipe fd. Logs go to stderr (the service's). */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Agent tasks on POSIX. This native build exists so the whole protocol
  * runs under ASan/UBSan; the desktop tasks (X11 clipboard and screenshots,
  * D-Bus notifications, dialogs) belong to a POSIX backend this build does

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sbtasks: run one agent task from the command line, without the service
  * or a channel. A developer tool, and the program the oracle scripts in
  * tests/oracle run under Wine to compare a task with xclip, xdotool or

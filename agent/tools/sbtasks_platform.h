@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The few things sbtasks needs from the platform (sbtasks_win.c,
  * sbtasks_posix.c). */
 #ifndef SB_SBTASKS_PLATFORM_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "sbtasks_platform.h"
 #include "sessionbridge.h"
 

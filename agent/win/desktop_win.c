@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Putting the agent's threads on the interactive desktop. Windows starts
  * the agent on winsta0\default (the service asks for it in lpDesktop);
  * Wine leaves a service's child on the service's window station, where

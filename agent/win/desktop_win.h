@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #ifndef SB_AGENT_DESKTOP_WIN_H
 #define SB_AGENT_DESKTOP_WIN_H
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sbagent on Windows: a GUI-subsystem program (no console window in the
  * user's session) launched by the service with CreateProcessAsUserW. Its
  * log goes to %TEMP%\sbagent-<session>.log of the user, flushed per line,

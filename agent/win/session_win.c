@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Session info in the agent: which session, who, locked or not, idle. */
 #include <windows.h>
 

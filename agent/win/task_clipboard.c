@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Clipboard text (CF_UNICODETEXT in Windows, UTF-8 on the wire) and
  * bitmaps (CF_DIB in Windows, PNG on the wire).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Message boxes. Each box runs MessageBoxW on its own thread; the calling
  * task thread watches the clock and the cancel flag and closes the box
  * itself, because MessageBoxTimeout is undocumented on Windows and

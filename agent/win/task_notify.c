@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Notifications: one notification-area icon per agent, owned by a thread
  * of its own with a message loop, for the agent's whole life. Each
  * notification is a balloon on that icon (Shell_NotifyIconW NIF_INFO;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Screenshots with GDI: the virtual screen, one monitor, or a region,
  * BitBlt a band of rows at a time into a 32-bit top-down DIB section and
  * handed to the PNG encoder (agent/core/png.c) band by band, so the

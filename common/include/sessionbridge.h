@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libsessionbridge: the whole public API. */
 #ifndef SESSIONBRIDGE_H
 #define SESSIONBRIDGE_H

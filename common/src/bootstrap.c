@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The agent bootstrap record (portable encoding; the pipe handling lives
  * in the platform files). */
 #include "bootstrap.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Secure channel: the handshake and the secretstream transport.
  *
  * This is the only file of the library that calls libsodium's crypto_*

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Frame codec: u32 little-endian length, then that many payload bytes.
  *
  * The parser never trusts the declared length: it is compared with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Internal helpers shared by the library's platform files. */
 #ifndef SB_INTERNAL_H
 #define SB_INTERNAL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #ifndef SB_INTERNAL_PATHS_H
 #define SB_INTERNAL_PATHS_H
 

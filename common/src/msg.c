@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Message layer: pack, budgeted unpack, status mapping.
  *
  * protobuf-c has no limit of its own on what one message may make it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Envelope validation.
  *
  * Two layers. A generic walk over the protobuf-c descriptors checks what

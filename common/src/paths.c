@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Portable parts of paths.h; the data dir comes from the platform. */
 #include "paths.h"
 

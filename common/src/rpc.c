@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Request/response multiplexing over one secure channel (see rpc.h).
  *
  * One reader thread per connection decodes envelopes and routes them:

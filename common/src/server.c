@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Connection server: one accept thread, one thread per connection, a cap
  * on concurrent connections. Portable: built on transport.h and thread.h. */
 #include "server.h"

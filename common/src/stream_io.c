@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The sb_io_t view of a stream, the same on every platform. */
 #include "transport.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The service's log file: one timestamped line per entry, flushed at
  * once (a crash loses nothing already logged), rotated to NAME.1 when it
  * passes a size. Portable (stdio). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What the portable service core needs from the OS. service/win and
  * service/posix implement it; tests may implement it with fakes (a seam
  * for what Wine cannot show: other sessions, other users, WTSSendMessage).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Router: agent links, control connections, and request forwarding. */
 #include "router.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Router: owns the connections of agents and control clients once they
  * are accepted and checked, and forwards each control request to the
  * agent of the session it names, with the request's deadline.

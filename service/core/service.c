@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The service core (see service.h). One manager thread owns the session
  * manager's clock: it enumerates sessions, polls agent processes, and
  * carries out the LAUNCH / KILL actions the state machine returns. The

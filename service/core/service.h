@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The service core: session manager + agent launches + agent and control
  * pipes + router, independent of how the process was started (SCM,
  * console) and of the OS (through sb_svc_platform_t). */

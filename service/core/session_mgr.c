@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "session_mgr.h"
 
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Session manager: one small state machine per interactive session.
  *
  *   none --launch--> launching --connected--> connected

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #ifndef SB_SERVICE_VERSION_H
 #define SB_SERVICE_VERSION_H
 

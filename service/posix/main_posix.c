@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sbservice on POSIX: `sbservice run --console` runs the service core in
  * the foreground, with the current login as its one session and the
  * native sbagent as a child over a Unix socket. (A full POSIX backend with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The service's OS seam on POSIX, for `sbservice run --console`: the
  * current login is the one session, and the agent is a child process that
  * gets its bootstrap on an inherited pipe fd. */

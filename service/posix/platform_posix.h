@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #ifndef SB_PLATFORM_POSIX_H
 #define SB_PLATFORM_POSIX_H
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* install | uninstall | start | stop | status. Every setting Windows (or
  * Wine) refuses is reported with its error number, never hidden. */
 #include "svcwin.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Where the service's log lines go: a timestamped file in the data
  * directory (flushed per line, rotated by size) for everything, and the
  * Event Log for warnings, errors and start/stop. Console mode also echoes

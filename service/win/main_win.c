@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sbservice.exe: started by the SCM with no arguments it runs as the
  * service; otherwise it is its own installer and console host. */
 #include <stdio.h>

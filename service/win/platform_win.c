@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The service's OS seam on Windows: sessions (WTS), launching the agent
  * into a session (CreateProcessAsUserW), and the identity checks on
  * accepted pipe clients. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #ifndef SB_PLATFORM_WIN_H
 #define SB_PLATFORM_WIN_H
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The SCM side: ServiceMain, the control handler, and the host that
  * starts the portable core with the Windows platform (shared with
  * `sbservice run --console`). */

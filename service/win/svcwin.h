@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Pieces of sbservice.exe shared between its files. */
 #ifndef SB_SVCWIN_H
 #define SB_SVCWIN_H

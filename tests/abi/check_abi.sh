@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The ABI of the stable tier (docs/api.md, "ABI"): abidw dumps what
 # libsessionbridge.so exports, seen through the stable headers only
 # (client.h, version.h, error.h, export.h), and abidiff compares it with the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Every document the code, tests and docs cite is in the repository: no
 # path outside it (the notes folder beside the clone, /work/...), every
 # NAME.md named exists (at the top or in docs/), and every "threats.md 3.N" / "§3.N" names an item

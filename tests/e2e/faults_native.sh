@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Fault injection on the native console service (threats.md §3.38-39):
 # the agent killed 100 times during a stream of requests (every request is
 # answered or fails with a clear error, none hangs, the service never

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The service proves its own ground (issue 12), live under Wine. Wine keeps
 # no file security descriptors: it reports one made from the Unix mode,
 # with the "other" bits as an Everyone ACE (0755 -> 0x1200a9, 0777 ->

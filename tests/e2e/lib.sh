@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Helpers for the end-to-end scripts (sourced). They run under the Wine
 # prefix, display and wineserver that scripts/test.sh started.
 set -u

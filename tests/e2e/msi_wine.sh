@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The MSI under Wine's msiexec: a quiet per-machine install into Program
 # Files registers and starts the service (ServiceInstall/ServiceControl),
 # whose agent answers in session 1; a major upgrade (the same files as the

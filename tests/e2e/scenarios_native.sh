@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Every hostile-input scenario (tests/scenarios/*.sb, threats.md §3) run
 # through `sbctl raw` against the native console service; after each one
 # a legitimate client must still get a pong, and the service must still

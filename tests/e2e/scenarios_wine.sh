@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The hostile-input scenarios (tests/scenarios/*.sb) through sbctl.exe raw
 # against the real service under Wine (named pipes, SCM service); after
 # each one the service must still answer a ping.

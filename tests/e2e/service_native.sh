@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The service core natively (sbservice run --console): the current login
 # is session 1, the native sbagent its child over a Unix socket. In the
 # ASan/UBSan build this runs the whole protocol under the sanitizers; any

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Issue 3 under Wine: the real service installed with the SCM, its agent
 # launched into session 1, requests routed, relaunch after kills, stop and
 # uninstall leaving nothing; plus read-backs of what Wine does not enforce.

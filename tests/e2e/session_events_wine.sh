@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Session-change subscription under Wine, against the real service:
 # `sbctl events` subscribes, the agent is killed, and the subscriber must
 # hear agent-down for the old agent and then agent-up for its relaunch

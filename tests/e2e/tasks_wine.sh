@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Issue 4 under Wine + Xvfb, through the real service and agent, each task
 # checked against an oracle nobody here wrote: xclip for the clipboard,
 # ImageMagick for screenshots, xdotool for message boxes.

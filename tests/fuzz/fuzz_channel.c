@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer: the decrypt + decode path with fixed keys, as Mojo's
  * channel_fuzzer does. Each input is a list of plaintext messages and
  * mutations: a real client channel seals them (so the fuzzer reaches the

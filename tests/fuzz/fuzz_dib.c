@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer: the clipboard bitmap reader (CF_DIB to PNG). Any program of
  * the user's session can put any bytes on the clipboard, so every input
  * must give a PNG of the size the header claims or a refusal with a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer: the incremental frame parser, fed the input in pieces whose
  * sizes come from the input itself, must never read out of bounds, never
  * allocate beyond its limit and agree with a whole-buffer parse. */

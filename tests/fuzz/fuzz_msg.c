@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer: unpack -> validate -> pack -> unpack must round-trip for
  * everything validation accepts (the protobuf-c OSS-Fuzz target does the
  * same for protobuf-c itself). */

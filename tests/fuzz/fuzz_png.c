@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer: the PNG reader behind clipboard image set, and the bitmap it
  * becomes. Every input gives pixels of the size the header claims (turned
  * into a DIB, which must read back as the same size) or a refusal with a

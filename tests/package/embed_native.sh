@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # sessionbridge from source inside another CMake project, once with
 # add_subdirectory() and once with FetchContent: the library and
 # sessionbridge::sessionbridge are there, the example links and runs, and

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The package as another project uses it, natively: cmake --install into a
 # temporary prefix, then examples/ask_screenshot built outside the tree
 # against it twice, with find_package(sessionbridge) and with pkg-config,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The package as another project uses it, for Windows: the win64 build
 # installed into a temporary prefix (sessionbridge.dll, its import library,
 # headers, cmake and pkg-config files, the programs), then

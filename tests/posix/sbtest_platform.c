@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "sbtest_platform.h"
 
 #include <pwd.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* POSIX: run a sibling program (see sbtest_run.h). */
 #include <stdio.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Out of file descriptors (threats.md §3.34, the POSIX side): a process at
  * its RLIMIT_NOFILE must still take pending connections off the backlog and
  * close them (counted as refused), not leave them queued while poll reports

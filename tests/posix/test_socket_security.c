@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* POSIX endpoint safety (threats.md §3.40-41): socket mode read back,
  * pre-placed files and symlinks refused, unsafe directories refused, stale
  * sockets cleaned, and the agent peer check refusing a wrong pid. */

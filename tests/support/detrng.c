@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "detrng.h"
 
 #include <sodium.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A deterministic randombytes implementation for tests and fuzzers: a
  * ChaCha20 keystream under a fixed key, read in order, so every random
  * draw of a run (ephemeral keys, nonces, stream headers) repeats exactly.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "memio.h"
 
 #include <stdlib.h>

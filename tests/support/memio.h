@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* In-memory duplex byte pipe for channel tests: two ends, each an sb_io_t.
  * An end can be put on hold so what it writes is kept for the test to
  * inspect, modify, drop, replay or reflect before injecting it into the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A client and a server channel over an in-memory duplex, with the
  * handshake run on two threads. */
 #ifndef SBT_PAIR_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Decoding the agent's PNGs in tests with libpng: an oracle that shares no
  * code with the agent's encoder (libdeflate) or its reader (libspng).
  * libpng checks the signature, every chunk CRC and the zlib stream. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Decoding the agent's PNGs in tests (pngdec.c). */
 #ifndef SBT_PNGDEC_H
 #define SBT_PNGDEC_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A real server and a client rpc over the platform's transport, for tests
  * that need the service's pieces (router, server) behind an endpoint. */
 #ifndef SBT_RIG_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What Wine does not enforce, read back from what the code built: the
  * DACLs of both pipes, the flags passed to CreateNamedPipeW, and the
  * refusal of a client that is not the launched agent (a seam test: Wine

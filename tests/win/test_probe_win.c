@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Probes the end-to-end scripts use to read back what Wine does not
  * enforce: the service's configured image path, an object's DACL, and
  * whether a rogue client with a wrong key gets anywhere. Run as

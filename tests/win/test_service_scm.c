@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The SCM control handler driven directly. Wine never delivers
  * SERVICE_CONTROL_SHUTDOWN or SESSIONCHANGE, so the only way to see the
  * Windows host react to them is to call the handler as the SCM would,

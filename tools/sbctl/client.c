@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The connection to the service and the mapping of client API errors to
  * sbctl's exit codes and messages. */
 #include <string.h>

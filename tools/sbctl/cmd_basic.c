@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sessions, ping, info. */
 #include <string.h>
 

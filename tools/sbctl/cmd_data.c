@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* clipboard get/set and screenshot: the data-carrying tasks. */
 #include <stdlib.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sbctl raw: the developer harness. Runs a scenario (one step per line,
  * `#` starts a comment) against an endpoint and prints every step and
  * what came back, decoded. Exit 0 when every expect step held, 3 when one

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* message, notify: the dialog-style tasks. */
 #include <stdlib.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sbctl: ask the sessionbridge service to act in a user's session. */
 #include <stdlib.h>
 #include <string.h>

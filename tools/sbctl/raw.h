@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sbctl raw internals: the envelope text grammar (raw_envelope.c) and the
  * decoded printing of what the peer sent back. cmd_raw.c runs the steps. */
 #ifndef SBCTL_RAW_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sbctl raw: hand-built envelopes from a small key=value text grammar (see
  * raw.h), and the decoded printing of envelopes that come back. The
  * builder writes exactly what the line says, valid or not: a harness that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sbctl: the admin CLI. Each command (cmd_*.c) checks its arguments,
  * makes one call of the client API (sessionbridge/client.h, the same
  * stable tier other services embed; nothing else of the library) and

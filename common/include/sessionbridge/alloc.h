@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Replaceable allocator hooks. Everything the library allocates goes
  * through these, so an embedding service can account for or cap memory. */
 #ifndef SESSIONBRIDGE_ALLOC_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Agent bootstrap: how the service hands a freshly launched agent its PSK.
  * The record travels only through an inherited anonymous pipe (Windows)
  * or an inherited pipe fd (POSIX), never the command line, environment,

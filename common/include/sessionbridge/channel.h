@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Secure channel: PSK-authenticated crypto_kx handshake, then one
  * crypto_secretstream_xchacha20poly1305 stream per direction.
  * docs/protocol.md describes every byte. Every failure closes the channel

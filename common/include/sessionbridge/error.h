@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Error codes of libsessionbridge.
  *
  * Every function of the library returns 0 or one negative SB_E* code. The

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The byte-stream interface the channel runs over. A named pipe, a Unix
  * socket, or (in tests) an in-memory pipe or a recording provides it. */
 #ifndef SESSIONBRIDGE_IO_H

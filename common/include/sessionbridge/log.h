@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Log sink. The library never prints: it hands each line to the sink the
  * application installed (the service routes it to the Event Log or syslog
  * and to its log file). Keys and payload contents are never logged. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Message layer: sbwire.v1.Envelope pack / unpack / validate.
  *
  * Decoding goes through a budgeted ProtobufCAllocator (protobuf-c has no

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Well-known locations shared by the service, the agent and sbctl, so
  * they cannot disagree about where the control key or endpoint is.
  *   Windows: data dir %ProgramData%\sessionbridge, control endpoint

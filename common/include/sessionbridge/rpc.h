@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Request/response over a secure channel.
  *
  * An sb_rpc_t owns a channel and, unless opts.caller_reads, a reader

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Connection server: accepts on an endpoint and runs a callback for each
  * connection on its own thread. A cap bounds concurrent connections (past
  * it, new clients are accepted and closed at once, so the listener keeps

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Threads, locks and clocks: the few OS primitives the library and the
  * service need, with one implementation per platform. */
 #ifndef SESSIONBRIDGE_THREAD_H

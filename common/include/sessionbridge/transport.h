@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Local transport: Windows named pipes and POSIX Unix domain sockets
  * behind one API. Endpoint names are platform paths:
  *   Windows: \\.\pipe\NAME           POSIX: /run/sessionbridge/NAME.sock

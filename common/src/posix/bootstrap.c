@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Bootstrap pipe on POSIX: a pipe whose read end the agent inherits. */
 #include <errno.h>
 #include <fcntl.h>

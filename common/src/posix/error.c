@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* errno -> SB_E* at the POSIX edge. */
 #include <errno.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unix domain socket transport (the POSIX side of transport.h).
  *
  * Blocking I/O with deadlines: reads are a blocking recv bounded by

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Threads, locks and clocks on POSIX (pthreads, CLOCK_MONOTONIC). */
 #include <errno.h>
 #include <pthread.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Bootstrap pipe on Windows: an anonymous pipe whose read end the agent
  * inherits (listed alone in PROC_THREAD_ATTRIBUTE_HANDLE_LIST). */
 #include <windows.h>

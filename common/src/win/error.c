@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* GetLastError() -> SB_E* at the Windows edge. */
 #include <windows.h>
 

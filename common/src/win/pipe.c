@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Named-pipe transport (the Windows side of transport.h).
  *
  * Overlapped I/O waited with a deadline and an interrupt event, so every

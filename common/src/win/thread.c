@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Threads, locks and clocks on Windows (SRW locks, condition variables). */
 #include <windows.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* POSIX argv is already UTF-8 (or whatever the locale passes through). */
 #include "sbctl.h"
 

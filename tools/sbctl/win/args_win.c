@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The command line as UTF-8. main()'s argv is in the ANSI code page on
  * Windows, which cannot hold "Grüße ✓"; take the wide command line
  * instead, so clipboard text and titles arrive intact. */
