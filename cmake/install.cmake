@@ -26,9 +26,11 @@ install(TARGETS ${sb_lib_targets} EXPORT sessionbridgeTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 
+# bootstrap.h is internal (sb__): how our service hands our agent its key;
+# no embedder builds either end of it, so it is not installed.
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/common/include/
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
-        FILES_MATCHING PATTERN "*.h")
+        FILES_MATCHING PATTERN "*.h" PATTERN "bootstrap.h" EXCLUDE)
 install(FILES ${PROJECT_BINARY_DIR}/include/sessionbridge/version.h
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/sessionbridge)
 # msg.h (advanced tier) includes the generated protobuf-c header.

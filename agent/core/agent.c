@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "agent.h"
+#include "sessionbridge/bootstrap.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -37,7 +38,7 @@ static int connect_and_serve(sb_bootstrap_t *boot) {
   opts.psk = boot->psk;
   err = sb_channel_new(&ch, &io, &opts);
   /* The channel keeps its own copy in locked memory. */
-  sb_bootstrap_wipe(boot);
+  sb__bootstrap_wipe(boot);
   if (!err)
     err = sb_channel_handshake(ch);
   if (err) {
@@ -134,12 +135,12 @@ int sb_agent_main(int argc, char **argv) {
   }
   if (sb_init() != 0)
     return SB_AGENT_EXIT_PERMANENT;
-  err = sb_bootstrap_receive(handle, &boot);
+  err = sb__bootstrap_receive(handle, &boot);
   if (err) {
     sb_log(SB_LOG_ERROR, "agent: bad bootstrap: %s", sb_strerror(err));
     return SB_AGENT_EXIT_PERMANENT;
   }
   rc = connect_and_serve(&boot);
-  sb_bootstrap_wipe(&boot);
+  sb__bootstrap_wipe(&boot);
   return rc;
 }

@@ -4,7 +4,6 @@
 #define SESSIONBRIDGE_H
 
 #include "sessionbridge/alloc.h"
-#include "sessionbridge/bootstrap.h"
 #include "sessionbridge/channel.h"
 #include "sessionbridge/client.h"
 #include "sessionbridge/error.h"

@@ -22,7 +22,7 @@ static uint32_t get32(const uint8_t *p) {
          (uint32_t)p[3] << 24;
 }
 
-int sb_bootstrap_encode(const sb_bootstrap_t *b,
+int sb__bootstrap_encode(const sb_bootstrap_t *b,
                         uint8_t out[SB_BOOTSTRAP_SIZE]) {
   size_t n;
   if (!b || !out)
@@ -42,7 +42,7 @@ int sb_bootstrap_encode(const sb_bootstrap_t *b,
   return 0;
 }
 
-int sb_bootstrap_decode(const uint8_t in[SB_BOOTSTRAP_SIZE],
+int sb__bootstrap_decode(const uint8_t in[SB_BOOTSTRAP_SIZE],
                         sb_bootstrap_t *b) {
   size_t n;
   if (!in || !b)
@@ -64,7 +64,7 @@ int sb_bootstrap_decode(const uint8_t in[SB_BOOTSTRAP_SIZE],
   return 0;
 }
 
-void sb_bootstrap_wipe(sb_bootstrap_t *b) {
+void sb__bootstrap_wipe(sb_bootstrap_t *b) {
   if (b)
     sb_memzero(b->psk, sizeof b->psk);
 }

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "sessionbridge.h"
+#include "sessionbridge/bootstrap.h"
 
 /* A session as the OS enumerates it. */
 typedef struct {

@@ -334,7 +334,7 @@ static int do_launch(sb_service_t *svc, const sb_smgr_action_t *a,
   uint32_t pid = 0;
   err = svc->plat.launch_agent(svc->plat.ctx, a->session_id, &boot, &l->proc,
                                &pid);
-  sb_bootstrap_wipe(&boot);
+  sb__bootstrap_wipe(&boot);
   if (err)
     return err;
   sb_mutex_lock(svc->lock);

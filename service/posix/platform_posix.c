@@ -46,7 +46,7 @@ static int launch_agent(void *ctx, uint32_t session_id,
   proc = sb_calloc(1, sizeof *proc);
   if (!proc)
     return SB_ENOMEM;
-  if ((err = sb_bootstrap_pipe(&child_end, &parent_end)) != 0) {
+  if ((err = sb__bootstrap_pipe(&child_end, &parent_end)) != 0) {
     sb_free(proc);
     return err;
   }
@@ -54,8 +54,8 @@ static int launch_agent(void *ctx, uint32_t session_id,
   proc->pid = fork();
   if (proc->pid < 0) {
     err = SB_EOS;
-    sb_handle_close(child_end);
-    sb_handle_close(parent_end);
+    sb__handle_close(child_end);
+    sb__handle_close(parent_end);
     sb_free(proc);
     return err;
   }
@@ -65,8 +65,8 @@ static int launch_agent(void *ctx, uint32_t session_id,
     execl(p->agent_path, "sbagent", "--bootstrap", fdtext, (char *)NULL);
     _exit(127);
   }
-  sb_handle_close(child_end);
-  err = sb_bootstrap_send(parent_end, boot);
+  sb__handle_close(child_end);
+  err = sb__bootstrap_send(parent_end, boot);
   if (err) {
     kill(proc->pid, SIGKILL);
     waitpid(proc->pid, NULL, 0);

@@ -409,7 +409,7 @@ static int launch_agent(void *ctx, uint32_t session,
     err = SB_EOS;
     goto out;
   }
-  if ((err = sb_bootstrap_pipe(&child, &parent)) != 0)
+  if ((err = sb__bootstrap_pipe(&child, &parent)) != 0)
     goto out;
   /* The bootstrap pipe is the only handle the agent inherits. */
   InitializeProcThreadAttributeList(NULL, 1, 0, &attr_size);
@@ -455,9 +455,9 @@ static int launch_agent(void *ctx, uint32_t session,
   }
   ResumeThread(pi.hThread);
   CloseHandle(pi.hThread);
-  sb_handle_close(child);
+  sb__handle_close(child);
   child = SB_INVALID_HANDLE;
-  err = sb_bootstrap_send(parent, boot);
+  err = sb__bootstrap_send(parent, boot);
   parent = SB_INVALID_HANDLE;
   if (err) {
     TerminateProcess(pi.hProcess, 1);
@@ -491,8 +491,8 @@ out:
     DeleteProcThreadAttributeList(attrs);
     sb_free(attrs);
   }
-  sb_handle_close(child);
-  sb_handle_close(parent);
+  sb__handle_close(child);
+  sb__handle_close(parent);
   if (env)
     p->wts.destroy_env(env);
   if (tok)

@@ -23,6 +23,9 @@ for f in include/sessionbridge/client.h include/sessionbridge/version.h \
          include/sessionbridge/error.h include/sessionbridge/export.h; do
   [ -f "$P/$f" ] || fail "$f not installed"
 done
+# Internal headers (sb__, docs/api.md) stay in the source tree.
+[ ! -e "$P/include/sessionbridge/bootstrap.h" ] || fail "internal header bootstrap.h installed"
+! grep -rq 'sb__' "$P/include" || fail "an installed header declares sb__ names: $(grep -rl 'sb__' "$P/include")"
 ls "$LIBDIR"/libsessionbridge.so.0 "$LIBDIR"/libsessionbridge.a \
    "$LIBDIR"/cmake/sessionbridge/sessionbridgeConfig.cmake >/dev/null ||
   fail "library or package files missing"

@@ -56,7 +56,7 @@ sbtest_proc_t sbtest_spawn_helper(const char *name, const char *const *args) {
 sbtest_proc_t sbtest_spawn_helper_inherit(const char *name, intptr_t handle,
                                           const char *const *args) {
   /* fds without close-on-exec survive exec; the bootstrap pipe's child
-   * end is made that way by sb_bootstrap_pipe. */
+   * end is made that way by sb__bootstrap_pipe. */
   (void)handle;
   return sbtest_spawn_helper(name, args);
 }

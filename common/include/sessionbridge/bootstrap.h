@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Agent bootstrap: how the service hands a freshly launched agent its PSK.
+/* Agent bootstrap (internal, sb__; not installed, docs/api.md): how the
+ * service hands a freshly launched agent its PSK.
  * The record travels only through an inherited anonymous pipe (Windows)
  * or an inherited pipe fd (POSIX), never the command line, environment,
  * registry or a file. The command line carries only the handle number. */
@@ -31,20 +32,20 @@ typedef struct {
 typedef intptr_t sb_handle_t;
 #define SB_INVALID_HANDLE ((sb_handle_t)-1)
 
-int sb_bootstrap_encode(const sb_bootstrap_t *b, uint8_t out[SB_BOOTSTRAP_SIZE]);
-int sb_bootstrap_decode(const uint8_t in[SB_BOOTSTRAP_SIZE], sb_bootstrap_t *b);
+int sb__bootstrap_encode(const sb_bootstrap_t *b, uint8_t out[SB_BOOTSTRAP_SIZE]);
+int sb__bootstrap_decode(const uint8_t in[SB_BOOTSTRAP_SIZE], sb_bootstrap_t *b);
 
 /* Create the pipe: *child_end is inheritable (to be listed as the only
  * inherited handle), *parent_end is not. */
-int sb_bootstrap_pipe(sb_handle_t *child_end, sb_handle_t *parent_end);
+int sb__bootstrap_pipe(sb_handle_t *child_end, sb_handle_t *parent_end);
 /* Write the record to the parent end and close it. */
-int sb_bootstrap_send(sb_handle_t parent_end, const sb_bootstrap_t *b);
+int sb__bootstrap_send(sb_handle_t parent_end, const sb_bootstrap_t *b);
 /* Agent side: read the record from the inherited handle (given as decimal
  * text on the command line), close the handle, wipe the buffer. */
-int sb_bootstrap_receive(const char *handle_text, sb_bootstrap_t *b);
-void sb_handle_close(sb_handle_t h);
+int sb__bootstrap_receive(const char *handle_text, sb_bootstrap_t *b);
+void sb__handle_close(sb_handle_t h);
 /* Wipe the record's secret. */
-void sb_bootstrap_wipe(sb_bootstrap_t *b);
+void sb__bootstrap_wipe(sb_bootstrap_t *b);
 
 #ifdef __cplusplus
 }

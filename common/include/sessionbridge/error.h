@@ -4,7 +4,7 @@
  * Every function of the library returns 0 or one negative SB_E* code. The
  * codes come from one table (SB_ERRNO_MAP) so that the enum, sb_strerror()
  * and sb_err_name() can never disagree. OS errors (errno, GetLastError) are
- * translated at the platform edge by sb__translate_os_error() so both
+ * translated at the platform edge, inside the library, so both
  * platforms report the same code for the same failure. */
 #ifndef SESSIONBRIDGE_ERROR_H
 #define SESSIONBRIDGE_ERROR_H

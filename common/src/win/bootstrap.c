@@ -10,7 +10,7 @@
 #include "error.h"
 #include "internal.h"
 
-int sb_bootstrap_pipe(sb_handle_t *child_end, sb_handle_t *parent_end) {
+int sb__bootstrap_pipe(sb_handle_t *child_end, sb_handle_t *parent_end) {
   SECURITY_ATTRIBUTES sa = {sizeof sa, NULL, TRUE};
   HANDLE r, w;
   if (!child_end || !parent_end)
@@ -29,10 +29,10 @@ int sb_bootstrap_pipe(sb_handle_t *child_end, sb_handle_t *parent_end) {
   return 0;
 }
 
-int sb_bootstrap_send(sb_handle_t parent_end, const sb_bootstrap_t *b) {
+int sb__bootstrap_send(sb_handle_t parent_end, const sb_bootstrap_t *b) {
   uint8_t buf[SB_BOOTSTRAP_SIZE];
   DWORD off = 0, n;
-  int err = sb_bootstrap_encode(b, buf);
+  int err = sb__bootstrap_encode(b, buf);
   while (!err && off < sizeof buf) {
     if (!WriteFile((HANDLE)parent_end, buf + off, (DWORD)sizeof buf - off, &n,
                    NULL) ||
@@ -46,7 +46,7 @@ int sb_bootstrap_send(sb_handle_t parent_end, const sb_bootstrap_t *b) {
   return err;
 }
 
-int sb_bootstrap_receive(const char *handle_text, sb_bootstrap_t *b) {
+int sb__bootstrap_receive(const char *handle_text, sb_bootstrap_t *b) {
   uint8_t buf[SB_BOOTSTRAP_SIZE];
   DWORD off = 0, n;
   char *end;
@@ -70,12 +70,12 @@ int sb_bootstrap_receive(const char *handle_text, sb_bootstrap_t *b) {
   }
   CloseHandle(h);
   if (!err)
-    err = sb_bootstrap_decode(buf, b);
+    err = sb__bootstrap_decode(buf, b);
   sb_memzero(buf, sizeof buf);
   return err;
 }
 
-void sb_handle_close(sb_handle_t h) {
+void sb__handle_close(sb_handle_t h) {
   if (h != SB_INVALID_HANDLE && h != 0)
     CloseHandle((HANDLE)h);
 }
