@@ -14,6 +14,9 @@ void sbtest__endpoint(const char *tag, char *buf, size_t cap);
  * platform's expected value without #ifdef. */
 int sbtest_is_windows(void);
 
+/* Make `link_path` a second hard link to `existing`: 0, or -1. */
+int sbtest_hardlink(const char *existing, const char *link_path);
+
 /* Whether `name` names the account this process runs as: 1 yes, 0 no,
  * -1 when the platform gives nothing independent to compare with
  * (Windows: USERNAME unset; POSIX: USER unset or naming no account). */

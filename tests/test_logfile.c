@@ -3,6 +3,7 @@
  * nothing), and it rotates to .1 at its size limit. */
 #include "logfile.h"
 #include "sbtest.h"
+#include "sbtest_platform.h"
 
 static long file_size(const char *path) {
   FILE *f = fopen(path, "rb");
@@ -38,4 +39,39 @@ SB_TEST(logfile_flushed_per_line_and_rotated) {
   CHECK(strstr(line, "warn") && strstr(line, "filling the log"));
   remove(old);
   remove(path);
+}
+
+static long read_all(const char *path, char *buf, size_t cap) {
+  FILE *f = fopen(path, "rb");
+  if (!f)
+    return -1;
+  size_t n = fread(buf, 1, cap - 1, f);
+  fclose(f);
+  buf[n] = 0;
+  return (long)n;
+}
+
+/* A log name that is a second hard link to another file (planted while
+ * the folder was someone else's) is not written through: the link is
+ * removed and a new log made; the other file keeps its bytes. The same
+ * for the rotation's .1 and for a rotation onto a link. */
+SB_TEST(logfile_hard_link_not_written_through) {
+  char path[400], victim[400], buf[256];
+  sb_logfile_t *lf;
+  snprintf(path, sizeof path, "%s/hl.log", sbtest_tmpdir());
+  snprintf(victim, sizeof victim, "%s/victim", sbtest_tmpdir());
+  FILE *f = fopen(victim, "wb");
+  CHECK(f != NULL);
+  fputs("precious\n", f);
+  fclose(f);
+  CHECK_EQ(sbtest_hardlink(victim, path), 0);
+  CHECK_OK(sb_logfile_open(&lf, path, 4000));
+  sb_logfile_write(lf, SB_LOG_INFO, "a line for the log");
+  sb_logfile_close(lf);
+  CHECK_EQ(read_all(victim, buf, sizeof buf), 9);
+  CHECK(strcmp(buf, "precious\n") == 0);
+  CHECK(read_all(path, buf, sizeof buf) > 0);
+  CHECK(strstr(buf, "a line for the log") != NULL);
+  remove(path);
+  remove(victim);
 }

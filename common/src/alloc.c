@@ -58,3 +58,26 @@ void sb_memzero(void *p, size_t n) {
   if (p && n)
     sodium_memzero(p, n);
 }
+
+void *sb_secret_alloc(size_t n) {
+  void *p = n ? sodium_malloc(n) : NULL;
+  if (p)
+    sodium_memzero(p, n);
+  return p;
+}
+
+int sb_secret_readonly(void *p, int readonly) {
+  if (!p)
+    return SB_EINVAL;
+  return (readonly ? sodium_mprotect_readonly(p) : sodium_mprotect_readwrite(p))
+             ? SB_EOS
+             : 0;
+}
+
+/* sodium_free wipes the block itself; n is for symmetry with the
+ * allocation (and a caller's own bookkeeping). */
+void sb_secret_free(void *p, size_t n) {
+  (void)n;
+  if (p)
+    sodium_free(p);
+}

@@ -7,6 +7,8 @@
 #include <sddl.h>
 #include <stdio.h>
 
+#include "datafile.h"
+
 static void warn_setting(const char *what, DWORD e) {
   printf("warning: could not set %s: error %lu%s\n", what, (unsigned long)e,
          e == ERROR_INVALID_LEVEL || e == ERROR_INVALID_PARAMETER
@@ -21,97 +23,6 @@ static SC_HANDLE open_scm(void) {
            "you an administrator?)\n",
            (unsigned long)GetLastError());
   return scm;
-}
-
-static int apply_dacl(const WCHAR *path, PSECURITY_DESCRIPTOR sd);
-
-/* Write 32 random bytes into a new file; the directory's inheritable ACL
- * applies. CREATE_NEW: an existing key is kept (agents and admins already
- * use it). */
-static int make_key(const char *path8, int verbose) {
-  WCHAR path[MAX_PATH];
-  uint8_t key[32];
-  DWORD n = 0;
-  MultiByteToWideChar(CP_UTF8, 0, path8, -1, path, MAX_PATH);
-  HANDLE h = CreateFileW(path, GENERIC_WRITE, 0, NULL, CREATE_NEW,
-                         FILE_ATTRIBUTE_NORMAL, NULL);
-  if (h == INVALID_HANDLE_VALUE) {
-    if (GetLastError() == ERROR_FILE_EXISTS)
-      return 0;
-    printf("error: cannot create %s: error %lu\n", path8,
-           (unsigned long)GetLastError());
-    return 1;
-  }
-  sb_random(key, sizeof key);
-  BOOL ok = WriteFile(h, key, sizeof key, &n, NULL) && n == sizeof key;
-  sb_memzero(key, sizeof key);
-  CloseHandle(h);
-  if (!ok) {
-    DeleteFileW(path);
-    printf("error: cannot write %s\n", path8);
-    return 1;
-  }
-  PSECURITY_DESCRIPTOR sd = NULL;
-  if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(
-          SB_KEY_FILE_SDDL, SDDL_REVISION_1, &sd, NULL) ||
-      apply_dacl(path, sd) != 0) {
-    if (sd)
-      LocalFree(sd);
-    DeleteFileW(path);
-    return 1;
-  }
-  LocalFree(sd);
-  if (verbose)
-    printf("created control key %s (SYSTEM and Administrators only)\n",
-           path8);
-  return 0;
-}
-
-static int apply_dacl(const WCHAR *path, PSECURITY_DESCRIPTOR sd) {
-  PACL dacl = NULL;
-  BOOL present = FALSE, defaulted = FALSE;
-  GetSecurityDescriptorDacl(sd, &present, &dacl, &defaulted);
-  DWORD e = SetNamedSecurityInfoW((LPWSTR)path, SE_FILE_OBJECT,
-                                  DACL_SECURITY_INFORMATION |
-                                      PROTECTED_DACL_SECURITY_INFORMATION,
-                                  NULL, NULL, dacl, NULL);
-  if (e != ERROR_SUCCESS) {
-    printf("error: cannot set the ACL of %ls: error %lu\n", path,
-           (unsigned long)e);
-    return 1;
-  }
-  return 0;
-}
-
-int sb_win_prepare_data(int verbose) {
-  char dir8[512], key8[600];
-  WCHAR dir[MAX_PATH];
-  SECURITY_ATTRIBUTES sa = {sizeof sa, NULL, FALSE};
-  if (sb_path_data_dir(dir8, sizeof dir8) || sb_path_control_key(key8, sizeof key8))
-    return 1;
-  MultiByteToWideChar(CP_UTF8, 0, dir8, -1, dir, MAX_PATH);
-  if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(
-          SB_DATA_DIR_SDDL, SDDL_REVISION_1, &sa.lpSecurityDescriptor, NULL))
-    return 1;
-  if (CreateDirectoryW(dir, &sa)) {
-    if (verbose)
-      printf("created data directory %s (SYSTEM and Administrators only)\n",
-             dir8);
-  } else if (GetLastError() != ERROR_ALREADY_EXISTS) {
-    printf("error: cannot create %s: error %lu\n", dir8,
-           (unsigned long)GetLastError());
-    LocalFree(sa.lpSecurityDescriptor);
-    return 1;
-  }
-  /* Apply the protected DACL explicitly as well: a directory someone else
-   * made must not keep looser permissions, and not every system stores
-   * the descriptor given at creation (Wine does not). */
-  if (apply_dacl(dir, sa.lpSecurityDescriptor) != 0) {
-    LocalFree(sa.lpSecurityDescriptor);
-    return 1;
-  }
-  LocalFree(sa.lpSecurityDescriptor);
-  return make_key(key8, verbose);
 }
 
 static int register_event_source(const WCHAR *exe) {
@@ -199,7 +110,7 @@ int sb_cmd_install(void) {
   configure(svc);
   CloseServiceHandle(svc);
   CloseServiceHandle(scm);
-  int rc = sb_win_prepare_data(1);
+  int rc = sb_win_prepare_data(1) != 0;
   register_event_source(exe);
   return rc;
 }
@@ -219,10 +130,9 @@ static int wait_state(SC_HANDLE svc, DWORD want, DWORD ms) {
   }
 }
 
+/* The name itself (a link is removed, never its target). */
 static void delete_file8(const char *path8, const char *what) {
-  WCHAR w[MAX_PATH];
-  MultiByteToWideChar(CP_UTF8, 0, path8, -1, w, MAX_PATH);
-  if (DeleteFileW(w))
+  if (sb_datafile_remove(path8) == 0)
     printf("removed %s %s\n", what, path8);
 }
 
@@ -253,15 +163,23 @@ int sb_cmd_uninstall(void) {
   LONG r = RegDeleteKeyW(HKEY_LOCAL_MACHINE, SB_EVENTLOG_KEY_W);
   if (r == ERROR_SUCCESS)
     printf("removed Event Log source sessionbridge\n");
-  if (sb_path_data_dir(dir8, sizeof dir8) == 0) {
-    WCHAR dir[MAX_PATH];
+  WCHAR dir[MAX_PATH];
+  if (sb_path_data_dir(dir8, sizeof dir8) == 0 &&
+      MultiByteToWideChar(CP_UTF8, 0, dir8, -1, dir, MAX_PATH) &&
+      sb_win_path_is_reparse(dir, NULL)) {
+    /* Deleting "control.key" inside a junction would delete it wherever
+     * the junction points. */
+    printf("error: the data folder %s is a junction or symbolic link: not "
+           "touched; an administrator must look at it\n",
+           dir8);
+    rc = 1;
+  } else if (sb_path_data_dir(dir8, sizeof dir8) == 0) {
     snprintf(path, sizeof path, "%s\\control.key", dir8);
     delete_file8(path, "control key");
     snprintf(path, sizeof path, "%s\\sessionbridge.log", dir8);
     delete_file8(path, "log");
     snprintf(path, sizeof path, "%s\\sessionbridge.log.1", dir8);
     delete_file8(path, "log");
-    MultiByteToWideChar(CP_UTF8, 0, dir8, -1, dir, MAX_PATH);
     if (RemoveDirectoryW(dir))
       printf("removed data directory %s\n", dir8);
     else if (GetLastError() != ERROR_FILE_NOT_FOUND &&

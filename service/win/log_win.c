@@ -33,15 +33,22 @@ static void sink(void *arg, sb_log_level_t level, const char *msg) {
 }
 
 void sb_winlog_open(int console) {
-  char dir[512], path[600];
   echo_console = console;
   event_source = RegisterEventSourceW(NULL, SB_SVC_NAME_W);
-  if (sb_path_data_dir(dir, sizeof dir) == 0) {
-    snprintf(path, sizeof path, "%s\\sessionbridge.log", dir);
-    if (sb_logfile_open(&logfile, path, 1024 * 1024) != 0 && console)
-      fprintf(stderr, "sbservice: cannot open %s\n", path);
-  }
   sb_log_set_sink(sink, NULL, SB_LOG_INFO);
+}
+
+/* Only once sb_win_prepare_data has made the folder ours: opening the log
+ * in a folder not yet checked could follow a link planted there. */
+void sb_winlog_open_file(void) {
+  char dir[512], path[600];
+  int err;
+  if (logfile || sb_path_data_dir(dir, sizeof dir) != 0)
+    return;
+  snprintf(path, sizeof path, "%s\\sessionbridge.log", dir);
+  if ((err = sb_logfile_open(&logfile, path, 1024 * 1024)) != 0)
+    sb_log(SB_LOG_WARN, "cannot open the log file %s: %s", path,
+           sb_strerror(err));
 }
 
 void sb_winlog_close(void) {

@@ -8,11 +8,21 @@
 
 #include "platform.h"
 
-/* Data directory: SYSTEM and Administrators only, protected from
- * inheritance, inherited by its files (the control key and the logs). */
-#define SB_DATA_DIR_SDDL L"D:PAI(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)"
+/* Data directory: owner Administrators (an owner may always rewrite the
+ * DACL, so a folder a user made stays theirs until the owner changes),
+ * SYSTEM and Administrators only, protected from inheritance, inherited
+ * by its files (the logs). */
+#define SB_DATA_DIR_SDDL L"O:BAD:PAI(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)"
 /* The control key file itself. */
-#define SB_KEY_FILE_SDDL L"D:P(A;;FA;;;SY)(A;;FA;;;BA)"
+#define SB_KEY_FILE_SDDL L"O:BAD:P(A;;FA;;;SY)(A;;FA;;;BA)"
+
+/* datadir_win.c: the descriptor the data folder (folder != 0) or the key
+ * is given, built from the SDDL above (LocalFree it). */
+int sb_win_data_sd(int folder, PSECURITY_DESCRIPTOR *out);
+/* 1 when the path (or, if h is a handle opened with
+ * FILE_FLAG_OPEN_REPARSE_POINT, the object itself) is a reparse point:
+ * a junction, symbolic link or mount point. */
+int sb_win_path_is_reparse(const WCHAR *path, HANDLE h);
 
 /* The session functions of wtsapi32.dll and userenv.dll. Neither is a
  * KnownDLL, so importing them would let the loader take a copy from the

@@ -232,7 +232,11 @@ static void WINAPI service_main(DWORD argc, LPWSTR *argv) {
   /* The data folder and key are made (or repaired) here, on every start,
    * so an MSI needs no custom action and a folder someone else made or
    * loosened is taken back before it is used. */
-  int err = sb_win_prepare_data(0) != 0 ? SB_EINSECURE : sb_host_start(0);
+  int err = sb_win_prepare_data(0);
+  if (!err) {
+    sb_winlog_open_file();
+    err = sb_host_start(0);
+  }
   if (err) {
     sb_log(SB_LOG_ERROR, "service failed to start: %s", sb_strerror(err));
     sb_winlog_close();
@@ -280,10 +284,12 @@ int sb_run_console(void) {
   int err;
   stop_event = CreateEventW(NULL, TRUE, FALSE, NULL);
   sb_winlog_open(1);
-  if (sb_win_prepare_data(0) != 0) {
+  if ((err = sb_win_prepare_data(0)) != 0) {
+    fprintf(stderr, "sbservice: cannot start: %s\n", sb_strerror(err));
     sb_winlog_close();
     return 1;
   }
+  sb_winlog_open_file();
   err = sb_host_start(1);
   if (err) {
     fprintf(stderr, "sbservice: cannot start: %s\n", sb_strerror(err));

@@ -19,6 +19,7 @@
 
 /* log_win.c: Event Log + log file sink. */
 void sb_winlog_open(int console);
+void sb_winlog_open_file(void);
 void sb_winlog_close(void);
 void sb_winlog_event(WORD type, const char *msg);
 
@@ -28,7 +29,10 @@ int sb_cmd_uninstall(void);
 int sb_cmd_start(void);
 int sb_cmd_stop(void);
 int sb_cmd_status(void);
-/* Create the data dir with its ACL and the control key if missing. */
+/* datadir_win.c: make or take back the data folder (owner
+ * Administrators, protected DACL, no reparse point) and its key. 0 or an
+ * SB_E* code (SB_EINSECURE: refused); says why in the log, or on stdout
+ * when verbose (sbservice install). */
 int sb_win_prepare_data(int verbose);
 
 /* scm_win.c */

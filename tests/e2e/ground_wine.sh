@@ -37,6 +37,19 @@ refused() { # what, path part, run output, rc
   pass "$1: refused ($(echo "$3" | grep -m1 -o 'refuses to run.*' | cut -c1-160))"
 }
 
+# A data folder that is a symbolic link (to a folder we would otherwise
+# accept): refused before anything is written through it. Wine shows a
+# Unix symlink to a folder as FILE_ATTRIBUTE_REPARSE_POINT through
+# GetFileAttributesW (a handle opened with FILE_FLAG_OPEN_REPARSE_POINT
+# still follows it there).
+ln -s data "$G/datalink"
+out=$(SB_DATA_DIR=$(winpath "$G/datalink") run 20) && rc=0 || rc=$?
+echo "$out" | grep -q "junction or symbolic link" || fail "symlinked data folder: no refusal: $out"
+[ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] || fail "symlinked data folder: exit $rc (ran on)"
+[ ! -e "$G/data/control.key" ] || fail "symlinked data folder: a key was written through the link"
+pass "data folder a symlink: refused ($(echo "$out" | grep -m1 -o 'the data folder.*' | cut -c1-120))"
+rm "$G/datalink"
+
 chmod 0777 "$G/app"
 out=$(run 20) && rc=0 || rc=$?
 refused "program folder 0777" 'app:' "$out" $rc

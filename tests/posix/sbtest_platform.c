@@ -99,3 +99,7 @@ int sbtest_user_is_me(const char *name) {
   }
   return -1;
 }
+
+int sbtest_hardlink(const char *existing, const char *link_path) {
+  return link(existing, link_path) == 0 ? 0 : -1;
+}

@@ -130,3 +130,7 @@ int sbtest_user_is_me(const char *name) {
     return -1;
   return _stricmp(name, env) == 0;
 }
+
+int sbtest_hardlink(const char *existing, const char *link_path) {
+  return CreateHardLinkA(link_path, existing, NULL) ? 0 : -1;
+}

@@ -28,6 +28,13 @@ SB_EXTERN void sb_free(void *ptr);
 char *sb_strdup(const char *s);
 /* Wipe memory in a way the compiler cannot optimise away (secrets). */
 void sb_memzero(void *p, size_t n);
+/* Memory for keys (libsodium's sodium_malloc): guard pages around it, a
+ * canary before it, locked out of swap where the OS allows, and wiped by
+ * sb_secret_free. Not from the replaceable allocator. NULL on failure. */
+void *sb_secret_alloc(size_t n);
+/* Make a secret block read-only (1) or writable again (0). */
+int sb_secret_readonly(void *p, int readonly);
+void sb_secret_free(void *p, size_t n);
 
 #ifdef __cplusplus
 }
