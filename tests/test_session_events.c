@@ -15,9 +15,10 @@
 
 struct sb_agent_proc {
   uint32_t pid;
+  int killed;
 };
 
-static struct sb_agent_proc proc = {4242};
+static struct sb_agent_proc proc = {4242, 0};
 
 static int fake_enum(void *ctx, sb_os_session_t *out, size_t cap,
                      size_t *count) {
@@ -46,17 +47,26 @@ static int fake_sddl(void *ctx, uint32_t session, char *buf, size_t cap) {
 static int fake_launch(void *ctx, uint32_t session, const sb_bootstrap_t *b,
                        sb_agent_proc_t **out, uint32_t *pid) {
   (void)ctx, (void)session, (void)b;
+  proc.killed = 0;
   *out = &proc;
   *pid = proc.pid;
   return 0;
 }
 
+/* It runs until killed (the service stops it when it stops), then it has
+ * exited: stop does not wait out its ten seconds for a stuck agent. */
 static int fake_exited(void *ctx, sb_agent_proc_t *p, uint32_t *code) {
-  (void)ctx, (void)p, (void)code;
-  return 0;
+  (void)ctx;
+  if (!p->killed)
+    return 0;
+  *code = 1;
+  return 1;
 }
 
-static void fake_kill(void *ctx, sb_agent_proc_t *p) { (void)ctx, (void)p; }
+static void fake_kill(void *ctx, sb_agent_proc_t *p) {
+  (void)ctx;
+  p->killed = 1;
+}
 static void fake_free(void *ctx, sb_agent_proc_t *p) { (void)ctx, (void)p; }
 
 static int refuse_peer(void *ctx, sb_stream_t *s, uint32_t pid, uint32_t id) {
@@ -218,4 +228,103 @@ SB_TEST(session_events_end_with_the_connection) {
   CHECK(sb_now_ms() - t0 < (uint64_t)sbtest_ms(5000));
   CHECK(*sb_client_error_detail() != 0);
   sb_client_close(c);
+}
+
+/* A subscriber that stops reading holds up no one: publishing only queues
+ * (the OS's session notification must not wait on a client's pipe), the
+ * other subscriber still gets every change, and the one that fell
+ * SB_ROUTER_EVENT_QUEUE events behind is disconnected. The stuck client
+ * is a raw channel that subscribes and then never reads. */
+SB_TEST(session_events_slow_subscriber_holds_up_no_one) {
+  rig_t r;
+  sb_client_t *good = NULL;
+  sb_stream_t *s = NULL;
+  sb_channel_t *ch = NULL;
+  sb_channel_opts_t o;
+  sb_msg_t *m = NULL;
+  uint8_t psk[32];
+  FILE *f;
+  uint64_t worst = 0;
+  int n, got = 0, ended = 0;
+  start(&r);
+  f = fopen(r.key, "rb");
+  CHECK(f != NULL);
+  CHECK_EQ(fread(psk, 1, sizeof psk, f), sizeof psk);
+  fclose(f);
+  CHECK_OK(sb_client_open(&good, r.ep, r.key, 5000));
+  CHECK_OK(sb_client_subscribe(good, 1, 5000));
+
+  memset(&o, 0, sizeof o);
+  o.role = SB_ROLE_CLIENT;
+  o.psk = psk;
+  CHECK_OK(sb_stream_connect(&s, r.ep, sbtest_ms(5000)));
+  sb_io_t io = sb_stream_io(s);
+  CHECK_OK(sb_channel_new(&ch, &io, &o));
+  CHECK_OK(sb_channel_handshake(ch));
+  {
+    Sbwire__V1__Envelope env = SBWIRE__V1__ENVELOPE__INIT;
+    Sbwire__V1__Request req = SBWIRE__V1__REQUEST__INIT;
+    Sbwire__V1__SubscribeRequest sr = SBWIRE__V1__SUBSCRIBE_REQUEST__INIT;
+    sr.session_events = 1;
+    req.body_case = SBWIRE__V1__REQUEST__BODY_SUBSCRIBE;
+    req.subscribe = &sr;
+    req.deadline_ms = 5000;
+    env.request_id = 1;
+    env.body_case = SBWIRE__V1__ENVELOPE__BODY_REQUEST;
+    env.request = &req;
+    CHECK_OK(sb_channel_send_envelope(ch, &env));
+    CHECK_OK(sb_channel_recv_envelope(ch, &m, sbtest_ms(5000), NULL));
+    CHECK_EQ((int)sb_msg_envelope(m)->body_case,
+             (int)SBWIRE__V1__ENVELOPE__BODY_RESPONSE);
+    sb_msg_free(m);
+    m = NULL;
+  }
+
+  /* Far more than a pipe holds: the stuck client's pipe fills, then its
+   * queue. No call may wait for it (a send to it waits up to the frame
+   * deadline, SB_DEFAULT_FRAME_TIMEOUT_MS), and the reading subscriber,
+   * paced by its own reads, gets every change in order. */
+  n = 1500;
+  for (int i = 0; i < n; i++) {
+    sb_session_event_t *ev = NULL;
+    sb_session_change_t want = i % 2 ? SB_SESSION_UNLOCK : SB_SESSION_LOCK;
+    uint64_t t0 = sb_now_ms();
+    sb_service_session_event(r.svc,
+                             i % 2 ? SB_SVC_EVENT_UNLOCK : SB_SVC_EVENT_LOCK, 3);
+    if (sb_now_ms() - t0 > worst)
+      worst = sb_now_ms() - t0;
+    CHECK_OK(sb_client_next_event(good, (uint32_t)sbtest_ms(5000), &ev));
+    CHECK_EQ((int)ev->change, (int)want);
+    CHECK_EQ(ev->lost, 0);
+    sb_free(ev);
+  }
+  printf("  %d events published and read by the other subscriber; the "
+         "slowest publish took %llu ms\n", n, (unsigned long long)worst);
+  CHECK(worst < SB_DEFAULT_FRAME_TIMEOUT_MS / 2);
+  sb_session_t *list = NULL;
+  size_t count = 0;
+  CHECK_OK(sb_client_sessions(good, 5000, &list, &count));
+  CHECK_EQ(count, 1);
+  sb_free(list);
+
+  /* The stuck one was disconnected: what it finds in its pipe ends, well
+   * short of everything that was published. */
+  while (!ended) {
+    int err = sb_channel_recv_envelope(ch, &m, sbtest_ms(10000), NULL);
+    if (err) {
+      CHECK(err != SB_ETIMEDOUT);
+      ended = 1;
+      break;
+    }
+    got++;
+    sb_msg_free(m);
+    m = NULL;
+  }
+  printf("  the stuck subscriber had %d events in its pipe, then its "
+         "connection ended\n", got);
+  CHECK(got < n);
+  sb_channel_free(ch);
+  sb_stream_close(s);
+  sb_client_close(good);
+  sb_service_stop(r.svc, NULL, NULL);
 }

@@ -39,6 +39,15 @@ typedef struct worker {
   sb_rpc_ticket_t ticket;
 } worker_t;
 
+/* One session event as published, waiting in a subscriber's queue. */
+typedef struct {
+  uint32_t session_id;
+  int change;
+  int locked;
+  uint32_t agent_pid;
+  char user[SB_MSG_USER_MAX + 1];
+} event_rec_t;
+
 typedef struct control_conn {
   struct control_conn *next;
   sb_router_t *router;
@@ -48,14 +57,18 @@ typedef struct control_conn {
   int closed;
   int closing; /* no new workers: they are being joined */
   int subscribed; /* session events are pushed to it */
-  int pushing;    /* events being sent to it right now (c->cond) */
+  /* Events waiting to be sent by the connection's own thread (so a
+   * subscriber slow to read holds up no one else: publishing only queues).
+   * hold: a subscribe answer is on its way, and goes first. */
+  event_rec_t queue[SB_ROUTER_EVENT_QUEUE];
+  size_t head, count;
+  int hold;
   worker_t workers[SB_RPC_MAX_OUTSTANDING];
 } control_conn_t;
 
 struct sb_router {
   sb_router_hooks_t hooks;
   sb_mutex_t *lock;
-  sb_mutex_t *publish_lock; /* one session event at a time, in order */
   sb_cond_t *cond; /* serving count (shutdown waits on it) */
   agent_link_t *links;
   control_conn_t *controls;
@@ -71,8 +84,7 @@ int sb_router_new(sb_router_t **out, const sb_router_hooks_t *hooks) {
   if (!r)
     return SB_ENOMEM;
   r->hooks = *hooks;
-  if (sb_mutex_new(&r->lock) || sb_mutex_new(&r->publish_lock) ||
-      sb_cond_new(&r->cond)) {
+  if (sb_mutex_new(&r->lock) || sb_cond_new(&r->cond)) {
     sb_router_free(r);
     return SB_ENOMEM;
   }
@@ -87,8 +99,6 @@ void sb_router_free(sb_router_t *r) {
     sb_cond_free(r->cond);
   if (r->lock)
     sb_mutex_free(r->lock);
-  if (r->publish_lock)
-    sb_mutex_free(r->publish_lock);
   sb_free(r);
 }
 
@@ -118,51 +128,57 @@ static sb_channel_t *open_channel(sb_stream_t *s, const uint8_t *psk,
 
 void sb_router_publish(sb_router_t *r, uint32_t session_id, int change,
                        int locked, const char *user, uint32_t agent_pid) {
+  if (!r)
+    return;
+  /* Only queued here, under the lock (one order for every subscriber):
+   * the publisher is the OS's session notification or an agent link, and
+   * must never wait on a client's pipe. Each connection's own thread
+   * sends (sb_router_serve_control). */
+  sb_mutex_lock(r->lock);
+  for (control_conn_t *c = r->controls; c; c = c->next) {
+    event_rec_t *e;
+    if (!c->subscribed || c->closed || c->closing)
+      continue;
+    if (c->count == SB_ROUTER_EVENT_QUEUE) {
+      /* It has not read the last SB_ROUTER_EVENT_QUEUE events: drop it
+       * rather than hold them all, or lose some silently (protocol.md,
+       * Events). Its thread ends the connection. */
+      sb_log(SB_LOG_WARN,
+             "control client: %u session events not read: disconnected",
+             (unsigned)SB_ROUTER_EVENT_QUEUE);
+      c->subscribed = 0;
+      c->count = 0;
+      sb_stream_interrupt(c->stream);
+      continue;
+    }
+    e = &c->queue[(c->head + c->count) % SB_ROUTER_EVENT_QUEUE];
+    e->session_id = session_id;
+    e->change = change;
+    e->locked = locked != 0;
+    e->agent_pid = agent_pid;
+    snprintf(e->user, sizeof e->user, "%s", user ? user : "");
+    c->count++;
+    sb_cond_broadcast(c->cond);
+  }
+  sb_mutex_unlock(r->lock);
+}
+
+/* Send one queued event (the connection's own thread, without the lock). */
+static int send_event(control_conn_t *c, const event_rec_t *e) {
   Sbwire__V1__Envelope env = SBWIRE__V1__ENVELOPE__INIT;
   Sbwire__V1__Event ev = SBWIRE__V1__EVENT__INIT;
   Sbwire__V1__SessionStateEvent st = SBWIRE__V1__SESSION_STATE_EVENT__INIT;
-  control_conn_t *to[64];
-  size_t n = 0;
-  char name[SB_MSG_USER_MAX + 1];
-
-  if (!r)
-    return;
-  snprintf(name, sizeof name, "%s", user ? user : "");
-  st.session_id = session_id;
-  st.locked = locked != 0;
-  st.change = (Sbwire__V1__SessionChange)change;
-  st.user = name;
-  st.agent_pid = agent_pid;
+  st.session_id = e->session_id;
+  st.locked = e->locked != 0;
+  st.change = (Sbwire__V1__SessionChange)e->change;
+  st.user = (char *)e->user;
+  st.agent_pid = e->agent_pid;
   ev.body_case = SBWIRE__V1__EVENT__BODY_SESSION_STATE;
   ev.session_state = &st;
   env.request_id = 0;
   env.body_case = SBWIRE__V1__ENVELOPE__BODY_EVENT;
   env.event = &ev;
-  /* Sent outside the lock (a subscriber slow to read must not hold up
-   * the router); `pushing` keeps the connection alive meanwhile. The
-   * publishers (session events, agent links) are serialised by
-   * publish_lock so every subscriber sees one order. */
-  sb_mutex_lock(r->publish_lock);
-  sb_mutex_lock(r->lock);
-  for (control_conn_t *c = r->controls; c && n < 64; c = c->next)
-    if (c->subscribed && !c->closed && !c->closing) {
-      c->pushing++;
-      to[n++] = c;
-    }
-  sb_mutex_unlock(r->lock);
-  for (size_t i = 0; i < n; i++) {
-    int err = sb_rpc_send_raw(to[i]->rpc, &env);
-    if (err)
-      sb_log(SB_LOG_WARN, "session event to a control client: %s",
-             sb_strerror(err));
-  }
-  sb_mutex_lock(r->lock);
-  for (size_t i = 0; i < n; i++) {
-    to[i]->pushing--;
-    sb_cond_broadcast(to[i]->cond);
-  }
-  sb_mutex_unlock(r->lock);
-  sb_mutex_unlock(r->publish_lock);
+  return sb_rpc_send_raw(c->rpc, &env);
 }
 
 /* ---- agents ---- */
@@ -732,17 +748,22 @@ static void control_request(void *arg, sb_rpc_t *rpc, sb_rpc_incoming_t *in) {
   case SBWIRE__V1__REQUEST__BODY_SUBSCRIBE: {
     Sbwire__V1__Response rsp = SBWIRE__V1__RESPONSE__INIT;
     Sbwire__V1__SubscribeResponse sr = SBWIRE__V1__SUBSCRIBE_RESPONSE__INIT;
-    /* The answer goes out before the first event can: publish takes
-     * publish_lock, and this holds it while it flips the flag and
-     * answers. */
-    sb_mutex_lock(c->router->publish_lock);
+    /* The answer goes out before the first event can: the connection's
+     * thread sends none while `hold` is set. Unsubscribing also drops
+     * what is queued, so nothing arrives after its answer. */
     sb_mutex_lock(c->router->lock);
     c->subscribed = in->req->subscribe->session_events;
+    if (!c->subscribed)
+      c->count = 0;
+    c->hold = 1;
     sb_mutex_unlock(c->router->lock);
     rsp.body_case = SBWIRE__V1__RESPONSE__BODY_SUBSCRIBE;
     rsp.subscribe = &sr;
     sb_rpc_respond(rpc, in, &rsp, NULL, 0);
-    sb_mutex_unlock(c->router->publish_lock);
+    sb_mutex_lock(c->router->lock);
+    c->hold = 0;
+    sb_cond_broadcast(c->cond);
+    sb_mutex_unlock(c->router->lock);
     return;
   }
   case SBWIRE__V1__REQUEST__BODY_CANCEL:
@@ -847,17 +868,33 @@ void sb_router_serve_control(sb_router_t *r, sb_stream_t *s,
   r->serving++;
   c->next = r->controls;
   r->controls = c;
-  while (!c->closed && !r->shutting_down)
+  /* This thread sends the connection's session events while it waits
+   * for the connection to end: a client slow to read them holds up only
+   * itself (each send is bounded by the frame deadline). */
+  while (!c->closed && !r->shutting_down) {
+    if (c->count > 0 && !c->hold) {
+      event_rec_t e = c->queue[c->head];
+      c->head = (c->head + 1) % SB_ROUTER_EVENT_QUEUE;
+      c->count--;
+      sb_mutex_unlock(r->lock);
+      int err = send_event(c, &e);
+      sb_mutex_lock(r->lock);
+      if (err) {
+        sb_log(SB_LOG_WARN, "session event to a control client: %s",
+               sb_strerror(err));
+        c->subscribed = 0;
+        c->count = 0;
+        sb_stream_interrupt(c->stream);
+      }
+      continue;
+    }
     sb_cond_wait(c->cond, r->lock, -1);
+  }
   for (control_conn_t **pp = &r->controls; *pp; pp = &(*pp)->next)
     if (*pp == c) {
       *pp = c->next;
       break;
     }
-  /* An event being sent to it finishes first (its stream may have been
-   * interrupted, so the send fails fast). */
-  while (c->pushing > 0)
-    sb_cond_wait(c->cond, r->lock, -1);
   sb_mutex_unlock(r->lock);
 
   join_workers(c);

@@ -70,8 +70,12 @@ void sb_router_serve_control(sb_router_t *r, sb_stream_t *s,
                              const uint8_t psk[SB_PSK_SIZE]);
 /* Number of agents with an open channel. */
 int sb_router_agents(sb_router_t *r);
+/* Session events queued for one subscriber and not yet sent; one more
+ * disconnects it (protocol.md, Events). */
+#define SB_ROUTER_EVENT_QUEUE 64
 /* Push a SessionStateEvent (change: a SessionChange value) to every
- * control connection that subscribed, in the order of the calls. The
+ * control connection that subscribed, in the order of the calls. Never
+ * waits on a client: it queues, and each connection's thread sends. The
  * router publishes AGENT_UP / AGENT_DOWN itself; the service publishes
  * logon, logoff, lock and unlock. user may be NULL. */
 void sb_router_publish(sb_router_t *r, uint32_t session_id, int change,
