@@ -6,12 +6,9 @@
 # docs/threats.md has.
 set -u
 SRC=${1:?usage: check_refs.sh SOURCE_DIR}
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cd "$SRC" || exit 1
-if [ -d .git ] || [ -f .git ]; then
-  mapfile -t files < <(git ls-files)
-else
-  mapfile -t files < <(find . -path ./build -prune -o -type f -print | sed 's|^\./||')
-fi
+source "$HERE/files.sh"
 # Only text we wrote: sources, scripts, docs, scenarios.
 keep=()
 for f in "${files[@]}"; do

@@ -7,12 +7,9 @@
 # not sources and are left out.
 set -u
 SRC=${1:?usage: check_spdx.sh SOURCE_DIR}
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cd "$SRC" || exit 1
-if [ -d .git ] || [ -f .git ]; then
-  mapfile -t files < <(git ls-files)
-else
-  mapfile -t files < <(find . -path ./build -prune -o -type f -print | sed 's|^\./||')
-fi
+source "$HERE/files.sh"
 bad=0
 n=0
 for f in "${files[@]}"; do
