@@ -18,7 +18,14 @@
  *     worker frees what it made when (if ever) the call returns, and
  *     nothing joins it, so the agent's shutdown never waits on it.
  * Only the worker's own thread can close what it opened (CloseClipboard
- * acts on the calling thread's open), hence the window. */
+ * acts on the calling thread's open), hence the window.
+ *
+ * While an abandoned worker still waits on an owner, no new call starts
+ * on that same owner: it answers BUSY at once. A second reader stuck on
+ * the owner could not be closed (measured under Wine 8: the second
+ * worker, blocked behind the first, never took the close request and
+ * kept the clipboard held until the owner went away), and on Windows
+ * each retry would only add a thread that waits forever. */
 #include <string.h>
 #include <windows.h>
 
@@ -53,6 +60,8 @@ struct cb_work {
   volatile LONG refs;      /* task thread + worker; the last frees */
   volatile LONG abandoned; /* set by the task thread, read by both */
   volatile LONG opened;    /* the worker has the clipboard open */
+  HWND owner;              /* the clipboard's owner when the call began */
+  int finished, registered; /* under stuck_lock */
   int err;
   /* set: formats and memory, the system's once SetClipboardData took it */
   UINT fmt[MAX_FORMATS];
@@ -65,6 +74,74 @@ struct cb_work {
   int empty;
   const char *why;
 };
+
+/* Abandoned workers still inside a clipboard call, by the owner each
+ * waits on (NULL when it was not waiting on one). Process-wide: every
+ * task thread of the agent shares the one clipboard. */
+#define MAX_STUCK 8
+static SRWLOCK stuck_lock = SRWLOCK_INIT;
+static struct {
+  cb_work_t *w;
+  HWND owner;
+  uint64_t since;
+} stuck[MAX_STUCK];
+static int n_stuck;
+
+/* The task thread gives up on w: remember it until it returns (unless it
+ * already did). */
+static void stuck_add(cb_work_t *w) {
+  AcquireSRWLockExclusive(&stuck_lock);
+  if (!w->finished && n_stuck < MAX_STUCK) {
+    stuck[n_stuck].w = w;
+    stuck[n_stuck].owner = w->owner;
+    stuck[n_stuck].since = sb_now_ms();
+    n_stuck++;
+    w->registered = 1;
+  }
+  ReleaseSRWLockExclusive(&stuck_lock);
+}
+
+/* The worker's call returned (it runs on the worker). */
+static void stuck_done(cb_work_t *w) {
+  AcquireSRWLockExclusive(&stuck_lock);
+  w->finished = 1;
+  for (int i = 0; w->registered && i < n_stuck; i++)
+    if (stuck[i].w == w) {
+      stuck[i] = stuck[--n_stuck];
+      break;
+    }
+  w->registered = 0;
+  ReleaseSRWLockExclusive(&stuck_lock);
+}
+
+/* 0, or SB_EBUSY when a new call would only wait behind an abandoned one:
+ * one is still stuck on the clipboard's present owner, or MAX_STUCK are
+ * stuck at all. */
+static int stuck_check(void) {
+  HWND owner = GetClipboardOwner();
+  int err = 0;
+  AcquireSRWLockShared(&stuck_lock);
+  if (n_stuck >= MAX_STUCK) {
+    sb_log(SB_LOG_WARN, "clipboard: %d abandoned calls are still waiting on "
+                        "their owners: not starting another",
+           n_stuck);
+    err = SB_EBUSY;
+  }
+  for (int i = 0; !err && owner && i < n_stuck; i++)
+    if (stuck[i].owner == owner) {
+      DWORD pid = 0;
+      GetWindowThreadProcessId(owner, &pid);
+      sb_log(SB_LOG_WARN,
+             "clipboard: an abandoned call has waited %llu ms on the "
+             "clipboard's owner (pid %lu), which still owns it: not "
+             "starting another behind it",
+             (unsigned long long)(sb_now_ms() - stuck[i].since),
+             (unsigned long)pid);
+      err = SB_EBUSY;
+    }
+  ReleaseSRWLockShared(&stuck_lock);
+  return err;
+}
 
 static void work_free_results(cb_work_t *w) {
   if (w->data) {
@@ -133,6 +210,8 @@ static int open_clipboard(cb_work_t *w) {
     if (is_abandoned(w))
       return SB_ETIMEDOUT;
     if (OpenClipboard(w->hwnd)) {
+      /* Before `opened`: the task thread reads it once it sees that. */
+      w->owner = GetClipboardOwner();
       InterlockedExchange(&w->opened, 1);
       /* The task thread looks at `opened` after setting `abandoned`:
        * one of the two sees the other, so an open that raced the
@@ -167,6 +246,7 @@ static unsigned __stdcall worker_main(void *arg) {
     close_clipboard(w);
     DestroyWindow(w->hwnd);
   }
+  stuck_done(w);
   /* Nobody will read the results of an abandoned call. */
   if (is_abandoned(w)) {
     sb_log(SB_LOG_INFO,
@@ -196,7 +276,7 @@ static int run_worker(cb_work_t *w, sb_task_ctl_t *ctl) {
   uint32_t limit = budget(ctl);
   HANDLE th;
   int err;
-  if ((err = register_class()) != 0)
+  if ((err = register_class()) != 0 || (err = stuck_check()) != 0)
     return err;
   InterlockedIncrement(&w->refs); /* the worker's */
   th = (HANDLE)_beginthreadex(NULL, 0, worker_main, w, 0, NULL);
@@ -215,7 +295,10 @@ static int run_worker(cb_work_t *w, sb_task_ctl_t *ctl) {
       DWORD_PTR r;
       err = cancel ? SB_ECANCELED : SB_ETIMEDOUT;
       InterlockedExchange(&w->abandoned, 1);
-      if (InterlockedCompareExchange(&w->opened, 0, 0) &&
+      /* `opened` first: once it is set, so is w->owner. */
+      int open = InterlockedCompareExchange(&w->opened, 0, 0) != 0;
+      stuck_add(w);
+      if (open &&
           !SendMessageTimeoutW(w->hwnd, WM_SB_ABANDON, 0, 0, SMTO_NORMAL,
                                ABANDON_SEND_MS, &r))
         sb_log(SB_LOG_WARN, "clipboard: the worker did not take the close "
