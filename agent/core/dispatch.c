@@ -9,6 +9,7 @@
 
 typedef struct job {
   sb_thread_t *thread;
+  uint64_t started; /* sb_now_ms() when the agent took the request */
   int done;
   int is_box;
   sb_dispatch_t *d;
@@ -19,22 +20,57 @@ typedef struct job {
 
 struct sb_dispatch {
   uint32_t session_id;
+  sb_dispatch_probe_t probe;
   sb_mutex_t *lock;
   uint64_t cancels; /* Cancels that reached a running task */
   job_t jobs[SB_RPC_MAX_OUTSTANDING];
 };
+
+static int os_disconnected(void *arg) {
+  (void)arg;
+  return sb_task_session_disconnected();
+}
+
+static int os_locked(void *arg) {
+  (void)arg;
+  return sb_task_session_locked();
+}
 
 int sb_dispatch_new(sb_dispatch_t **out, uint32_t session_id) {
   sb_dispatch_t *d = sb_calloc(1, sizeof *d);
   if (!d)
     return SB_ENOMEM;
   d->session_id = session_id;
+  d->probe.disconnected = os_disconnected;
+  d->probe.locked = os_locked;
   if (sb_mutex_new(&d->lock) != 0) {
     sb_free(d);
     return SB_ENOMEM;
   }
   *out = d;
   return 0;
+}
+
+void sb_dispatch_set_probe(sb_dispatch_t *d, const sb_dispatch_probe_t *p) {
+  if (!d || !p || !p->disconnected || !p->locked)
+    return;
+  sb_mutex_lock(d->lock);
+  d->probe = *p;
+  sb_mutex_unlock(d->lock);
+}
+
+static int session_disconnected(sb_dispatch_t *d) {
+  sb_mutex_lock(d->lock);
+  sb_dispatch_probe_t p = d->probe;
+  sb_mutex_unlock(d->lock);
+  return p.disconnected(p.arg);
+}
+
+static int session_locked(sb_dispatch_t *d) {
+  sb_mutex_lock(d->lock);
+  sb_dispatch_probe_t p = d->probe;
+  sb_mutex_unlock(d->lock);
+  return p.locked(p.arg);
 }
 
 void sb_dispatch_free(sb_dispatch_t *d) {
@@ -117,11 +153,56 @@ static void do_cancel(sb_dispatch_t *d, sb_rpc_t *rpc, sb_rpc_incoming_t *in) {
 
 /* ---- tasks on their own threads ---- */
 
+/* The agent saw the session disconnected before the service did, and the
+ * box asked to wait for a reconnect: wait here, as the service would have
+ * (polling, as it does), until a client is attached again, the deadline
+ * less the margin its answer needs (a tenth, at most 250 ms) runs out,
+ * or a Cancel. 0: go on and show the box; else answered. */
+#define RECONNECT_POLL_MS 50
+static int wait_reconnect(job_t *j) {
+  uint32_t deadline = j->in->req->deadline_ms;
+  uint32_t margin = deadline / 10 < 250 ? deadline / 10 : 250;
+  uint64_t end = j->started + (deadline - margin);
+  char detail[160];
+  while (session_disconnected(j->d)) {
+    if (j->ctl.cancel) {
+      sb_rpc_respond_error(j->rpc, j->in, SB_ECANCELED,
+                           "cancelled while waiting for the session to be "
+                           "reconnected");
+      return 1;
+    }
+    if (sb_now_ms() >= end) {
+      snprintf(detail, sizeof detail,
+               "the session stayed disconnected for the whole %u ms "
+               "deadline; the box was never shown",
+               deadline);
+      sb_rpc_respond_error(j->rpc, j->in, SB_ETIMEDOUT, detail);
+      return 1;
+    }
+    sb_sleep_ms(RECONNECT_POLL_MS);
+  }
+  /* Reconnected: an RDP client usually comes back to the lock screen. */
+  if (session_locked(j->d)) {
+    sb_rpc_respond_error(j->rpc, j->in, SB_ELOCKED,
+                         "the session was reconnected but is locked; try "
+                         "again after unlock");
+    return 1;
+  }
+  return 0;
+}
+
 static void run_message_box(job_t *j) {
   const Sbwire__V1__MessageBoxRequest *mb = j->in->req->message_box;
   uint32_t deadline = j->in->req->deadline_ms;
   uint32_t timeout = mb->timeout_ms;
   int pressed = 0, timed_out = 0, err;
+  if (mb->wait_for_connect) {
+    if (wait_reconnect(j))
+      return;
+    /* What the wait used comes off the box's deadline. */
+    uint64_t used = sb_now_ms() - j->started;
+    deadline = used < deadline ? deadline - (uint32_t)used : 1;
+  }
   /* The box closes at whichever comes first: its own timeout or the
    * request's deadline. */
   uint32_t effective = timeout && timeout < deadline ? timeout : deadline;
@@ -193,6 +274,10 @@ static const char clipboard_timeout[] =
     "the clipboard did not answer within the deadline (its owner did not "
     "render its data, or another program held it); the call was abandoned "
     "and the clipboard closed";
+static const char clipboard_busy[] =
+    "the clipboard is held by another program, or its owner has not "
+    "rendered the data an earlier, abandoned call asked for and still "
+    "owns it; try again later";
 static const char clipboard_cancelled[] =
     "cancelled; the clipboard call was abandoned and the clipboard closed";
 
@@ -213,6 +298,7 @@ static void run_clipboard_get(job_t *j) {
                          why                     ? why
                          : err == SB_ETIMEDOUT   ? clipboard_timeout
                          : err == SB_ECANCELED   ? clipboard_cancelled
+                         : err == SB_EBUSY       ? clipboard_busy
                                                  : task_detail(err, NULL, "cannot read the clipboard"));
     return;
   }
@@ -255,6 +341,7 @@ static void run_clipboard_set(job_t *j) {
                          why                     ? why
                          : err == SB_ETIMEDOUT   ? clipboard_timeout
                          : err == SB_ECANCELED   ? clipboard_cancelled
+                         : err == SB_EBUSY       ? clipboard_busy
                                                  : task_detail(err, NULL, "cannot set the clipboard"));
     return;
   }
@@ -438,6 +525,7 @@ static void start_job(sb_dispatch_t *d, sb_rpc_t *rpc, sb_rpc_incoming_t *in,
   j->in = in;
   j->is_box = is_box;
   j->ctl.deadline_ms = in->req->deadline_ms;
+  j->started = sb_now_ms();
   if (sb_thread_create(&j->thread, job_main, j, 0) != 0) {
     j->thread = NULL;
     sb_mutex_unlock(d->lock);
@@ -463,9 +551,15 @@ void sb_dispatch_request(sb_dispatch_t *d, sb_rpc_t *rpc,
   case SBWIRE__V1__REQUEST__BODY_SCREENSHOT:
     /* In a disconnected session nobody sees the box or the screen (the
      * service checks this first; this is for requests that reach us
-     * before its tracking has heard of the disconnect). A box may ask to
-     * wait for the reconnect: the service does that waiting. */
-    if (sb_task_session_disconnected()) {
+     * before its tracking has heard of the disconnect). A box that asked
+     * to wait for the reconnect waits in its task (wait_reconnect), as
+     * it would have at the service. */
+    if (session_disconnected(d)) {
+      if (in->req->body_case == SBWIRE__V1__REQUEST__BODY_MESSAGE_BOX &&
+          in->req->message_box->wait_for_connect) {
+        start_job(d, rpc, in, 1);
+        return;
+      }
       sb_rpc_respond_error(rpc, in, SB_EDISCONNECTED,
                            "the session is disconnected (no RDP client or "
                            "console attached): nobody would see it");
@@ -473,7 +567,7 @@ void sb_dispatch_request(sb_dispatch_t *d, sb_rpc_t *rpc,
     }
     /* On a locked session the box would sit on a desktop nobody sees, and
      * a screenshot would show the lock screen: say so instead. */
-    if (sb_task_session_locked()) {
+    if (session_locked(d)) {
       sb_rpc_respond_error(rpc, in, SB_ELOCKED,
                            "the session is locked; try again after unlock");
       return;
