@@ -36,6 +36,12 @@ int sb_task_session_locked(void);
  * a screenshot would reach nobody. Windows: WTSConnectState is
  * WTSDisconnected. */
 int sb_task_session_disconnected(void);
+/* Watch the session's own lock/unlock and connect/disconnect events for
+ * the agent's whole life (Windows: WTSRegisterSessionNotification on a
+ * window of its own thread), so sb_task_session_locked and the info's
+ * state follow them. The POSIX build has nothing to watch. */
+int sb_task_session_watch_start(void);
+void sb_task_session_watch_stop(void);
 
 /* Message box; blocks until it is answered or closed, so the caller runs it
  * on its own thread. buttons/icon are proto Buttons/Icon values; *pressed

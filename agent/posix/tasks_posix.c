@@ -43,6 +43,10 @@ int sb_task_session_locked(void) { return 0; }
 
 int sb_task_session_disconnected(void) { return 0; }
 
+int sb_task_session_watch_start(void) { return 0; }
+
+void sb_task_session_watch_stop(void) {}
+
 int sb_task_message_box(const char *title, const char *text, int buttons,
                         int icon, uint32_t timeout_ms, sb_task_ctl_t *ctl,
                         int *pressed, int *timed_out) {

@@ -53,7 +53,10 @@ int main(int argc, char **argv) {
    * Wine it starts the desktop process whose clipboard manager bridges
    * the Windows clipboard to X11 selections. */
   GetDesktopWindow();
+  /* The session's lock and connect events, for the agent's whole life. */
+  sb_task_session_watch_start();
   int rc = sb_agent_main(argc, argv);
+  sb_task_session_watch_stop();
   /* The notification icon goes with the agent (the shell would keep it
    * until the mouse passes over it). */
   sb_task_notify_shutdown();

@@ -1,13 +1,37 @@
 /* SPDX-License-Identifier: MIT */
-/* Session info in the agent: which session, who, locked or not, idle. */
+/* Session info in the agent: which session, who, locked or not, idle.
+ *
+ * The agent also watches its own session: a hidden window on a thread of
+ * its own, registered with WTSRegisterSessionNotification, hears
+ * WM_WTSSESSION_CHANGE for lock/unlock and console/remote connect and
+ * disconnect. Windows has no "is this session locked" call for a
+ * session's own processes; the lock event is the documented signal, and
+ * the input-desktop heuristic below only covers what it cannot (an agent
+ * started while the session was already locked, a UAC secure desktop).
+ * Wine never sends these events (it has no lock and one console session
+ * that never disconnects): tests send the window synthetic ones. */
 #include <windows.h>
 
+#include <process.h>
 #include <stdio.h>
 #include <string.h>
 #include <wtsapi32.h>
 
+#include "desktop_win.h"
 #include "sessionbridge.h"
 #include "tasks.h"
+
+/* What the session's own events said; -1: nothing yet. */
+static struct {
+  volatile LONG locked;       /* 1 after WTS_SESSION_LOCK, 0 after UNLOCK */
+  volatile LONG disconnected; /* 1 after a *_DISCONNECT, 0 after *_CONNECT */
+  volatile LONG remote;       /* the last connect/disconnect was RDP's */
+  volatile LONG events;       /* how many of ours arrived */
+  HANDLE thread;
+  HWND hwnd;
+  HMODULE wtsapi;
+  int registered;
+} W = {-1, -1, 0, 0, NULL, NULL, NULL, 0};
 
 static void wide_to_utf8(const WCHAR *w, char *out, size_t cap) {
   if (!WideCharToMultiByte(CP_UTF8, 0, w, -1, out, (int)cap, NULL, NULL))
@@ -85,7 +109,11 @@ static int connect_state(void) {
 }
 
 int sb_task_session_disconnected(void) {
-  return connect_state() == WTSDisconnected;
+  int state = connect_state();
+  /* WTS cannot say (no Terminal Services): the last event, if any. */
+  if (state < 0)
+    return InterlockedCompareExchange(&W.disconnected, 0, 0) == 1;
+  return state == WTSDisconnected;
 }
 
 /* Locked, by a heuristic, because Windows has no "is locked" call for the
@@ -95,7 +123,17 @@ int sb_task_session_disconnected(void) {
  * it (elevated, as under Wine) sees a name other than "Default". Any other
  * failure says nothing about the lock, and calling it locked would make
  * every desktop task refuse, so it counts as unlocked and is logged. */
+static int input_desktop_locked(void);
+
 int sb_task_session_locked(void) {
+  /* The lock event is the truth; the heuristic catches what came before
+   * the watch started, and secure desktops. */
+  if (InterlockedCompareExchange(&W.locked, 0, 0) == 1)
+    return 1;
+  return input_desktop_locked();
+}
+
+static int input_desktop_locked(void) {
   HDESK d = OpenInputDesktop(0, FALSE, DESKTOP_READOBJECTS);
   WCHAR name[64];
   DWORD n = 0;
@@ -149,7 +187,11 @@ int sb_task_session_info(sb_task_session_info_t *out) {
   /* The connect state first: a disconnected session may also be locked
    * (Windows locks an RDP session whose client went away), and what the
    * caller needs to hear is that nobody is there. */
-  switch (connect_state()) {
+  int cs = connect_state();
+  /* WTS cannot say: the session's own last event, if any. */
+  if (cs < 0 && InterlockedCompareExchange(&W.disconnected, 0, 0) == 1)
+    cs = WTSDisconnected;
+  switch (cs) {
   case WTSDisconnected:
     snprintf(out->state, sizeof out->state, "disconnected");
     break;
@@ -163,4 +205,161 @@ int sb_task_session_info(sb_task_session_info_t *out) {
     break;
   }
   return 0;
+}
+
+/* ---- the session's own events ---- */
+
+static LRESULT CALLBACK watch_proc(HWND hwnd, UINT msg, WPARAM wp, LPARAM lp) {
+  if (msg == WM_WTSSESSION_CHANGE) {
+    DWORD mine = 0;
+    ProcessIdToSessionId(GetCurrentProcessId(), &mine);
+    /* lParam is the session the event is about: only ours counts. */
+    if ((DWORD)lp != mine)
+      return 0;
+    switch (wp) {
+    case WTS_SESSION_LOCK:
+      InterlockedExchange(&W.locked, 1);
+      break;
+    case WTS_SESSION_UNLOCK:
+      InterlockedExchange(&W.locked, 0);
+      break;
+    case WTS_CONSOLE_CONNECT:
+    case WTS_REMOTE_CONNECT:
+      InterlockedExchange(&W.disconnected, 0);
+      InterlockedExchange(&W.remote, wp == WTS_REMOTE_CONNECT);
+      break;
+    case WTS_CONSOLE_DISCONNECT:
+    case WTS_REMOTE_DISCONNECT:
+      InterlockedExchange(&W.disconnected, 1);
+      InterlockedExchange(&W.remote, wp == WTS_REMOTE_DISCONNECT);
+      break;
+    default:
+      return 0;
+    }
+    InterlockedIncrement(&W.events);
+    sb_log(SB_LOG_INFO, "session: event %lu for session %lu",
+           (unsigned long)wp, (unsigned long)mine);
+    return 0;
+  }
+  if (msg == WM_CLOSE) {
+    DestroyWindow(hwnd);
+    return 0;
+  }
+  if (msg == WM_DESTROY) {
+    PostQuitMessage(0);
+    return 0;
+  }
+  return DefWindowProcW(hwnd, msg, wp, lp);
+}
+
+/* WTSRegisterSessionNotification from System32's wtsapi32.dll, loaded at
+ * run time like the queries above (it is not a KnownDLL). The module stays
+ * loaded while registered. */
+static void watch_register(HWND hwnd) {
+  typedef BOOL(WINAPI * reg_fn)(HWND, DWORD);
+  FARPROC p;
+  reg_fn reg;
+  W.wtsapi = LoadLibraryExW(L"wtsapi32.dll", NULL,
+                            LOAD_LIBRARY_SEARCH_SYSTEM32);
+  p = W.wtsapi ? GetProcAddress(W.wtsapi, "WTSRegisterSessionNotification")
+               : NULL;
+  if (!p) {
+    sb_log(SB_LOG_WARN, "session: no WTSRegisterSessionNotification in "
+                        "System32's wtsapi32.dll: lock events not heard");
+    return;
+  }
+  memcpy(&reg, &p, sizeof p);
+  W.registered = reg(hwnd, NOTIFY_FOR_THIS_SESSION) != 0;
+  if (!W.registered)
+    sb_log(SB_LOG_WARN, "session: WTSRegisterSessionNotification failed: "
+                        "error %lu",
+           (unsigned long)GetLastError());
+}
+
+static void watch_unregister(HWND hwnd) {
+  typedef BOOL(WINAPI * unreg_fn)(HWND);
+  FARPROC p = W.wtsapi ? GetProcAddress(W.wtsapi,
+                                        "WTSUnRegisterSessionNotification")
+                       : NULL;
+  unreg_fn unreg;
+  if (W.registered && p) {
+    memcpy(&unreg, &p, sizeof p);
+    unreg(hwnd);
+  }
+  W.registered = 0;
+  if (W.wtsapi)
+    FreeLibrary(W.wtsapi);
+  W.wtsapi = NULL;
+}
+
+static unsigned __stdcall watch_main(void *arg) {
+  HANDLE ready = arg;
+  WNDCLASSW wc;
+  MSG m;
+  HWND hwnd;
+  sb_agent_attach_desktop();
+  memset(&wc, 0, sizeof wc);
+  wc.lpfnWndProc = watch_proc;
+  wc.hInstance = GetModuleHandleW(NULL);
+  wc.lpszClassName = L"sessionbridge session watch";
+  RegisterClassW(&wc);
+  /* A hidden top-level window: the session notifications go to the
+   * window registered, and a message-only window is not documented to
+   * get them. */
+  hwnd = CreateWindowExW(0, wc.lpszClassName, L"sessionbridge session", 0, 0,
+                         0, 0, 0, NULL, NULL, wc.hInstance, NULL);
+  if (hwnd)
+    watch_register(hwnd);
+  else
+    sb_log(SB_LOG_WARN, "session: cannot create the watch window: error %lu",
+           (unsigned long)GetLastError());
+  InterlockedExchangePointer((PVOID *)&W.hwnd, hwnd);
+  SetEvent(ready);
+  if (!hwnd)
+    return 0;
+  while (GetMessageW(&m, NULL, 0, 0) > 0)
+    DispatchMessageW(&m);
+  watch_unregister(hwnd);
+  return 0;
+}
+
+int sb_task_session_watch_start(void) {
+  HANDLE ready;
+  if (W.thread)
+    return 0;
+  ready = CreateEventW(NULL, TRUE, FALSE, NULL);
+  if (!ready)
+    return SB_EOS;
+  W.thread = (HANDLE)_beginthreadex(NULL, 0, watch_main, ready, 0, NULL);
+  if (W.thread)
+    WaitForSingleObject(ready, 10000);
+  CloseHandle(ready);
+  if (!W.thread)
+    return SB_EOS;
+  sb_log(SB_LOG_INFO, "session: watching the session's own events (%s)",
+         W.registered ? "registered" : "not registered");
+  return W.hwnd ? 0 : SB_EOS;
+}
+
+void sb_task_session_watch_stop(void) {
+  if (!W.thread)
+    return;
+  if (W.hwnd)
+    PostMessageW(W.hwnd, WM_CLOSE, 0, 0);
+  if (WaitForSingleObject(W.thread, 2000) != WAIT_OBJECT_0)
+    sb_log(SB_LOG_WARN, "session: the watch thread did not end");
+  CloseHandle(W.thread);
+  W.thread = NULL;
+  W.hwnd = NULL;
+}
+
+/* For tests: the watch window (to send it events), whether the
+ * registration succeeded, and how many of the session's events came. */
+HWND sb__session_window(void);
+HWND sb__session_window(void) { return W.hwnd; }
+int sb__session_registered(void);
+int sb__session_registered(void) { return W.registered; }
+long sb__session_events(void);
+long sb__session_events(void) {
+  return InterlockedCompareExchange(&W.events, 0, 0);
 }

@@ -168,3 +168,50 @@ SB_TEST(task_msgbox_cascaded) {
   CloseHandle(ta);
   CloseHandle(tb);
 }
+
+/* A box that is not the foreground window flashes its taskbar button;
+ * one that is does not. The check runs when the box is up (a message the
+ * box posts itself); here it is sent again after the test has moved the
+ * foreground, and the FlashWindowEx calls are counted (Wine has no
+ * taskbar to look at). */
+long sb__msgbox_flashes(void);
+#define WM_SB_CHECK_FOREGROUND (WM_APP + 0x11)
+
+SB_TEST(task_msgbox_flash_when_not_foreground) {
+  box_run_t r = {"sb-flash", "flash?", 1, 8000, 0, 0, 0, 0};
+  HANDLE th = run_box(&r);
+  HWND box = find_box(r.title);
+  Sleep(300); /* its own check has run */
+  int box_fg = GetForegroundWindow() == box;
+  fprintf(stderr, "flashes after the box came up: %ld (foreground: %s)\n",
+          sb__msgbox_flashes(), box_fg ? "the box" : "elsewhere");
+  /* The box has the foreground: no flash. */
+  if (box_fg) {
+    long before = sb__msgbox_flashes();
+    SendMessageW(box, WM_SB_CHECK_FOREGROUND, 0, 0);
+    CHECK_EQ(sb__msgbox_flashes(), before);
+  } else {
+    fprintf(stderr, "the box did not get the foreground: the no-flash "
+                    "half is not checked\n");
+  }
+  /* Another window takes it: the box flashes. */
+  HWND other = CreateWindowExW(0, L"STATIC", L"sb-flash-other",
+                               WS_POPUP | WS_VISIBLE, 0, 0, 50, 50, NULL,
+                               NULL, GetModuleHandleW(NULL), NULL);
+  CHECK(other != NULL);
+  SetForegroundWindow(other);
+  int moved = GetForegroundWindow() == other;
+  if (moved) {
+    long before = sb__msgbox_flashes();
+    SendMessageW(box, WM_SB_CHECK_FOREGROUND, 0, 0);
+    CHECK_EQ(sb__msgbox_flashes(), before + 1);
+  }
+  PostMessageW(box, WM_COMMAND, IDOK, 0);
+  CHECK(WaitForSingleObject(th, 10000) == WAIT_OBJECT_0);
+  CloseHandle(th);
+  DestroyWindow(other);
+  CHECK_OK(r.err);
+  if (!moved)
+    sbtest_skip("the test could not move the foreground away from the "
+                "box here");
+}

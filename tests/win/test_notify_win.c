@@ -102,3 +102,50 @@ SB_TEST(notify_icon_removed_at_shutdown) {
   sb_task_notify_shutdown();
   CHECK(sb__notify_window() == NULL);
 }
+
+/* Whether the shell knows the agent's icon: NIM_MODIFY of an icon the
+ * notification area does not have fails. */
+static int icon_known(HWND w) {
+  NOTIFYICONDATAW nid;
+  memset(&nid, 0, sizeof nid);
+  nid.cbSize = sizeof nid;
+  nid.hWnd = w;
+  nid.uID = 1;
+  nid.uFlags = NIF_TIP;
+  lstrcpyW(nid.szTip, L"sessionbridge");
+  return Shell_NotifyIconW(NIM_MODIFY, &nid) != 0;
+}
+
+SB_TEST(notify_icon_readded_on_taskbar_created) {
+  /* Explorer restarting forgets every icon and broadcasts TaskbarCreated;
+   * the agent's icon must come back. The forgetting is done here with
+   * NIM_DELETE, the broadcast sent as Explorer sends it (to every
+   * top-level window), and the shell is asked whether it knows the icon
+   * again. */
+  run_t r = {0, 0, 0, 0};
+  notify_thread(&r);
+  CHECK_OK(r.err);
+  HWND w = sb__notify_window();
+  CHECK(w != NULL);
+  CHECK(icon_known(w));
+  NOTIFYICONDATAW nid;
+  memset(&nid, 0, sizeof nid);
+  nid.cbSize = sizeof nid;
+  nid.hWnd = w;
+  nid.uID = 1;
+  CHECK(Shell_NotifyIconW(NIM_DELETE, &nid));
+  if (icon_known(w))
+    sbtest_skip("the notification area still reports an icon it deleted: "
+                "nothing to observe here");
+  DWORD_PTR res;
+  SendMessageTimeoutW(HWND_BROADCAST, RegisterWindowMessageW(L"TaskbarCreated"),
+                      0, 0, SMTO_ABORTIFHUNG, 5000, &res);
+  int back = 0;
+  for (int i = 0; i < 200 && !(back = icon_known(w)); i++)
+    Sleep(10);
+  CHECK(back);
+  /* And a notification goes on it as before. */
+  notify_thread(&r);
+  CHECK_OK(r.err);
+  sb_task_notify_shutdown();
+}
