@@ -105,7 +105,8 @@ int sb_task_clipboard_get_text(uint8_t **data, size_t *len, int *empty,
 int sb_task_clipboard_set_text(const uint8_t *data, size_t len, int sensitive,
                                sb_task_ctl_t *ctl);
 /* The clipboard's bitmap as PNG (sb_malloc'd): CF_DIB, which Windows also
- * renders from CF_BITMAP and CF_DIBV5, decoded by sb_dib_to_png. *empty
+ * renders from CF_BITMAP and CF_DIBV5, bounds-checked by sb_dib_check and
+ * converted by GDI into 32-bit top-down pixels. *empty
  * set and *png NULL when there is no bitmap. SB_EBUSY as for text;
  * SB_EFIELD or SB_ETOOBIG with *why saying what about the bitmap. */
 int sb_task_clipboard_get_image(uint8_t **png, size_t *len, uint32_t *width,

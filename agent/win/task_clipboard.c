@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Clipboard text (CF_UNICODETEXT in Windows, UTF-8 on the wire) and
- * bitmaps (CF_DIB in Windows, PNG on the wire).
+ * bitmaps (CF_DIB in Windows, converted by GDI; PNG on the wire).
  *
  * Every clipboard call runs on a worker thread of its own, never on the
  * task thread, because a clipboard call can block for as long as another
@@ -382,6 +382,60 @@ static int get_text_fn(cb_work_t *w) {
   return err;
 }
 
+/* The bitmap as PNG. sb_dib_check proves that the header, masks, colour
+ * table and rows lie inside the n bytes copied (GDI would trust the header
+ * and read past a short block); GDI then converts the pixels, whatever
+ * their depth, masks or palette, with SetDIBits into a 32-bit top-down DIB
+ * section: the one fixed format the encoder takes. */
+static int dib_to_png(cb_work_t *w, const uint8_t *dib, size_t n) {
+  sb_dib_layout_t lay;
+  BITMAPINFO bi;
+  HDC dc = NULL;
+  HBITMAP bmp = NULL;
+  void *bits = NULL;
+  int err;
+  if ((err = sb_dib_check(dib, n, &lay, &w->why)) != 0)
+    return err;
+  memset(&bi, 0, sizeof bi);
+  bi.bmiHeader.biSize = sizeof bi.bmiHeader;
+  bi.bmiHeader.biWidth = (LONG)lay.width;
+  bi.bmiHeader.biHeight = -(LONG)lay.height; /* top-down */
+  bi.bmiHeader.biPlanes = 1;
+  bi.bmiHeader.biBitCount = 32;
+  bi.bmiHeader.biCompression = BI_RGB;
+  err = SB_ENOMEM;
+  if (!(dc = CreateCompatibleDC(NULL)) ||
+      !(bmp = CreateDIBSection(dc, &bi, DIB_RGB_COLORS, &bits, NULL, 0)) ||
+      !bits)
+    goto out;
+  if (SetDIBits(dc, bmp, 0, lay.height, dib + lay.bits,
+                (const BITMAPINFO *)dib, DIB_RGB_COLORS) != (int)lay.height) {
+    err = SB_EFIELD;
+    w->why = "Windows could not convert the bitmap";
+    goto out;
+  }
+  GdiFlush(); /* the section's memory is complete before it is read */
+  err = sb_png_encode_bgra(bits, lay.width, lay.height, (size_t)lay.width * 4,
+                           &w->data, &w->len);
+  if (!err && w->len > SB_CLIPBOARD_MAX) {
+    err = SB_ETOOBIG;
+    w->why = "the image is over 16 MiB as PNG";
+  } else if (!err) {
+    w->width = lay.width;
+    w->height = lay.height;
+  }
+out:
+  if (bmp) {
+    /* Clipboard contents are secret (protocol.md): the pixels too. */
+    if (bits)
+      sb_memzero(bits, (size_t)lay.width * 4 * lay.height);
+    DeleteObject(bmp);
+  }
+  if (dc)
+    DeleteDC(dc);
+  return err;
+}
+
 static int get_image_fn(cb_work_t *w) {
   HANDLE h;
   const uint8_t *p = NULL;
@@ -416,8 +470,9 @@ static int get_image_fn(cb_work_t *w) {
     GlobalUnlock(h);
   close_clipboard(w);
   if (!err)
-    err = sb_dib_to_png(copy, n, &w->data, &w->len, &w->width, &w->height,
-                        &w->why);
+    err = dib_to_png(w, copy, n);
+  if (copy)
+    sb_memzero(copy, n);
   sb_free(copy);
   return err;
 }

@@ -123,6 +123,49 @@ wine "$BIN/sbctl.exe" clipboard set --session 1 --image \
 timeout 10 xclip -o -selection clipboard -t image/bmp > "$TMP/after.bmp" &&
   cmp -s "$TMP/after.bmp" "$TMP/set32.bmp" || fail "a refused PNG changed the clipboard"
 pass "not a PNG: $(tr -d '\r' < "$TMP/bad.err" | grep INVALID | head -n1); clipboard unchanged"
+# Bitmaps another Windows program puts on the clipboard as CF_DIB
+# (sbcliptool put-dib: ImageMagick's BMP without its file header). GDI
+# converts every format; the PNG must have the pixels ImageMagick reads
+# in the same BMP (alpha dropped, so the reference has alpha off).
+convert -size 53x29 gradient:'#ff0000-#0000ff' -colors 20 -type Palette \
+    BMP3:"$TMP/dib8.bmp" &&
+  convert -size 53x29 pattern:checkerboard -monochrome BMP3:"$TMP/dib1.bmp" &&
+  convert -size 53x29 gradient:'#ff000080-#00ff00ff' -depth 8 \
+    BMP:"$TMP/dib32.bmp" &&
+  convert -size 53x29 gradient:'#ffffff-#000000' -define bmp:subtype=RGB565 \
+    BMP:"$TMP/dib16.bmp" || fail "convert DIBs"
+for f in dib8 dib1 dib32 dib16; do
+  WR "$BIN/sbcliptool.exe" put-dib "$(winepath -w "$TMP/$f.bmp" 2>/dev/null)" ||
+    fail "sbcliptool put-dib $f"
+  W "$BIN/sbctl.exe" clipboard get --session 1 --image \
+    -o "$(winepath -w "$TMP/$f.png" 2>/dev/null)" || fail "clipboard get --image ($f)"
+  convert "$TMP/$f.bmp" -alpha off "$TMP/$f-ref.png"
+  diff=$(compare -metric AE "$TMP/$f-ref.png" "$TMP/$f.png" null: 2>&1 | cut -d' ' -f1)
+  [ "$diff" = 0 ] || fail "$f: the PNG differs from the BMP in $diff px"
+done
+pass "CF_DIB at 8 bits (palette), 1 bit, 32 bits (V5, alpha) and 16 bits (565) converted by GDI: 0 px differ from ImageMagick's reading of each BMP"
+# Hostile bitmaps: each header claims more than its bytes hold, or a kind
+# not read. Each is refused (exit 3, INVALID or TOO_LARGE, with the
+# reason), the agent lives on (same pid), and a good bitmap after them
+# still reads right.
+pid0=$(agent_pid)
+count=$(W "$BIN/sbcliptool.exe" put-hostile count) || fail "put-hostile count"
+[ "${count:-0}" -ge 10 ] || fail "only [$count] hostile DIBs"
+for i in $(seq 0 $((count - 1))); do
+  name=$(WR "$BIN/sbcliptool.exe" put-hostile "$i") || fail "put-hostile $i"
+  wine "$BIN/sbctl.exe" clipboard get --session 1 --image \
+    -o "$(winepath -w "$TMP/hostile.png" 2>/dev/null)" >/dev/null 2>"$TMP/hostile.err"; rc=$?
+  [ $rc -eq 3 ] && grep -qE 'INVALID|TOO_LARGE' "$TMP/hostile.err" ||
+    fail "hostile DIB $i ($name): rc $rc [$(tr -d '\r' < "$TMP/hostile.err")]"
+  echo "  hostile DIB $i ($name): $(tr -d '\r' < "$TMP/hostile.err" | head -n1)"
+done
+[ "$(agent_pid)" = "$pid0" ] || fail "the agent changed (pid $pid0 -> $(agent_pid)): it died on a hostile DIB"
+WR "$BIN/sbcliptool.exe" put-dib "$(winepath -w "$TMP/dib8.bmp" 2>/dev/null)" &&
+  W "$BIN/sbctl.exe" clipboard get --session 1 --image \
+    -o "$(winepath -w "$TMP/after-hostile.png" 2>/dev/null)" || fail "good DIB after the hostile ones"
+diff=$(compare -metric AE "$TMP/dib8-ref.png" "$TMP/after-hostile.png" null: 2>&1 | cut -d' ' -f1)
+[ "$diff" = 0 ] || fail "after the hostile DIBs: $diff px differ"
+pass "$count hostile CF_DIBs refused with a reason, agent pid $pid0 unchanged, a good one after them reads right"
 # Text only on the clipboard: no image, said as such (exit 3, EMPTY).
 W "$BIN/sbctl.exe" clipboard set --session 1 'text, no image' || fail "set text"
 rm -f "$TMP/none.png"
