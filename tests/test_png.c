@@ -4,6 +4,8 @@
  * stream and its Adler-32, the row filters undone and the pixels
  * compared. The
  * e2e screenshot oracle decodes the same PNGs with ImageMagick. */
+#include <zlib.h>
+
 #include "pngdec.h"
 #include "sb_png.h"
 #include "sbtest.h"
@@ -109,13 +111,81 @@ SB_TEST(png_small_every_filter) {
                                     &len));
   sbt_png_decode(png, len, W, H, rgb);
   check_pixels(rgb, px, W, H);
-  /* And choosing per row pays: smaller than fast (Paeth on every row)
-   * on this picture. */
+  /* And choosing per row pays: no larger than fast (a filter per group
+   * of 32 rows) on this picture. */
   uint8_t *fast;
   size_t flen;
   CHECK_OK(sb_png_encode_bgra(px, W, H, W * 4, &fast, &flen));
   CHECK(len <= flen);
   sb_free(fast);
+  sb_free(png);
+}
+
+/* The filter byte of each row of a PNG sb_png wrote (one IDAT), found by
+ * inflating its stream with zlib: the encoder's choices, seen from
+ * outside. */
+static void row_filters(const uint8_t *png, size_t len, uint32_t w,
+                        uint32_t h, uint8_t *filters) {
+  size_t rowlen = (size_t)w * 3 + 1, raw_len = rowlen * h;
+  uint8_t *raw = malloc(raw_len);
+  CHECK(raw != NULL);
+  CHECK(len > 8 + 25 + 8);
+  const uint8_t *idat = png + 8 + 25; /* after the signature and IHDR */
+  CHECK(memcmp(idat + 4, "IDAT", 4) == 0);
+  uLong n = (uLong)idat[0] << 24 | idat[1] << 16 | idat[2] << 8 | idat[3];
+  uLongf out = (uLongf)raw_len;
+  CHECK_EQ(uncompress(raw, &out, idat + 8, n), Z_OK);
+  CHECK_EQ(out, raw_len);
+  for (uint32_t y = 0; y < h; y++)
+    filters[y] = raw[y * rowlen];
+  free(raw);
+}
+
+SB_TEST(png_fast_filter_per_group) {
+  /* --compression fast chooses None, Sub, Up or Avg for each group of 32
+   * rows from its first row: noise, a horizontal ramp, vertical stripes
+   * and a smooth two-way gradient, 32 rows each, get three or more
+   * different filters, one per group, and libpng decodes them all back
+   * exactly. */
+  enum { W = 200, H = 128 };
+  static uint8_t px[W * H * 4], rgb[W * H * 3];
+  uint8_t filters[H], *png;
+  size_t len;
+  sbtest_fill(px, sizeof px, 17);
+  /* Each kind starts a row before its group, so the group's first row
+   * (where the choice is made) sees the same kind above it. */
+  for (int y = 32; y < H; y++)
+    for (int x = 0; x < W; x++) {
+      uint8_t *p = px + (y * W + x) * 4;
+      switch ((y + 1) / 32) {
+      case 1: /* a horizontal ramp, different on every row: Sub */
+        p[0] = p[1] = p[2] = (uint8_t)(x * 5 + y * 77);
+        break;
+      case 2: /* stripes down the picture, each row the one above: Up */
+        p[0] = (uint8_t)((x % 13) * 19), p[1] = (uint8_t)((x % 7) * 37),
+        p[2] = (uint8_t)((x % 5) * 51);
+        break;
+      default: /* 4(x - y): left is 4 less, up 4 more, their mean: Avg */
+        p[0] = p[1] = p[2] = (uint8_t)(100 + (x - y) % 32 * 4);
+      }
+    }
+  CHECK_OK(sb_png_encode_bgra(px, W, H, W * 4, &png, &len));
+  sbt_png_decode(png, len, W, H, rgb);
+  check_pixels(rgb, px, W, H);
+  row_filters(png, len, W, H, filters);
+  int seen[5] = {0}, kinds = 0;
+  for (int y = 0; y < H; y++) {
+    CHECK(filters[y] <= 3); /* Paeth is not one fast chooses */
+    CHECK_EQ(filters[y], filters[y / 32 * 32]);
+    if (!seen[filters[y]]++)
+      kinds++;
+  }
+  fprintf(stderr, "filters of the four groups: %d %d %d %d\n", filters[0],
+          filters[32], filters[64], filters[96]);
+  CHECK(kinds >= 3);
+  CHECK_EQ(filters[32], 1); /* ramp: Sub */
+  CHECK_EQ(filters[64], 2); /* stripes: Up */
+  CHECK_EQ(filters[96], 3); /* the diagonal: Avg */
   sb_free(png);
 }
 

@@ -38,8 +38,16 @@ struct sb_png_enc {
   uint8_t *filtered; /* h rows of rowlen: what deflate compresses */
   uint8_t *cur, *prev; /* this and the last row as RGB (prev zero at y 0) */
   uint8_t *cand;     /* SB_PNG_SMALL: the candidate filtered rows */
+  uint8_t *last;     /* fast: the last row taken, as BGRA (w * 4) */
+  int filter;        /* fast: the filter of the current group of rows */
   uint64_t runs;     /* filtered bytes in runs of zeros (fast only) */
 };
+
+/* fast: the filter is chosen once for each group of this many rows, from
+ * the group's first row; a group is short enough to follow the content
+ * down the screen (a window below a photo) and long enough that trying
+ * five filters on one row of it costs a sixth of a filter pass. */
+#define GROUP_ROWS 32u
 
 /* Paeth's predictor, branch-free so the compiler can vectorise the row:
  * of a (left), b (up), c (up-left), whichever is nearest a + b - c, ties
@@ -98,6 +106,116 @@ static uint64_t row_cost(const uint8_t *f, size_t n) {
   return s;
 }
 
+/* ---- fast: filtering straight from BGRA ----
+ * One pass from the captured pixels to the filtered row (no RGB copy in
+ * between), so a pixel is read once. cur and prev are BGRA rows (prev
+ * NULL for the first row of the image: all zeros, as PNG defines it);
+ * the output is the filter byte and R, G, B residuals. */
+
+/* The predictor of filter t for one channel: a left, b up, c up-left. */
+static inline int predict(int t, int a, int b, int c) {
+  switch (t) {
+  case 1:
+    return a;
+  case 2:
+    return b;
+  case 3:
+    return (a + b) >> 1;
+  case 4:
+    return paeth(a, b, c);
+  default:
+    return 0;
+  }
+}
+
+/* The residuals of one BGRA row under filter t, into out (RGB order), or
+ * only their cost (sum of magnitudes as signed bytes) when out is NULL.
+ * Written as one loop per filter so that each is a simple, vectorisable
+ * loop. */
+static uint64_t filter_bgra(uint8_t *out, const uint8_t *cur,
+                            const uint8_t *prev, uint32_t w, int t) {
+  static const uint8_t zero[4];
+  uint64_t cost = 0;
+  for (uint32_t x = 0; x < w; x++) {
+    const uint8_t *p = cur + (size_t)x * 4;
+    const uint8_t *l = x ? p - 4 : zero;
+    const uint8_t *u = prev ? prev + (size_t)x * 4 : zero;
+    const uint8_t *ul = prev && x ? u - 4 : zero;
+    for (int k = 0; k < 3; k++) { /* R, G, B are bytes 2, 1, 0 */
+      int i = 2 - k;
+      uint8_t v = (uint8_t)(p[i] - predict(t, l[i], u[i], ul[i]));
+      if (out)
+        out[(size_t)x * 3 + (size_t)k] = v;
+      else
+        cost += (uint64_t)((int8_t)v < 0 ? -(int8_t)v : (int8_t)v);
+    }
+  }
+  return cost;
+}
+
+/* The same as filter_bgra(out, ..., t) for each t, specialised so the
+ * compiler sees a loop without a switch inside. */
+static void filter_bgra_sub(uint8_t *o, const uint8_t *c, uint32_t w) {
+  o[0] = c[2], o[1] = c[1], o[2] = c[0];
+  for (size_t x = 1; x < w; x++) {
+    const uint8_t *p = c + x * 4;
+    o[x * 3] = (uint8_t)(p[2] - p[-2]);
+    o[x * 3 + 1] = (uint8_t)(p[1] - p[-3]);
+    o[x * 3 + 2] = (uint8_t)(p[0] - p[-4]);
+  }
+}
+
+static void filter_bgra_up(uint8_t *o, const uint8_t *c, const uint8_t *u,
+                           uint32_t w) {
+  for (size_t x = 0; x < w; x++) {
+    o[x * 3] = (uint8_t)(c[x * 4 + 2] - u[x * 4 + 2]);
+    o[x * 3 + 1] = (uint8_t)(c[x * 4 + 1] - u[x * 4 + 1]);
+    o[x * 3 + 2] = (uint8_t)(c[x * 4] - u[x * 4]);
+  }
+}
+
+static void filter_bgra_avg(uint8_t *o, const uint8_t *c, const uint8_t *u,
+                            uint32_t w) {
+  o[0] = (uint8_t)(c[2] - (u[2] >> 1));
+  o[1] = (uint8_t)(c[1] - (u[1] >> 1));
+  o[2] = (uint8_t)(c[0] - (u[0] >> 1));
+  for (size_t x = 1; x < w; x++) {
+    const uint8_t *p = c + x * 4, *q = u + x * 4;
+    o[x * 3] = (uint8_t)(p[2] - ((p[-2] + q[2]) >> 1));
+    o[x * 3 + 1] = (uint8_t)(p[1] - ((p[-3] + q[1]) >> 1));
+    o[x * 3 + 2] = (uint8_t)(p[0] - ((p[-4] + q[0]) >> 1));
+  }
+}
+
+static void filter_bgra_paeth(uint8_t *o, const uint8_t *c, const uint8_t *u,
+                              uint32_t w) {
+  o[0] = (uint8_t)(c[2] - u[2]); /* no left neighbour: Paeth is Up */
+  o[1] = (uint8_t)(c[1] - u[1]);
+  o[2] = (uint8_t)(c[0] - u[0]);
+  for (size_t x = 1; x < w; x++) {
+    const uint8_t *p = c + x * 4, *q = u + x * 4;
+    o[x * 3] = (uint8_t)(p[2] - paeth(p[-2], q[2], q[-2]));
+    o[x * 3 + 1] = (uint8_t)(p[1] - paeth(p[-3], q[1], q[-3]));
+    o[x * 3 + 2] = (uint8_t)(p[0] - paeth(p[-4], q[0], q[-4]));
+  }
+}
+
+static void filter_bgra_row(uint8_t *o, const uint8_t *c, const uint8_t *u,
+                            uint32_t w, int t) {
+  o[0] = (uint8_t)t;
+  o++;
+  if (t == 1)
+    filter_bgra_sub(o, c, w);
+  else if (t == 2 && u)
+    filter_bgra_up(o, c, u, w);
+  else if (t == 3 && u)
+    filter_bgra_avg(o, c, u, w);
+  else if (t == 4 && u)
+    filter_bgra_paeth(o, c, u, w);
+  else
+    filter_bgra(o, c, u, w, t);
+}
+
 int sb_png_enc_new(uint32_t w, uint32_t h, int level, sb_png_enc_t **out) {
   sb_png_enc_t *e;
   uint64_t raw;
@@ -121,8 +239,10 @@ int sb_png_enc_new(uint32_t w, uint32_t h, int level, sb_png_enc_t **out) {
   e->prev = sb_calloc(1, e->rowlen);
   if (level == SB_PNG_SMALL)
     e->cand = sb_malloc(e->rowlen * 5);
+  else
+    e->last = sb_malloc((size_t)w * 4);
   if (!e->filtered || !e->cur || !e->prev ||
-      (level == SB_PNG_SMALL && !e->cand)) {
+      (level == SB_PNG_SMALL ? !e->cand : !e->last)) {
     sb_png_enc_free(e);
     return SB_ENOMEM;
   }
@@ -137,6 +257,7 @@ void sb_png_enc_free(sb_png_enc_t *e) {
   sb_free(e->cur);
   sb_free(e->prev);
   sb_free(e->cand);
+  sb_free(e->last);
   sb_free(e);
 }
 
@@ -146,6 +267,45 @@ int sb_png_enc_rows(sb_png_enc_t *e, const uint8_t *bgra, size_t stride,
   if (!e || !bgra || stride < (size_t)e->w * 4 || rows > e->h - e->y)
     return SB_EINVAL;
   n = (size_t)e->w * 3;
+  if (e->level == SB_PNG_FAST) {
+    for (uint32_t r = 0; r < rows; r++, e->y++) {
+      const uint8_t *p = bgra + (size_t)r * stride;
+      const uint8_t *up = e->y == 0 ? NULL : r ? p - stride : e->last;
+      uint8_t *o = e->filtered + (size_t)e->y * e->rowlen;
+      if (e->y % GROUP_ROWS == 0) {
+        /* The filter for this group: of None, Sub, Up and Avg, the one
+         * whose residuals on this row have the least sum of magnitudes
+         * (the usual heuristic). Paeth is left out on purpose: on the
+         * blurred photo it has the least sum and the most zeros, yet
+         * libdeflate's level 1 makes 6.58 MB of it against 6.18 MB of
+         * Avg, and it costs twice Avg's time (docs/performance.md). On
+         * windows and text, Up or Sub win. */
+        uint64_t best = UINT64_MAX;
+        for (int f = 0; f < 4; f++) {
+          uint64_t c = filter_bgra(NULL, p, up, e->w, f);
+          if (c < best) {
+            best = c;
+            e->filter = f;
+          }
+        }
+      }
+      filter_bgra_row(o, p, up, e->w, e->filter);
+      /* Bytes in runs: 8-byte words of zeros. A smooth photo has many
+       * zero bytes after filtering too, but scattered among small
+       * values, where matching costs time and finds little. */
+      uint64_t z = 0;
+      for (size_t i = 1; i + 8 <= n + 1; i += 8) {
+        uint64_t v;
+        memcpy(&v, o + i, 8);
+        z += v == 0;
+      }
+      e->runs += z * 8;
+    }
+    /* The next call's first row looks up at this call's last. */
+    if (rows)
+      memcpy(e->last, bgra + (size_t)(rows - 1) * stride, (size_t)e->w * 4);
+    return 0;
+  }
   for (uint32_t r = 0; r < rows; r++, e->y++) {
     const uint8_t *p = bgra + (size_t)r * stride;
     uint8_t *o = e->filtered + (size_t)e->y * e->rowlen, *t;
@@ -154,35 +314,17 @@ int sb_png_enc_rows(sb_png_enc_t *e, const uint8_t *bgra, size_t stride,
       e->cur[x * 3 + 1] = p[x * 4 + 1];
       e->cur[x * 3 + 2] = p[x * 4];
     }
-    if (e->level == SB_PNG_FAST) {
-      /* Paeth on every row: on photo-like pixels it is what the adaptive
-       * choice picks anyway (docs/performance.md), and on flat areas it
-       * gives the same zeros as Sub or Up, without the four other
-       * passes. */
-      filter_row(o, e->cur, e->prev, n, 4);
-      /* Bytes in runs: 8-byte words of zeros. A smooth photo has many
-       * zero bytes after Paeth too, but scattered among small values,
-       * where matching costs time and finds little. */
-      uint64_t z = 0;
-      for (size_t i = 1; i + 8 <= n + 1; i += 8) {
-        uint64_t v;
-        memcpy(&v, o + i, 8);
-        z += v == 0;
+    uint64_t best = UINT64_MAX;
+    int bi = 0;
+    for (int f = 0; f < 5; f++) {
+      filter_row(e->cand + (size_t)f * e->rowlen, e->cur, e->prev, n, f);
+      uint64_t c = row_cost(e->cand + (size_t)f * e->rowlen, n);
+      if (c < best) {
+        best = c;
+        bi = f;
       }
-      e->runs += z * 8;
-    } else {
-      uint64_t best = UINT64_MAX;
-      int bi = 0;
-      for (int f = 0; f < 5; f++) {
-        filter_row(e->cand + (size_t)f * e->rowlen, e->cur, e->prev, n, f);
-        uint64_t c = row_cost(e->cand + (size_t)f * e->rowlen, n);
-        if (c < best) {
-          best = c;
-          bi = f;
-        }
-      }
-      memcpy(o, e->cand + (size_t)bi * e->rowlen, e->rowlen);
     }
+    memcpy(o, e->cand + (size_t)bi * e->rowlen, e->rowlen);
     t = e->prev; /* this row is the next one's "up" */
     e->prev = e->cur;
     e->cur = t;

@@ -19,7 +19,8 @@
  * about 250 MB at the peak. */
 #define SB_PNG_PIXELS_MAX SB_SCREENSHOT_PIXELS_MAX
 
-/* fast: Paeth on every row, libdeflate level 1; small: the filter chosen
+/* fast: a filter (None, Sub, Up or Avg) per group of 32 rows, libdeflate
+ * level 1, 3 or 6 by content; small: the filter chosen
  * per row (least sum of magnitudes of five), libdeflate level 6. */
 enum { SB_PNG_FAST = 0, SB_PNG_SMALL = 1 };
 
