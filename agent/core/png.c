@@ -4,6 +4,7 @@
 #include <libdeflate.h>
 #include <stdint.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "sessionbridge.h"
 
@@ -31,16 +32,28 @@ static uint8_t *chunk(uint8_t *o, const char *type, const uint8_t *data,
   return o + 12 + len;
 }
 
+/* Bytes before the deflate stream in the output (signature, IHDR, IDAT's
+ * length and type) and after it (zlib's Adler-32, IDAT's CRC, IEND). */
+enum { HEAD = 8 + 25 + 8, TAIL = 4 + 4 + 12 };
+
 struct sb_png_enc {
   uint32_t w, h, y;  /* size, rows taken so far */
   int level;         /* SB_PNG_FAST or SB_PNG_SMALL */
   size_t rowlen;     /* 1 + 3w: filter byte and RGB */
-  uint8_t *filtered; /* h rows of rowlen: what deflate compresses */
+  uint8_t *filtered; /* seg_rows rows of rowlen: what deflate compresses */
+  uint32_t seg_rows; /* rows the buffer holds (all h rows in one call) */
+  uint32_t seg_y;    /* rows in it now */
   uint8_t *cur, *prev; /* this and the last row as RGB (prev zero at y 0) */
   uint8_t *cand;     /* SB_PNG_SMALL: the candidate filtered rows */
   uint8_t *last;     /* fast: the last row taken, as BGRA (w * 4) */
   int filter;        /* fast: the filter of the current group of rows */
-  uint64_t runs;     /* filtered bytes in runs of zeros (fast only) */
+  uint64_t runs;     /* filtered bytes in runs of zeros in the buffer */
+  struct libdeflate_compressor *comp[7]; /* by level, made when needed */
+  uint8_t *out;      /* HEAD, then the zlib stream so far */
+  size_t out_len, out_cap;
+  uint32_t adler;    /* of every filtered byte deflated so far */
+  z_stream walk;     /* finds where a segment's last block starts */
+  int walk_ready;
 };
 
 /* fast: the filter is chosen once for each group of this many rows, from
@@ -216,7 +229,18 @@ static void filter_bgra_row(uint8_t *o, const uint8_t *c, const uint8_t *u,
     filter_bgra(o, c, u, w, t);
 }
 
-int sb_png_enc_new(uint32_t w, uint32_t h, int level, sb_png_enc_t **out) {
+/* How much of the picture is filtered before it is deflated. Up to
+ * ONE_CALL_MAX filtered bytes (a 4K desktop is 24.9 MB) the whole picture
+ * is deflated in one libdeflate call, the fastest way on one core. Above
+ * it, in segments of about SEG_BYTES, each deflated on its own and joined
+ * into the one zlib stream PNG needs, as pigz joins its blocks: the
+ * memory of filtered rows then stays at one segment whatever the desktop
+ * size (docs/performance.md has the figures). */
+#define ONE_CALL_MAX ((size_t)32 << 20)
+#define SEG_BYTES ((size_t)1 << 20)
+
+int sb__png_enc_new_seg(uint32_t w, uint32_t h, int level, size_t one_call_max,
+                        size_t seg_bytes, sb_png_enc_t **out) {
   sb_png_enc_t *e;
   uint64_t raw;
   if (!out)
@@ -234,7 +258,13 @@ int sb_png_enc_new(uint32_t w, uint32_t h, int level, sb_png_enc_t **out) {
   e->h = h;
   e->level = level;
   e->rowlen = (size_t)w * 3 + 1;
-  e->filtered = sb_malloc((size_t)raw);
+  e->seg_rows = h;
+  if (raw > one_call_max) {
+    uint64_t r = seg_bytes / e->rowlen;
+    e->seg_rows = r < 1 ? 1 : r > h ? h : (uint32_t)r;
+  }
+  e->adler = 1;
+  e->filtered = sb_malloc(e->rowlen * e->seg_rows);
   e->cur = sb_malloc(e->rowlen);
   e->prev = sb_calloc(1, e->rowlen);
   if (level == SB_PNG_SMALL)
@@ -250,6 +280,10 @@ int sb_png_enc_new(uint32_t w, uint32_t h, int level, sb_png_enc_t **out) {
   return 0;
 }
 
+int sb_png_enc_new(uint32_t w, uint32_t h, int level, sb_png_enc_t **out) {
+  return sb__png_enc_new_seg(w, h, level, ONE_CALL_MAX, SEG_BYTES, out);
+}
+
 void sb_png_enc_free(sb_png_enc_t *e) {
   if (!e)
     return;
@@ -258,7 +292,140 @@ void sb_png_enc_free(sb_png_enc_t *e) {
   sb_free(e->prev);
   sb_free(e->cand);
   sb_free(e->last);
+  for (size_t i = 0; i < sizeof e->comp / sizeof e->comp[0]; i++)
+    libdeflate_free_compressor(e->comp[i]);
+  sb_free(e->out);
+  if (e->walk_ready)
+    inflateEnd(&e->walk);
   sb_free(e);
+}
+
+/* Room for n more bytes of output (and the TAIL after them). */
+static int out_reserve(sb_png_enc_t *e, size_t n) {
+  size_t need, cap;
+  if (n > SIZE_MAX - TAIL - e->out_len - HEAD)
+    return SB_ETOOBIG;
+  need = (e->out_len ? e->out_len : HEAD) + n + TAIL;
+  if (need <= e->out_cap)
+    return 0;
+  cap = e->out_cap ? e->out_cap : need;
+  while (cap < need)
+    cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+  uint8_t *o = sb_realloc(e->out, cap);
+  if (!o)
+    return SB_ENOMEM;
+  e->out = o;
+  e->out_cap = cap;
+  return 0;
+}
+
+/* In a raw deflate stream of n bytes (one libdeflate call, so it ends
+ * with a final block), find the bit where its final block's header starts
+ * and the bit just past its end, by inflating it with zlib, which stops
+ * at every block boundary when asked (Z_BLOCK) and says there how many
+ * bits of the last byte it took are unused. Bits count from the least
+ * significant bit of byte 0, as deflate packs them. The inflated bytes
+ * are counted against want (the segment's size), so a stream this does
+ * not understand is an error, never a wrong join. */
+static int last_block(sb_png_enc_t *e, const uint8_t *s, size_t n,
+                      size_t want, uint64_t *final_bit, uint64_t *end_bit) {
+  uint8_t scratch[16384];
+  int zr, found_end = 0;
+  if (!e->walk_ready) {
+    memset(&e->walk, 0, sizeof e->walk);
+    if (inflateInit2(&e->walk, -15) != Z_OK)
+      return SB_ENOMEM;
+    e->walk_ready = 1;
+  } else if (inflateReset(&e->walk) != Z_OK) {
+    return SB_EIO;
+  }
+  z_stream *z = &e->walk;
+  z->next_in = (Bytef *)s;
+  z->avail_in = (uInt)n;
+  *final_bit = *end_bit = 0;
+  for (;;) {
+    z->next_out = scratch; /* the bytes are not needed, only counted */
+    z->avail_out = sizeof scratch;
+    zr = inflate(z, Z_BLOCK);
+    if (zr == Z_STREAM_END)
+      break;
+    if (zr != Z_OK)
+      return SB_EIO; /* also a stream that ends without a final block */
+    /* At a block boundary (bit 128) the unused bits are fewer than 8.
+     * Not yet in the final block (64): the next header, perhaps the
+     * final one, starts here. Just after the final block: its end (zlib
+     * stops there, before it drops the bits left in the byte). */
+    if (z->data_type & 128) {
+      uint64_t at = (uint64_t)z->total_in * 8 - (unsigned)(z->data_type & 7);
+      if (z->data_type & 64) {
+        *end_bit = at;
+        found_end = 1;
+      } else {
+        *final_bit = at;
+      }
+    }
+  }
+  if (!found_end || z->total_out != want)
+    return SB_EIO;
+  return 0;
+}
+
+/* Deflate the rows in the buffer and append them to the stream. The last
+ * segment ends the stream; any other is made to continue it: its final
+ * block's BFINAL bit cleared, then an empty stored block (three zero
+ * header bits, zeros to the byte, LEN 0, NLEN 0xFFFF), which is what
+ * zlib's Z_SYNC_FLUSH writes, so the next segment starts on a byte. A
+ * segment's matches never reach back into the one before, so each can
+ * be deflated alone. */
+static int flush_segment(sb_png_enc_t *e, int final) {
+  size_t bytes = e->rowlen * e->seg_y, bound, z;
+  int err, lv = 6;
+  /* The level follows the content. libdeflate's level 1 (greedy, short
+   * hash chains) is the fast one on photo-like pixels, where matches are
+   * few; on a flat desktop (windows, text: runs of zeros after the
+   * filter) it leaves a PNG three times zlib's, while level 6 (lazy
+   * matching) is no slower there, long runs being cheap to match; level
+   * 3 sits between for a mix. small is level 6 always
+   * (docs/performance.md). */
+  if (e->level == SB_PNG_FAST)
+    lv = e->runs * 4 >= (uint64_t)bytes * 3 ? 6 : e->runs * 4 >= bytes ? 3 : 1;
+  if (!e->comp[lv] && !(e->comp[lv] = libdeflate_alloc_compressor(lv)))
+    return SB_ENOMEM;
+  bound = libdeflate_deflate_compress_bound(e->comp[lv], bytes);
+  /* The zlib header first: deflate, 32 KiB window, no dictionary. */
+  if ((err = out_reserve(e, bound + 2 + 5)) != 0)
+    return err;
+  if (!e->out_len) {
+    e->out[HEAD] = 0x78;
+    e->out[HEAD + 1] = 0x01;
+    e->out_len = HEAD + 2;
+  }
+  uint8_t *o = e->out + e->out_len;
+  z = libdeflate_deflate_compress(e->comp[lv], e->filtered, bytes, o, bound);
+  if (z == 0) /* cannot happen with the bound; say so if it does */
+    return SB_EIO;
+  e->adler = libdeflate_adler32(e->adler, e->filtered, bytes);
+  if (!final) {
+    uint64_t fb, eb;
+    if ((err = last_block(e, o, z, bytes, &fb, &eb)) != 0)
+      return err;
+    o[fb / 8] &= (uint8_t)~(1u << (fb % 8)); /* BFINAL off */
+    /* The stored block's three zero bits from eb, then zeros to the
+     * byte: every bit from eb on is zero. */
+    size_t end = (size_t)((eb + 3 + 7) / 8);
+    if (eb % 8)
+      o[eb / 8] &= (uint8_t)((1u << (eb % 8)) - 1);
+    for (size_t i = (size_t)((eb + 7) / 8); i < end; i++)
+      o[i] = 0;
+    o[end] = 0x00, o[end + 1] = 0x00, o[end + 2] = 0xff, o[end + 3] = 0xff;
+    z = end + 4;
+  }
+  e->out_len += z;
+  e->seg_y = 0;
+  e->runs = 0;
+  if (e->out_len + TAIL > SB_SCREENSHOT_MAX)
+    return SB_ETOOBIG; /* the PNG is more than one transfer may carry */
+  return 0;
 }
 
 int sb_png_enc_rows(sb_png_enc_t *e, const uint8_t *bgra, size_t stride,
@@ -268,10 +435,15 @@ int sb_png_enc_rows(sb_png_enc_t *e, const uint8_t *bgra, size_t stride,
     return SB_EINVAL;
   n = (size_t)e->w * 3;
   if (e->level == SB_PNG_FAST) {
-    for (uint32_t r = 0; r < rows; r++, e->y++) {
+    for (uint32_t r = 0; r < rows; r++, e->y++, e->seg_y++) {
       const uint8_t *p = bgra + (size_t)r * stride;
       const uint8_t *up = e->y == 0 ? NULL : r ? p - stride : e->last;
-      uint8_t *o = e->filtered + (size_t)e->y * e->rowlen;
+      uint8_t *o;
+      int err;
+      /* A full buffer with a row still to come: not the last segment. */
+      if (e->seg_y == e->seg_rows && (err = flush_segment(e, 0)) != 0)
+        return err;
+      o = e->filtered + (size_t)e->seg_y * e->rowlen;
       if (e->y % GROUP_ROWS == 0) {
         /* The filter for this group: of None, Sub, Up and Avg, the one
          * whose residuals on this row have the least sum of magnitudes
@@ -306,9 +478,13 @@ int sb_png_enc_rows(sb_png_enc_t *e, const uint8_t *bgra, size_t stride,
       memcpy(e->last, bgra + (size_t)(rows - 1) * stride, (size_t)e->w * 4);
     return 0;
   }
-  for (uint32_t r = 0; r < rows; r++, e->y++) {
+  for (uint32_t r = 0; r < rows; r++, e->y++, e->seg_y++) {
     const uint8_t *p = bgra + (size_t)r * stride;
-    uint8_t *o = e->filtered + (size_t)e->y * e->rowlen, *t;
+    uint8_t *o, *t;
+    int err;
+    if (e->seg_y == e->seg_rows && (err = flush_segment(e, 0)) != 0)
+      return err;
+    o = e->filtered + (size_t)e->seg_y * e->rowlen;
     for (uint32_t x = 0; x < e->w; x++) { /* BGRA -> RGB, alpha dropped */
       e->cur[x * 3] = p[x * 4 + 2];
       e->cur[x * 3 + 1] = p[x * 4 + 1];
@@ -333,46 +509,21 @@ int sb_png_enc_rows(sb_png_enc_t *e, const uint8_t *bgra, size_t stride,
 }
 
 int sb_png_enc_finish(sb_png_enc_t *e, uint8_t **out, size_t *out_len) {
-  enum { HEAD = 8 + 25 + 8, TAIL = 4 + 12 }; /* sig, IHDR, IDAT len+type */
-  struct libdeflate_compressor *c = NULL;
-  uint8_t ihdr[13], *buf = NULL, *o;
-  size_t raw, bound, z;
-  int err = 0;
+  uint8_t ihdr[13], *o;
+  size_t z;
+  int err;
   if (!e || !out || !out_len || e->y != e->h)
     return SB_EINVAL;
   *out = NULL;
   *out_len = 0;
-  raw = e->rowlen * e->h;
-  /* The level follows the content. libdeflate's level 1 (greedy, short
-   * hash chains) is the fast one on photo-like pixels, where matches are
-   * few; on a flat desktop (windows, text: runs of zeros after Paeth) it
-   * leaves a PNG three times zlib's, while level 6 (lazy matching) is no
-   * slower there, long runs being cheap to match; level 3 sits between
-   * for a mix. small is level 6 always (docs/performance.md). */
-  int lv = 6;
-  if (e->level == SB_PNG_FAST)
-    lv = e->runs * 4 >= (uint64_t)raw * 3 ? 6 : e->runs * 4 >= raw ? 3 : 1;
-  if (!(c = libdeflate_alloc_compressor(lv)))
-    return SB_ENOMEM;
-  bound = libdeflate_zlib_compress_bound(c, raw);
-  if (bound > SIZE_MAX - HEAD - TAIL) {
-    err = SB_ETOOBIG;
-    goto done;
-  }
-  if (!(buf = sb_malloc(HEAD + bound + TAIL))) {
-    err = SB_ENOMEM;
-    goto done;
-  }
-  z = libdeflate_zlib_compress(c, e->filtered, raw, buf + HEAD, bound);
-  if (z == 0) { /* cannot happen with the bound; say so if it does */
-    err = SB_EIO;
-    goto done;
-  }
-  if (HEAD + z + TAIL > SB_SCREENSHOT_MAX) {
-    err = SB_ETOOBIG; /* the PNG is more than one transfer may carry */
-    goto done;
-  }
-  o = buf;
+  if ((err = flush_segment(e, 1)) != 0)
+    return err;
+  /* The zlib stream's end: Adler-32 of everything deflated, big-endian
+   * (out_reserve kept room for it and the TAIL). */
+  be32(e->out + e->out_len, e->adler);
+  e->out_len += 4;
+  z = e->out_len - HEAD;
+  o = e->out;
   memcpy(o, "\x89PNG\r\n\x1a\n", 8);
   o += 8;
   be32(ihdr, e->w);
@@ -389,17 +540,14 @@ int sb_png_enc_finish(sb_png_enc_t *e, uint8_t **out, size_t *out_len) {
   be32(o + 8 + z, png_crc(o + 4, z + 4, 0));
   o += 12 + z;
   o = chunk(o, "IEND", NULL, 0);
-  *out_len = (size_t)(o - buf);
+  *out_len = (size_t)(o - e->out);
   /* Give back what the worst-case bound reserved. */
-  *out = sb_realloc(buf, *out_len);
+  *out = sb_realloc(e->out, *out_len);
   if (!*out)
-    *out = buf;
-  buf = NULL;
-
-done:
-  libdeflate_free_compressor(c);
-  sb_free(buf);
-  return err;
+    *out = e->out;
+  e->out = NULL;
+  e->out_cap = e->out_len = 0;
+  return 0;
 }
 
 int sb_png_encode_bgra_level(const uint8_t *px, uint32_t w, uint32_t h,

@@ -14,9 +14,10 @@
 #include "sessionbridge.h"
 
 /* Most pixels one PNG is made of: SB_SCREENSHOT_PIXELS_MAX, 40 Mi, room
- * for an 8K monitor (33.2 M) or four 4K ones. The encoder holds 3 bytes a
- * pixel of filtered rows and then the compressed stream, so at the cap
- * about 250 MB at the peak. */
+ * for an 8K monitor (33.2 M) or four 4K ones. The encoder holds at most
+ * 32 MiB of filtered rows (3 bytes a pixel and a filter byte a row: a 4K
+ * desktop whole, a bigger one 1 MiB at a time) and the compressed
+ * stream, which is the answer. */
 #define SB_PNG_PIXELS_MAX SB_SCREENSHOT_PIXELS_MAX
 
 /* fast: a filter (None, Sub, Up or Avg) per group of 32 rows, libdeflate
@@ -38,6 +39,14 @@ int sb_png_enc_rows(sb_png_enc_t *e, const uint8_t *bgra, size_t stride,
                     uint32_t rows);
 int sb_png_enc_finish(sb_png_enc_t *e, uint8_t **out, size_t *out_len);
 void sb_png_enc_free(sb_png_enc_t *e);
+
+/* sb_png_enc_new with the sizes it uses set by the caller: pictures of up
+ * to one_call_max filtered bytes are deflated in one call, bigger ones in
+ * segments of about seg_bytes (at least a row). For tests, which make the
+ * segments small to check how they are joined. */
+int sb__png_enc_new_seg(uint32_t width, uint32_t height, int level,
+                        size_t one_call_max, size_t seg_bytes,
+                        sb_png_enc_t **out);
 
 /* The same in one call, for pixels already in memory. */
 int sb_png_encode_bgra_level(const uint8_t *pixels, uint32_t width,
