@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "sb_png.h"
@@ -103,20 +105,30 @@ static double median(double *v, int n) {
   return v[n / 2];
 }
 
-/* kinds: 0 ours fast, 1 ours small, 2 zlib 6, 3 zlib 1; reps interleaved
+/* kinds: 0 ours fast, 1 ours small, 2 zlib 6, 3 zlib 1, 4 ours fast in
+ * 1 MiB segments (what pictures over 32 MiB of rows get); reps interleaved
  * so a change of load on the shared machine hits all of them alike. */
 static void measure(const uint8_t *px, int reps, int nkinds, fig_t *f,
                     uint8_t *row, uint8_t *zbuf, size_t zcap) {
-  double t[4][16];
+  double t[5][16];
   for (int r = 0; r < reps; r++)
     for (int k = 0; k < nkinds; k++) {
       double t0 = now_ms();
-      if (k < 2) {
+      if (k < 2 || k == 4) {
         uint8_t *png = NULL;
         size_t len = 0;
-        if (sb_png_encode_bgra_level(px, W, H, W * 4,
-                                     k ? SB_PNG_SMALL : SB_PNG_FAST, &png,
-                                     &len) != 0) {
+        sb_png_enc_t *e = NULL;
+        int err = k == 4 ? sb__png_enc_new_seg(W, H, SB_PNG_FAST, 0,
+                                               (size_t)1 << 20, &e)
+                         : 0;
+        if (k == 4 && !err && !(err = sb_png_enc_rows(e, px, W * 4, H)))
+          err = sb_png_enc_finish(e, &png, &len);
+        sb_png_enc_free(e);
+        if (k < 2)
+          err = sb_png_encode_bgra_level(px, W, H, W * 4,
+                                         k ? SB_PNG_SMALL : SB_PNG_FAST, &png,
+                                         &len);
+        if (err) {
           fprintf(stderr, "sbbench-shot: encode failed\n");
           exit(1);
         }
@@ -129,6 +141,68 @@ static void measure(const uint8_t *px, int reps, int nkinds, fig_t *f,
     }
   for (int k = 0; k < nkinds; k++)
     f[k].ms = median(t[k], reps);
+}
+
+/* Peak resident memory of one encode, as a capture feeds it: bands of
+ * about 4 MiB of BGRA (agent/win/task_screenshot.c), built here from the
+ * 4K photo tiled to w x h, so the whole picture is never in memory. The
+ * kernel's high-water mark (VmHWM) is reset before (clear_refs 5) and
+ * read after; what was resident before (the photo) is subtracted. */
+static long status_kb(const char *field) {
+  char line[256];
+  long v = -1;
+  FILE *f = fopen("/proc/self/status", "r");
+  if (!f)
+    return -1;
+  while (fgets(line, sizeof line, f))
+    if (!strncmp(line, field, strlen(field)))
+      v = strtol(line + strlen(field), NULL, 10);
+  fclose(f);
+  return v;
+}
+
+typedef struct {
+  double ms, peak_mb;
+  size_t size;
+} peak_t;
+
+static int peak_encode(const uint8_t *photo, uint32_t w, uint32_t h,
+                       size_t one_call_max, peak_t *out) {
+  uint32_t band = (4u << 20) / (w * 4);
+  uint8_t *buf = malloc((size_t)w * 4 * band), *png = NULL;
+  sb_png_enc_t *e = NULL;
+  size_t len = 0;
+  FILE *cr = fopen("/proc/self/clear_refs", "w");
+  if (!buf)
+    return -1;
+  memset(buf, 0, (size_t)w * 4 * band);
+  if (cr) {
+    fputs("5", cr);
+    fclose(cr);
+  }
+  long base = status_kb("VmRSS:");
+  double t0 = now_ms();
+  int err = sb__png_enc_new_seg(w, h, SB_PNG_FAST, one_call_max,
+                                (size_t)1 << 20, &e);
+  for (uint32_t y = 0; !err && y < h; y += band) {
+    uint32_t rows = h - y < band ? h - y : band;
+    for (uint32_t r = 0; r < rows; r++)
+      for (uint32_t x = 0; x < w; x += W) {
+        uint32_t n = w - x < W ? w - x : W;
+        memcpy(buf + ((size_t)r * w + x) * 4,
+               photo + ((size_t)((y + r) % H) * W) * 4, (size_t)n * 4);
+      }
+    err = sb_png_enc_rows(e, buf, (size_t)w * 4, rows);
+  }
+  if (!err)
+    err = sb_png_enc_finish(e, &png, &len);
+  sb_png_enc_free(e);
+  out->ms = now_ms() - t0;
+  out->peak_mb = (status_kb("VmHWM:") - base) / 1024.0;
+  out->size = len;
+  sb_free(png);
+  free(buf);
+  return err;
 }
 
 int main(int argc, char **argv) {
@@ -163,27 +237,72 @@ int main(int argc, char **argv) {
   }
   fclose(fp);
   draw_flat(flat);
+  /* Peak memory first, each in a child of its own, before this process
+   * has freed big blocks a later encode could reuse unseen: 4K in one
+   * call and in segments, 8K in segments and, as the encoder did before
+   * segments, in one call. */
+  peak_t pk[4];
+  static const struct {
+    uint32_t mul;
+    size_t one_call_max;
+    const char *name;
+  } pcase[4] = {{1, (size_t)32 << 20, "3840x2160 photo, one call"},
+                {1, 0, "3840x2160 photo, 1 MiB segments"},
+                {2, (size_t)32 << 20, "7680x4320 photo, 1 MiB segments"},
+                {2, SIZE_MAX, "7680x4320 photo, one call (before)"}};
+  for (int k = 0; k < 4; k++) {
+    int fd[2];
+    pid_t pid;
+    if (pipe(fd) || (pid = fork()) < 0)
+      return 1;
+    if (pid == 0) {
+      close(fd[0]);
+      peak_t r;
+      int err = peak_encode(photo, pcase[k].mul * W, pcase[k].mul * H,
+                            pcase[k].one_call_max, &r);
+      if (err || write(fd[1], &r, sizeof r) != (ssize_t)sizeof r)
+        _exit(1);
+      _exit(0);
+    }
+    close(fd[1]);
+    int st = 0;
+    ssize_t got = read(fd[0], &pk[k], sizeof pk[k]);
+    close(fd[0]);
+    waitpid(pid, &st, 0);
+    if (got != (ssize_t)sizeof pk[k] || !WIFEXITED(st) || WEXITSTATUS(st)) {
+      fprintf(stderr, "sbbench-shot: peak encode %d failed\n", k);
+      return 1;
+    }
+  }
   int reps = quick ? 1 : 3;
-  fig_t ph[4], fl[4];
-  measure(photo, reps, 4, ph, row, zbuf, zcap);
-  measure(flat, reps, 4, fl, row, zbuf, zcap);
+  fig_t ph[5], fl[5];
+  measure(photo, reps, 5, ph, row, zbuf, zcap);
+  measure(flat, reps, 5, fl, row, zbuf, zcap);
 
   printf("\n6. screenshot encode, 3840x2160, CPU time, median of %d "
          "interleaved runs\n", reps);
   printf("   %-34s %10s %12s %10s %10s\n", "", "CPU ms", "bytes", "ms zlib6/",
          "bytes/");
   printf("   %-34s %10s %12s %10s %10s\n", "", "", "", "this", "zlib6");
-  const char *names[4] = {"ours --compression fast", "ours --compression small",
-                          "before: Sub + zlib 6", "Sub + zlib 1"};
+  const char *names[5] = {"ours --compression fast", "ours --compression small",
+                          "before: Sub + zlib 6", "Sub + zlib 1",
+                          "ours fast, 1 MiB segments"};
   for (int s = 0; s < 2; s++) {
     fig_t *f = s ? fl : ph;
-    for (int k = 0; k < 4; k++) {
+    for (int k = 0; k < 5; k++) {
       char label[64];
       snprintf(label, sizeof label, "%s %s", s ? "flat " : "photo", names[k]);
       printf("   %-34s %10.1f %12zu %10.2f %10.3f\n", label, f[k].ms,
              f[k].size, f[2].ms / f[k].ms, (double)f[k].size / f[2].size);
     }
   }
+
+  printf("\n   peak memory of one fast encode fed in 4 MiB bands, each in a "
+         "fresh process (VmHWM over VmRSS before)\n");
+  printf("   %-34s %10s %12s %10s\n", "", "CPU ms", "bytes", "peak MB");
+  for (int k = 0; k < 4; k++)
+    printf("   %-34s %10.1f %12zu %10.1f\n", pcase[k].name, pk[k].ms,
+           pk[k].size, pk[k].peak_mb);
 
   if (plot) {
     FILE *pf = fopen(plot, "w");
@@ -214,10 +333,14 @@ int main(int argc, char **argv) {
            "\"shot_bytes_4k_photo\": %zu, \"shot_bytes_4k_flat\": %zu, "
            "\"shot_small_ms_4k_photo\": %.1f, \"shot_small_bytes_4k_photo\": "
            "%zu, \"shot_zlib6_ms_4k_photo\": %.1f, "
-           "\"shot_zlib6_bytes_4k_photo\": %zu}\n",
+           "\"shot_zlib6_bytes_4k_photo\": %zu, \"shot_peak_mb_4k\": %.1f, "
+           "\"shot_peak_mb_8k\": %.1f, \"shot_peak_mb_8k_one_call\": %.1f, "
+           "\"shot_encode_ms_8k_photo\": %.1f, "
+           "\"shot_encode_ms_4k_photo_segments\": %.1f}\n",
            ph[0].ms, fl[0].ms, ph[0].ms / ph[2].ms,
            (double)ph[0].size / ph[2].size, ph[0].size, fl[0].size, ph[1].ms,
-           ph[1].size, ph[2].ms, ph[2].size);
+           ph[1].size, ph[2].ms, ph[2].size, pk[0].peak_mb, pk[2].peak_mb,
+           pk[3].peak_mb, pk[2].ms, pk[1].ms);
   free(photo);
   free(flat);
   free(mix);
