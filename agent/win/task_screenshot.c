@@ -204,11 +204,15 @@ static int target_rect(const sb_task_shot_t *req, RECT *out) {
   return 0;
 }
 
-/* Rows per band: about 4 MiB of BGRA, at least one row. Small enough
- * that an 8K desktop costs 4 MiB of bitmap instead of 133 MB, large
- * enough that the per-BitBlt cost (under Wine an X11 GetImage each) is
- * spread over many rows. */
-enum { BAND_BYTES = 4 * 1024 * 1024 };
+/* Rows per band: about 512 KiB of BGRA (34 rows of a 4K screen), at
+ * least one row. Under Wine every BitBlt from the screen is an X11
+ * GetImage whose image Wine allocates and frees on each call: at 4 MiB a
+ * band those blocks come from fresh pages every time, and a 4K capture
+ * took 540-710 ms of BitBlt on the benchmark machine; at 512 KiB they
+ * are reused, and it took 16-154 ms (docs/performance.md). On Windows a
+ * BitBlt costs little more per call, and an 8K desktop still costs half
+ * a MiB of bitmap, not 133 MB. */
+enum { BAND_BYTES = 512 * 1024 };
 
 int sb_task_screenshot_at(const sb_task_shot_t *req, uint8_t **png,
                           size_t *len, uint32_t *width, uint32_t *height,

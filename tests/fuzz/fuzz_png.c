@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* libFuzzer: the PNG reader behind clipboard image set, and the bitmap it
- * becomes. Every input gives pixels of the size the header claims (turned
- * into a DIB, which must read back as the same size) or a refusal with a
- * reason, and never a read outside the input. */
+/* libFuzzer: the PNG reader behind clipboard image set, the bitmap it
+ * becomes, and the encoder. Every input gives pixels of the size the
+ * header claims or a refusal with a reason, and never a read outside the
+ * input; pixels it gives become a DIB that sb_dib_check lays out as
+ * written, and a PNG from the agent's encoder (fast and small) that reads
+ * back as the same pixels. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,9 +14,9 @@
 #include "sessionbridge.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  uint8_t *bgra = NULL, *dib = NULL, *png = NULL;
-  uint32_t w = 0, h = 0, w2 = 0, h2 = 0;
-  size_t dlen = 0, plen = 0;
+  uint8_t *bgra = NULL, *dib = NULL;
+  uint32_t w = 0, h = 0;
+  size_t dlen = 0;
   const char *why = NULL;
   uint8_t *copy = malloc(size ? size : 1);
   if (!copy)
@@ -24,20 +26,37 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (err == 0) {
     if (!bgra || !w || !h || w > SB_DIB_DIM_MAX || h > SB_DIB_DIM_MAX)
       abort();
-    /* Small images only: the round trip re-encodes every pixel. */
+    /* Small images only: the round trips touch every pixel. */
     if ((uint64_t)w * h <= 65536) {
+      sb_dib_layout_t lay;
       dlen = sb_dib_size(w, h);
       if (!dlen || !(dib = sb_malloc(dlen)))
         abort();
       sb_dib_write(bgra, w, h, dib);
-      if (sb_dib_to_png(dib, dlen, &png, &plen, &w2, &h2, NULL) != 0 ||
-          w2 != w || h2 != h)
+      if (sb_dib_check(dib, dlen, &lay, NULL) != 0 || lay.width != w ||
+          lay.height != h || lay.top_down || lay.bits != 40 ||
+          lay.bits + lay.bits_len != dlen)
         abort();
+      for (int level = SB_PNG_FAST; level <= SB_PNG_SMALL; level++) {
+        uint8_t *png = NULL, *back = NULL;
+        size_t plen = 0;
+        uint32_t w2 = 0, h2 = 0;
+        if (sb_png_encode_bgra_level(bgra, w, h, (size_t)w * 4, level, &png,
+                                     &plen) != 0 ||
+            sb_png_decode_bgra(png, plen, &back, &w2, &h2, NULL) != 0 ||
+            w2 != w || h2 != h)
+          abort();
+        /* The decoder sets alpha to 255, as it did for bgra. */
+        if (memcmp(back, bgra, (size_t)w * h * 4) != 0)
+          abort();
+        sb_free(png);
+        sb_free(back);
+      }
     }
-  } else if (bgra || w || h || ((err == SB_EFIELD || err == SB_ETOOBIG) && !why)) {
+  } else if (bgra || w || h ||
+             ((err == SB_EFIELD || err == SB_ETOOBIG) && !why)) {
     abort();
   }
-  sb_free(png);
   sb_free(dib);
   sb_free(bgra);
   free(copy);
