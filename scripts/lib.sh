@@ -19,7 +19,7 @@ sb_configure_win() { # dir
   deps=$("$SB_ROOT/scripts/build-win-deps.sh")
   cmake -S "$SB_ROOT" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DCMAKE_TOOLCHAIN_FILE="$SB_ROOT/cmake/toolchain-mingw-w64.cmake" \
-    -DSB_WIN_DEPS="$deps" >/dev/null
+    -DSB_WIN_DEPS="$deps" -DSB_TEST_HOOKS=ON >/dev/null
   cmake --build "$dir" -j"$JOBS" >&2
 }
 

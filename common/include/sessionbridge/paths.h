@@ -6,7 +6,9 @@
  *   POSIX:   runtime dir /run/sessionbridge as root, else
  *            $XDG_RUNTIME_DIR/sessionbridge (or /tmp/sessionbridge-<uid>);
  *            the data dir is the runtime dir.
- * SB_DATA_DIR in the environment overrides the data/runtime dir (tests). */
+ * SB_DATA_DIR in the environment overrides the runtime dir on POSIX (how
+ * sbservice --runtime-dir reaches the library); on Windows only in a test
+ * build (CMake SB_TEST_HOOKS), never in the release or MSI build. */
 #ifndef SESSIONBRIDGE_PATHS_H
 #define SESSIONBRIDGE_PATHS_H
 

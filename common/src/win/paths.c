@@ -11,8 +11,21 @@
 
 char sb__path_sep(void) { return '\\'; }
 
+/* SB_DATA_DIR moves the data folder only in a test build (SB_TEST_HOOKS,
+ * a CMake option that is off in the release and MSI builds): otherwise
+ * whoever sets an administrator's environment could point an elevated
+ * `sbservice install`/`uninstall` at a folder of their choosing. The
+ * release build does not even hold the variable's name. */
+static const char *test_data_dir(void) {
+#if defined(SB_TEST_HOOKS)
+  return getenv("SB_DATA_DIR");
+#else
+  return NULL;
+#endif
+}
+
 int sb_path_data_dir(char *buf, size_t cap) {
-  const char *over = getenv("SB_DATA_DIR");
+  const char *over = test_data_dir();
   char base[MAX_PATH];
   int n;
   if (over && *over) {
