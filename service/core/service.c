@@ -5,6 +5,7 @@
  * connection threads (sb_server) only check peers and hand streams to the
  * router. */
 #include "service.h"
+#include "svc_event.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -359,11 +360,15 @@ static void run_actions(sb_service_t *svc, sb_smgr_action_t *acts, size_t n) {
       if (!svc->launches[j].used)
         l = &svc->launches[j];
     int err = l ? do_launch(svc, &acts[i], l) : SB_ELIMIT;
-    if (err) {
-      sb_log(err == SB_ENOTOKEN || err == SB_ECANCELED ? SB_LOG_INFO
-                                                       : SB_LOG_ERROR,
-             "cannot launch the agent into session %u: %s",
+    if (err == SB_ENOTOKEN || err == SB_ECANCELED) {
+      sb_log(SB_LOG_INFO, "cannot launch the agent into session %u: %s",
              acts[i].session_id, sb_strerror(err));
+    } else if (err) {
+      sb_svc_log_kind(SB_EV_AGENT_LAUNCH_FAILED, SB_LOG_ERROR,
+                      "cannot launch the agent into session %u: %s",
+                      acts[i].session_id, sb_strerror(err));
+    }
+    if (err) {
       if (l)
         release_launch(l);
       sb_mutex_lock(svc->lock);

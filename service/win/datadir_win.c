@@ -31,6 +31,7 @@
 
 #include "datafile.h"
 
+/* Errors are the "data folder refused" event, warnings "taken back". */
 static void say(int verbose, sb_log_level_t level, const char *fmt, ...) {
   char msg[1024];
   va_list ap;
@@ -40,7 +41,10 @@ static void say(int verbose, sb_log_level_t level, const char *fmt, ...) {
   if (verbose)
     printf("%s%s\n", level == SB_LOG_ERROR ? "error: " : "", msg);
   else
-    sb_log(level, "%s", msg);
+    sb_svc_log_kind(level >= SB_LOG_ERROR  ? SB_EV_DATA_FOLDER_REFUSED
+                    : level >= SB_LOG_WARN ? SB_EV_DATA_FOLDER_TAKEN_BACK
+                                           : SB_EV_NONE,
+                    level, "%s", msg);
 }
 
 int sb_win_data_sd(int folder, PSECURITY_DESCRIPTOR *out) {

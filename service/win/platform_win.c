@@ -3,6 +3,7 @@
  * into a session (CreateProcessAsUserW), and the identity checks on
  * accepted pipe clients. */
 #include "platform_win.h"
+#include "svc_event.h"
 
 #include <sddl.h>
 #include <stdio.h>
@@ -402,7 +403,8 @@ static int launch_agent(void *ctx, uint32_t session,
    * at start, right before SYSTEM hands it a user's token. */
   char why[600];
   if ((err = sb_win_path_judge(p->agent_path, 1, why, sizeof why)) != 0) {
-    sb_log(SB_LOG_ERROR, "refusing to launch the agent: %s", why);
+    sb_svc_log_kind(SB_EV_AGENT_REFUSED, SB_LOG_ERROR,
+                    "refusing to launch the agent: %s", why);
     goto out;
   }
   if (!p->wts.create_env(&env, tok, FALSE)) {
@@ -439,8 +441,9 @@ static int launch_agent(void *ctx, uint32_t session,
                                 EXTENDED_STARTUPINFO_PRESENT |
                                 CREATE_SUSPENDED,
                             env, NULL, &si.StartupInfo, &pi)) {
-    sb_log(SB_LOG_ERROR, "CreateProcessAsUserW failed: error %lu",
-           (unsigned long)GetLastError());
+    sb_svc_log_kind(SB_EV_AGENT_LAUNCH_FAILED, SB_LOG_ERROR,
+                    "CreateProcessAsUserW failed: error %lu",
+                    (unsigned long)GetLastError());
     err = SB_EOS;
     goto out;
   }

@@ -53,7 +53,7 @@ sb_service_t *sb_host_service(void) {
  * the agent exe and every folder above them, the data folder and the
  * control key (see acl_win.c). Said in the log and the Event Log. */
 static int check_ground(const WCHAR *self, const WCHAR *agent) {
-  char why[700], msg[800], dir8[512], key8[600];
+  char why[700], dir8[512], key8[600];
   WCHAR w[MAX_PATH];
   int err = sb_win_path_judge(self, 1, why, sizeof why);
   if (!err)
@@ -66,14 +66,11 @@ static int check_ground(const WCHAR *self, const WCHAR *agent) {
       MultiByteToWideChar(CP_UTF8, 0, key8, -1, w, MAX_PATH) &&
       GetFileAttributesW(w) != INVALID_FILE_ATTRIBUTES)
     err = sb_win_path_judge(w, 0, why, sizeof why);
-  if (err) {
-    snprintf(msg, sizeof msg,
-             "sessionbridge refuses to run: a non-administrator could change "
-             "what it runs or reads. %s",
-             why);
-    sb_log(SB_LOG_ERROR, "%s", msg);
-    sb_winlog_event(EVENTLOG_ERROR_TYPE, msg);
-  }
+  if (err)
+    sb_svc_log_kind(SB_EV_GROUND_REFUSED, SB_LOG_ERROR,
+                    "sessionbridge refuses to run: a non-administrator could "
+                    "change what it runs or reads. %s",
+                    why);
   return err;
 }
 
@@ -112,7 +109,9 @@ int sb_host_start(int console) {
   AcquireSRWLockExclusive(&service_lock);
   service = svc;
   ReleaseSRWLockExclusive(&service_lock);
-  sb_winlog_event(EVENTLOG_INFORMATION_TYPE, "sessionbridge service started");
+  sb_svc_log_kind(SB_EV_STARTED, SB_LOG_INFO,
+                  "sessionbridge %s service started (pid %lu)", SB_VERSION,
+                  (unsigned long)GetCurrentProcessId());
   return 0;
 }
 
@@ -125,7 +124,8 @@ void sb_host_stop(void (*progress)(void *), void *arg) {
   ReleaseSRWLockExclusive(&service_lock);
   sb_service_stop(svc, progress, arg);
   sb_win_platform_free(&winplat);
-  sb_winlog_event(EVENTLOG_INFORMATION_TYPE, "sessionbridge service stopped");
+  sb_svc_log_kind(SB_EV_STOPPED, SB_LOG_INFO,
+                  "sessionbridge service stopped");
 }
 
 static sb_svc_event_t map_session_event(DWORD ev, int *ok) {
@@ -238,7 +238,8 @@ static void WINAPI service_main(DWORD argc, LPWSTR *argv) {
     err = sb_host_start(0);
   }
   if (err) {
-    sb_log(SB_LOG_ERROR, "service failed to start: %s", sb_strerror(err));
+    sb_svc_log_kind(SB_EV_START_FAILED, SB_LOG_ERROR,
+                    "service failed to start: %s", sb_strerror(err));
     sb_winlog_close();
     /* The SB_E* code, positive, as the service-specific exit code: "sc
      * query" shows 40 for SB_EINSECURE. */

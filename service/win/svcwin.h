@@ -7,6 +7,7 @@
 
 #include "platform_win.h"
 #include "service.h"
+#include "svc_event.h"
 
 #define SB_SVC_NAME_W L"sessionbridge"
 #define SB_SVC_DISPLAY_W L"sessionbridge (Session 0 to user session bridge)"
@@ -21,7 +22,9 @@
 void sb_winlog_open(int console);
 void sb_winlog_open_file(void);
 void sb_winlog_close(void);
-void sb_winlog_event(WORD type, const char *msg);
+/* The Event ID (messages.mc) a line of this kind and level is reported
+ * under. */
+DWORD sb_winlog_event_id(sb_svc_event_kind_t kind, sb_log_level_t level);
 
 /* install_win.c */
 int sb_cmd_install(void);
