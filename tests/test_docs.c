@@ -36,3 +36,19 @@ SB_TEST(docs_protocol_has_schema) {
   free(doc);
   free(proto);
 }
+
+/* The same for the test vectors: a reader of the document alone can check
+ * an implementation against a whole session. */
+SB_TEST(docs_protocol_has_vectors) {
+  size_t dlen, vlen;
+  char *doc = slurp(SB_SOURCE_DIR "/docs/protocol.md", &dlen);
+  char *vec = slurp(SB_TEST_VECTORS_DIR "/session-1.txt", &vlen);
+  const char *begin = strstr(doc, "<!-- BEGIN VECTORS -->\n```text\n");
+  const char *end = strstr(doc, "```\n<!-- END VECTORS -->");
+  CHECK(begin && end && end > begin);
+  begin += strlen("<!-- BEGIN VECTORS -->\n```text\n");
+  CHECK_EQ((size_t)(end - begin), vlen);
+  CHECK(memcmp(begin, vec, vlen) == 0);
+  free(doc);
+  free(vec);
+}

@@ -359,6 +359,37 @@ SB_TEST(router_cancel_reaches_agent) {
   rig_stop(&g);
 }
 
+/* An upload to a request that takes no data (here a ping) is answered
+ * INVALID once it has arrived, and never reaches the agent; a clipboard
+ * set's upload still does. */
+SB_TEST(router_upload_to_a_request_without_data) {
+  rig_t g;
+  Sbwire__V1__Request req = SBWIRE__V1__REQUEST__INIT;
+  Sbwire__V1__PingRequest p = SBWIRE__V1__PING_REQUEST__INIT;
+  rig_start(&g);
+  ag.hold_pings = 1;
+  req.transfer_id = 1;
+  req.total_size = 5;
+  req.body_case = SBWIRE__V1__REQUEST__BODY_PING;
+  req.ping = &p;
+  send_req(&g, 1, &req);
+  send_chunk(&g, 1, 0, "hello", 1);
+  answer_t a = recv_answer(&g, 5000);
+  CHECK_EQ(a.id, 1);
+  CHECK_EQ(a.status, SBWIRE__V1__STATUS__STATUS_INVALID);
+  CHECK_EQ(ag.n_held, 0);
+  ag.hold_pings = 0;
+  send_upload_decl(&g, 3, 3, 0);
+  send_chunk(&g, 3, 0, "new", 1);
+  CHECK(agent_count(&ag.n_held, 1, 5000));
+  agent_finish_all(g.agent);
+  a = recv_answer(&g, 5000);
+  CHECK_EQ(a.id, 3);
+  CHECK_EQ(a.status, SBWIRE__V1__STATUS__STATUS_OK);
+  CHECK(strcmp(ag.clip, "new") == 0);
+  rig_stop(&g);
+}
+
 SB_TEST(router_cancel_upload_before_last_chunk) {
   rig_t g;
   rig_start(&g);

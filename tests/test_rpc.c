@@ -373,6 +373,47 @@ SB_TEST(rpc_server_17th_busy) {
   rig_close(&r);
 }
 
+/* A requester at the cap can still cancel: the Cancel has a slot of its
+ * own (it is answered at once), while a 17th ordinary request is BUSY. */
+SB_TEST(rpc_cancel_at_the_cap) {
+  rig_t r;
+  rig_open(&r, 0);
+  r.st.mode = 1;
+  for (uint64_t i = 0; i < SB_RPC_MAX_OUTSTANDING; i++)
+    raw_ping(&r, 2 * i + 1);
+  CHECK(wait_for(&r.st, &r.st.n_held, SB_RPC_MAX_OUTSTANDING));
+  {
+    Sbwire__V1__Envelope env = SBWIRE__V1__ENVELOPE__INIT;
+    Sbwire__V1__Request req = SBWIRE__V1__REQUEST__INIT;
+    Sbwire__V1__CancelRequest c = SBWIRE__V1__CANCEL_REQUEST__INIT;
+    c.target_request_id = 1;
+    req.deadline_ms = 5000;
+    req.body_case = SBWIRE__V1__REQUEST__BODY_CANCEL;
+    req.cancel = &c;
+    env.request_id = 2 * SB_RPC_MAX_OUTSTANDING + 1;
+    env.body_case = SBWIRE__V1__ENVELOPE__BODY_REQUEST;
+    env.request = &req;
+    raw_send(&r, &env);
+  }
+  sb_msg_t *m;
+  CHECK_OK(sb_channel_recv_envelope(r.p.client, &m, sbtest_ms(2000), NULL));
+  const sb_envelope_t *env = sb_msg_envelope(m);
+  CHECK_EQ(env->request_id, 2 * SB_RPC_MAX_OUTSTANDING + 1);
+  CHECK_EQ(env->body_case, SBWIRE__V1__ENVELOPE__BODY_RESPONSE);
+  CHECK_EQ(env->response->body_case, SBWIRE__V1__RESPONSE__BODY_CANCEL);
+  sb_msg_free(m);
+  CHECK_EQ(r.st.cancels, 1);
+  /* The spare is only a Cancel's: an ordinary request is still BUSY. */
+  raw_ping(&r, 2 * SB_RPC_MAX_OUTSTANDING + 3);
+  CHECK_OK(sb_channel_recv_envelope(r.p.client, &m, sbtest_ms(2000), NULL));
+  env = sb_msg_envelope(m);
+  CHECK_EQ(env->request_id, 2 * SB_RPC_MAX_OUTSTANDING + 3);
+  CHECK_EQ(env->body_case, SBWIRE__V1__ENVELOPE__BODY_ERROR);
+  CHECK_EQ(env->error->status, SBWIRE__V1__STATUS__STATUS_BUSY);
+  sb_msg_free(m);
+  rig_close(&r);
+}
+
 static void rpc_upload_and_download_in(int mode) {
   rig_t r;
   size_t big = 3 * 1024 * 1024 + 17;
@@ -633,7 +674,12 @@ SB_TEST(rpc_transfer_declaration_invalid) {
   raw_decl(&r, 3, 3, 1000, "abc");
   raw_chunk(&r, 3, 0, 1000, 1);
   expect_error(&r, 3, SBWIRE__V1__STATUS__STATUS_INVALID, "inline data");
-  expect_raw_ping(&r, 5);
+  /* A size with no transfer declares nothing: refused, not taken as
+   * inline (it used to be ignored). */
+  raw_decl(&r, 5, 0, 5, "abc");
+  expect_error(&r, 5, SBWIRE__V1__STATUS__STATUS_INVALID,
+               "total_size is set but transfer_id is 0");
+  expect_raw_ping(&r, 7);
   CHECK_EQ(r.st.closed, 0);
   CHECK(r.st.last_upload == NULL); /* neither reached the handler */
   rig_close(&r);

@@ -54,7 +54,9 @@ struct sb_rpc {
   /* Answers (and their chunks) to requests this side made but no longer
    * waits for: dropped and counted (sb_rpc_late_answers). */
   uint64_t late;
-  uint64_t active_in[SB_RPC_MAX_OUTSTANDING];
+  /* One more than the cap: the spare is a Cancel's, so a requester at
+   * the cap can still cancel (a Cancel is answered at once). */
+  uint64_t active_in[SB_RPC_MAX_OUTSTANDING + 1];
   int n_in;
   upload_t uploads[SB_RPC_MAX_UPLOADS];
   /* A peer that was told its upload was dropped may still have chunks of
@@ -283,7 +285,9 @@ static int on_request(sb_rpc_t *rpc, sb_msg_t *m) {
       return err ? err : send_cancel_response(rpc, id);
     }
   }
-  if (rpc->n_in >= SB_RPC_MAX_OUTSTANDING) {
+  if (rpc->n_in >= SB_RPC_MAX_OUTSTANDING &&
+      (env->request->body_case != SBWIRE__V1__REQUEST__BODY_CANCEL ||
+       rpc->n_in > SB_RPC_MAX_OUTSTANDING)) {
     sb_mutex_unlock(rpc->lock);
     sb_msg_free(m);
     sb_log(SB_LOG_WARN, "rpc: request %llu refused: %d requests outstanding",
@@ -300,7 +304,14 @@ static int on_request(sb_rpc_t *rpc, sb_msg_t *m) {
   in->msg = m;
   in->req = env->request;
   in->start_ms = sb_now_ms();
-  if (request_transfer(env->request, &tid, &total)) {
+  if (!request_transfer(env->request, &tid, &total) && total != 0) {
+    /* A size without a transfer declares nothing: refused, not guessed. */
+    sb_mutex_unlock(rpc->lock);
+    sb_rpc_incoming_free(in);
+    return send_error(rpc, id, SB_EFIELD,
+                      "Request.total_size is set but transfer_id is 0");
+  }
+  if (tid != 0) {
     upload_t *slot = NULL;
     const char *why = NULL;
     char detail[96];
