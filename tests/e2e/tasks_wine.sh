@@ -72,7 +72,20 @@ get_image() { # NAME OPTION...: $TMP/NAME.bmp via X11 and sbctl to $TMP/NAME.png
   # the test's pipe open.
   xclip -selection clipboard -t image/bmp -i "$TMP/$name.bmp" </dev/null \
     >/dev/null 2>&1 || fail "xclip $name"
-  W "$BIN/sbctl.exe" clipboard get --session 1 "$@" || fail "clipboard get --image ($name)"
+  # Wine learns of a new X11 selection owner asynchronously: until it has,
+  # Windows programs still see the previous clipboard (seen once in a
+  # loaded fresh-clone run: the noise get returned the earlier 97x61
+  # image). Wait until the image has the new picture's size, then compare
+  # every pixel.
+  local want got i
+  want=$(identify -format '%wx%h' "$TMP/$name.bmp")
+  for i in $(seq 1 40); do
+    W "$BIN/sbctl.exe" clipboard get --session 1 "$@" || fail "clipboard get --image ($name)"
+    got=$(identify -format '%wx%h' "$TMP/$name.png" 2>/dev/null)
+    [ "$got" = "$want" ] && break
+    sleep 0.25
+  done
+  [ "$got" = "$want" ] || fail "$name: the clipboard image is [$got], not the $want just copied"
   diff=$(compare -metric AE "$TMP/$name.bmp" "$TMP/$name.png" null: 2>&1 | cut -d' ' -f1)
   [ "$diff" = 0 ] || fail "$name: the clipboard image differs from the BMP in $diff px"
 }
