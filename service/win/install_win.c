@@ -6,6 +6,8 @@
 #include <aclapi.h>
 #include <sddl.h>
 #include <stdio.h>
+#include <string.h>
+#include <wchar.h>
 
 #include "datafile.h"
 
@@ -44,6 +46,42 @@ static int register_event_source(const WCHAR *exe) {
   return 0;
 }
 
+/* Length of a double-NUL-terminated list in WCHARs, the final NUL
+ * included. */
+static size_t msz_len(const WCHAR *m) {
+  size_t n = 0;
+  while (m[n])
+    n += wcslen(m + n) + 1;
+  return n + 1;
+}
+
+DWORD sb_win_set_required_privileges(SC_HANDLE svc) {
+  SERVICE_REQUIRED_PRIVILEGES_INFOW info = {(LPWSTR)SB_SVC_PRIVILEGES_W};
+  return ChangeServiceConfig2W(svc, SERVICE_CONFIG_REQUIRED_PRIVILEGES_INFO,
+                               &info)
+             ? 0
+             : GetLastError();
+}
+
+int sb_win_required_privileges_match(SC_HANDLE svc, DWORD *e) {
+  BYTE buf[2048];
+  DWORD n = 0;
+  SERVICE_REQUIRED_PRIVILEGES_INFOW *info =
+      (SERVICE_REQUIRED_PRIVILEGES_INFOW *)buf;
+  *e = 0;
+  if (!QueryServiceConfig2W(svc, SERVICE_CONFIG_REQUIRED_PRIVILEGES_INFO, buf,
+                            sizeof buf, &n)) {
+    *e = GetLastError();
+    return -1;
+  }
+  if (!info->pmszRequiredPrivileges)
+    return 0;
+  size_t want = msz_len(SB_SVC_PRIVILEGES_W);
+  return msz_len(info->pmszRequiredPrivileges) == want &&
+         memcmp(info->pmszRequiredPrivileges, SB_SVC_PRIVILEGES_W,
+                want * sizeof(WCHAR)) == 0;
+}
+
 static void configure(SC_HANDLE svc) {
   SERVICE_DESCRIPTIONW desc = {(LPWSTR)SB_SVC_DESC_W};
   SC_ACTION actions[3] = {{SC_ACTION_RESTART, 1000},
@@ -66,6 +104,13 @@ static void configure(SC_HANDLE svc) {
     warn_setting("the service SID type (unrestricted)", GetLastError());
   if (!ChangeServiceConfig2W(svc, SERVICE_CONFIG_PRESHUTDOWN_INFO, &pre))
     warn_setting("the preshutdown timeout", GetLastError());
+  DWORD e = sb_win_set_required_privileges(svc);
+  if (e)
+    warn_setting("the required privileges", e);
+  else
+    printf("required privileges: SeTcbPrivilege, "
+           "SeAssignPrimaryTokenPrivilege, SeIncreaseQuotaPrivilege, "
+           "SeChangeNotifyPrivilege (every other one is removed)\n");
 }
 
 int sb_cmd_install(void) {

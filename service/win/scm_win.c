@@ -183,18 +183,22 @@ DWORD WINAPI sb_scm_handler(DWORD control, DWORD event, LPVOID data,
   }
 }
 
-/* An ImagePath with a space and no quotes lets the SCM try "C:\Program.exe"
- * first, a file any user who can write C:\ could plant. sbservice install
- * quotes it; an installer may not (Wine's msiexec does not): the service
- * quotes its own on start, once, and says so. */
-static void quote_own_image_path(void) {
+/* Settings an installer may not have made, fixed by the service on its
+ * own configuration at start (no custom action in the MSI):
+ *  - An ImagePath with a space and no quotes lets the SCM try
+ *    "C:\Program.exe" first, a file any user who can write C:\ could
+ *    plant. sbservice install quotes it; Wine's msiexec does not.
+ *  - The required privileges (SB_SVC_PRIVILEGES_W): wixl has no
+ *    ServiceConfig element, so the MSI cannot set them; they take effect
+ *    from the next start (the SCM builds the token before we run). */
+static void fix_own_config(void) {
   SC_HANDLE scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_CONNECT);
   SC_HANDLE svc = scm ? OpenServiceW(scm, SB_SVC_NAME_W,
                                      SERVICE_QUERY_CONFIG |
                                          SERVICE_CHANGE_CONFIG)
                       : NULL;
   BYTE buf[8192];
-  DWORD n = 0;
+  DWORD n = 0, e = 0;
   QUERY_SERVICE_CONFIGW *c = (QUERY_SERVICE_CONFIGW *)buf;
   if (svc && QueryServiceConfigW(svc, c, sizeof buf, &n) &&
       c->lpBinaryPathName && c->lpBinaryPathName[0] != L'"' &&
@@ -212,6 +216,17 @@ static void quote_own_image_path(void) {
                            "could not be fixed: error %lu",
              (unsigned long)GetLastError());
   }
+  if (svc && sb_win_required_privileges_match(svc, &e) == 0) {
+    if ((e = sb_win_set_required_privileges(svc)) == 0)
+      sb_log(SB_LOG_INFO, "required privileges set to SeTcbPrivilege, "
+                          "SeAssignPrimaryTokenPrivilege, "
+                          "SeIncreaseQuotaPrivilege, SeChangeNotifyPrivilege "
+                          "(from the next start)");
+  }
+  if (e)
+    sb_log(SB_LOG_WARN, "cannot read or set the service's required "
+                        "privileges: error %lu",
+           (unsigned long)e);
   if (svc)
     CloseServiceHandle(svc);
   if (scm)
@@ -228,7 +243,7 @@ static void WINAPI service_main(DWORD argc, LPWSTR *argv) {
   stop_event = CreateEventW(NULL, TRUE, FALSE, NULL);
   report(SERVICE_START_PENDING, NO_ERROR, 10000);
   sb_winlog_open(0);
-  quote_own_image_path();
+  fix_own_config();
   /* The data folder and key are made (or repaired) here, on every start,
    * so an MSI needs no custom action and a folder someone else made or
    * loosened is taken back before it is used. */

@@ -26,7 +26,28 @@ void sb_winlog_close(void);
  * under. */
 DWORD sb_winlog_event_id(sb_svc_event_kind_t kind, sb_log_level_t level);
 
+/* The only privileges the service keeps (SERVICE_CONFIG_REQUIRED_PRIVILEGES_INFO,
+ * a double-NUL-terminated list): the SCM removes every other privilege of
+ * LocalSystem from the service's token when it starts. WTSQueryUserToken
+ * needs SeTcbPrivilege; CreateProcessAsUserW with that primary token
+ * needs SeAssignPrimaryTokenPrivilege and SeIncreaseQuotaPrivilege;
+ * SeChangeNotifyPrivilege (traverse checking) the SCM keeps in any case.
+ * Not needed, so dropped: SeImpersonatePrivilege (a pipe client's token
+ * is read at Identification level, which ImpersonateNamedPipeClient gives
+ * without it), SeTakeOwnership/SeRestore/SeBackup (a data folder we
+ * cannot open for WRITE_OWNER is refused, not forced), SeDebug and the
+ * rest. */
+#define SB_SVC_PRIVILEGES_W                                                    \
+  L"SeTcbPrivilege\0SeAssignPrimaryTokenPrivilege\0"                           \
+  L"SeIncreaseQuotaPrivilege\0SeChangeNotifyPrivilege\0"
+
 /* install_win.c */
+/* Set SB_SVC_PRIVILEGES_W as the service's required privileges: 0 or the
+ * Win32 error. */
+DWORD sb_win_set_required_privileges(SC_HANDLE svc);
+/* Whether the service's required privileges are exactly ours: 1 yes, 0
+ * no, -1 when they cannot be read (the error in *e). */
+int sb_win_required_privileges_match(SC_HANDLE svc, DWORD *e);
 int sb_cmd_install(void);
 int sb_cmd_uninstall(void);
 int sb_cmd_start(void);
