@@ -10,7 +10,7 @@
 # uninstall of the service.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/../../scripts/lib.sh" # sb_find_window
-TASK=${2:?usage: tasks_wine.sh BIN_DIR clipboard|screenshot|message|notify|agent_kill}
+TASK=${2:?usage: tasks_wine.sh BIN_DIR clipboard|screenshot|dpi|message|notify|agent_kill}
 
 # Clipboard: sbctl -> X11, X11 -> sbctl, non-ASCII both ways.
 task_clipboard() {
@@ -617,6 +617,50 @@ tr -d '\r' < "$TMP/kill.err" | grep -v -e wine32 -e multiarch -e add-architectur
 [ $ms -lt 10000 ] || fail "the request took $ms ms to fail"
 wait_connected 200 "$old" >/dev/null || fail "agent not relaunched"
 pass "agent killed mid-request: AGENT_LOST after $ms ms, agent relaunched"
+}
+
+# DPI (issue 13): Wine takes the system DPI from HKCU\Control Panel\Desktop
+# LogPixels when a process starts. Set to 144 (150 %), an agent started
+# after it must report 144 for the monitor and still capture the screen in
+# its physical pixels (the size xdpyinfo gives, the pixels import sees);
+# with the value taken away again, a new agent reports 96 once more.
+task_dpi() {
+local key='HKCU\Control Panel\Desktop' old want mons diff
+want=$(xdpyinfo 2>/dev/null | awk '/dimensions:/ {print $2}')
+[ -n "$want" ] || fail "xdpyinfo gave no screen size"
+if wine reg query "$key" /v LogPixels >/dev/null 2>&1; then
+  fail "LogPixels is already set in this prefix; the test would not know what to restore"
+fi
+# Whatever happens next, the prefix's other users get 96 back.
+trap 'wine reg delete "$key" /v LogPixels /f >/dev/null 2>&1' EXIT
+wine reg add "$key" /v LogPixels /t REG_DWORD /d 144 /f >/dev/null 2>&1 || fail "reg add LogPixels"
+old=$(agent_pid)
+kill_agents || fail "no agent to restart"
+wait_connected 200 "$old" >/dev/null || fail "agent not relaunched"
+mons=$(W "$BIN/sbctl.exe" --json monitors --session 1) || fail "monitors"
+echo "monitors at LogPixels 144: $mons"
+case "$mons" in
+  *'"width":'"${want%x*}"',"height":'"${want#*x}"',"primary":true,"dpi":144'*) ;;
+  *) fail "monitors [$mons], want the ${want} monitor at 144 dpi" ;;
+esac
+xsetroot -solid '#cc6633' || fail "xsetroot"
+W "$BIN/sbctl.exe" screenshot --session 1 -o "$(winepath -w "$TMP/dpi.png" 2>/dev/null)" || fail screenshot
+import -window root "$TMP/ref.png" || fail "import"
+size=$(identify -format '%wx%h' "$TMP/dpi.png")
+[ "$size" = "$want" ] || fail "screenshot at 144 dpi is $size, the screen is $want pixels"
+diff=$(compare -metric AE "$TMP/dpi.png" "$TMP/ref.png" null: 2>&1 | cut -d' ' -f1)
+[ "${diff%.*}" -le $(( ${want%x*} * ${want#*x} / 100 )) ] || fail "screenshot at 144 dpi differs from import in $diff pixels"
+pass "LogPixels 144: monitors report dpi 144; screenshot $size (physical pixels), $diff px differ from import"
+wine reg delete "$key" /v LogPixels /f >/dev/null 2>&1 || fail "reg delete LogPixels"
+old=$(agent_pid)
+kill_agents || fail "no agent to restart"
+wait_connected 200 "$old" >/dev/null || fail "agent not relaunched"
+mons=$(W "$BIN/sbctl.exe" --json monitors --session 1) || fail "monitors"
+case "$mons" in
+  *'"dpi":96'*) ;;
+  *) fail "LogPixels removed, yet monitors say [$mons]" ;;
+esac
+pass "LogPixels removed: a new agent reports dpi 96 again"
 }
 
 declare -F "task_$TASK" >/dev/null || { echo "unknown task $TASK"; exit 2; }
