@@ -23,32 +23,32 @@ static char *slurp(const char *path, size_t *len) {
   return buf;
 }
 
-SB_TEST(docs_protocol_has_schema) {
-  size_t dlen, plen;
+/* The text between `begin` and `end` in docs/protocol.md is the file at
+ * `path`, byte for byte. */
+static void check_verbatim(const char *path, const char *begin_mark,
+                           const char *end_mark) {
+  size_t dlen, flen;
   char *doc = slurp(SB_SOURCE_DIR "/docs/protocol.md", &dlen);
-  char *proto = slurp(SB_SOURCE_DIR "/proto/sessionbridge.proto", &plen);
-  const char *begin = strstr(doc, "<!-- BEGIN PROTO -->\n```proto\n");
-  const char *end = strstr(doc, "```\n<!-- END PROTO -->");
+  char *file = slurp(path, &flen);
+  const char *begin = strstr(doc, begin_mark);
+  const char *end = strstr(doc, end_mark);
   CHECK(begin && end && end > begin);
-  begin += strlen("<!-- BEGIN PROTO -->\n```proto\n");
-  CHECK_EQ((size_t)(end - begin), plen);
-  CHECK(memcmp(begin, proto, plen) == 0);
+  begin += strlen(begin_mark);
+  CHECK_EQ((size_t)(end - begin), flen);
+  CHECK(memcmp(begin, file, flen) == 0);
   free(doc);
-  free(proto);
+  free(file);
+}
+
+SB_TEST(docs_protocol_has_schema) {
+  check_verbatim(SB_SOURCE_DIR "/proto/sessionbridge.proto",
+                 "<!-- BEGIN PROTO -->\n```proto\n", "```\n<!-- END PROTO -->");
 }
 
 /* The same for the test vectors: a reader of the document alone can check
  * an implementation against a whole session. */
 SB_TEST(docs_protocol_has_vectors) {
-  size_t dlen, vlen;
-  char *doc = slurp(SB_SOURCE_DIR "/docs/protocol.md", &dlen);
-  char *vec = slurp(SB_TEST_VECTORS_DIR "/session-1.txt", &vlen);
-  const char *begin = strstr(doc, "<!-- BEGIN VECTORS -->\n```text\n");
-  const char *end = strstr(doc, "```\n<!-- END VECTORS -->");
-  CHECK(begin && end && end > begin);
-  begin += strlen("<!-- BEGIN VECTORS -->\n```text\n");
-  CHECK_EQ((size_t)(end - begin), vlen);
-  CHECK(memcmp(begin, vec, vlen) == 0);
-  free(doc);
-  free(vec);
+  check_verbatim(SB_TEST_VECTORS_DIR "/session-1.txt",
+                 "<!-- BEGIN VECTORS -->\n```text\n",
+                 "```\n<!-- END VECTORS -->");
 }
