@@ -251,3 +251,29 @@ SB_TEST(agent_disconnected_box_reconnects_locked) {
   CHECK(b.ms >= 500);
   rig_stop(&g);
 }
+
+SB_TEST(agent_disconnected_box_wait_cancelled) {
+  /* The caller cancels while the box waits for the reconnect: the Cancel
+   * reaches the waiting task, which stops waiting (its polls stop). */
+  rig_t g;
+  box_t b;
+  rig_start(&g);
+  set_state(1, 0);
+  box_start(&b, &g, 1, (uint32_t)sbtest_ms(8000));
+  sb_sleep_ms(500);
+  CHECK_EQ(sb_rpc_cancel_calls(g.control), 1);
+  box_join(&b);
+  CHECK_ERR(b.err, SB_ECANCELED);
+  for (int i = 0; i < 300 && sb_dispatch_cancels(dispatch) < 1; i++)
+    sb_sleep_ms(10);
+  CHECK_EQ(sb_dispatch_cancels(dispatch), 1);
+  sb_sleep_ms(200);
+  sb_mutex_lock(S.lock);
+  int asked = S.asked;
+  sb_mutex_unlock(S.lock);
+  sb_sleep_ms(500);
+  sb_mutex_lock(S.lock);
+  CHECK_EQ(S.asked, asked);
+  sb_mutex_unlock(S.lock);
+  rig_stop(&g);
+}

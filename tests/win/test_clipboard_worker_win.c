@@ -118,3 +118,51 @@ static void with_owner(int cancel) {
 SB_TEST(task_clipboard_unrendered_deadline) { with_owner(0); }
 
 SB_TEST(task_clipboard_unrendered_cancel) { with_owner(1); }
+
+SB_TEST(task_clipboard_unrendered_no_second_call) {
+  /* A read abandoned on an owner that never renders is still waiting on
+   * it: a second read, or a set, on the same owner answers BUSY at once
+   * instead of starting a call behind it (under Wine such a second call
+   * could not be closed and kept the clipboard held), and the clipboard
+   * stays free. Once the owner is gone, calls run again. */
+  owner_t o;
+  sb_task_ctl_t ctl;
+  uint8_t *data = NULL;
+  size_t len = 0;
+  int empty = 0;
+  o.owned = CreateEventW(NULL, TRUE, FALSE, NULL);
+  o.quit = CreateEventW(NULL, TRUE, FALSE, NULL);
+  HANDLE owner = (HANDLE)_beginthreadex(NULL, 0, owner_main, &o, 0, NULL);
+  CHECK(owner != NULL);
+  CHECK(WaitForSingleObject(o.owned, 10000) == WAIT_OBJECT_0);
+  wait_clipboard_free();
+  memset(&ctl, 0, sizeof ctl);
+  ctl.deadline_ms = 1000;
+  CHECK_ERR(sb_task_clipboard_get_text(&data, &len, &empty, &ctl),
+            SB_ETIMEDOUT);
+  ctl.deadline_ms = 5000;
+  uint64_t t0 = sb_now_ms();
+  CHECK_ERR(sb_task_clipboard_get_text(&data, &len, &empty, &ctl), SB_EBUSY);
+  CHECK_ERR(sb_task_clipboard_set_text((const uint8_t *)"x", 1, 0, &ctl),
+            SB_EBUSY);
+  uint64_t ms = sb_now_ms() - t0;
+  fprintf(stderr, "a second read and a set on the same owner: BUSY, both in "
+          "%llu ms\n", (unsigned long long)ms);
+  CHECK(ms < 1000);
+  CHECK(WaitForSingleObject(owner, 0) == WAIT_TIMEOUT);
+  CHECK(OpenClipboard(NULL));
+  CloseClipboard();
+  SetEvent(o.quit);
+  CHECK(WaitForSingleObject(owner, 10000) == WAIT_OBJECT_0);
+  CloseHandle(owner);
+  CloseHandle(o.owned);
+  CloseHandle(o.quit);
+  /* The abandoned read returns once its owner's window is gone. */
+  int err = SB_EBUSY;
+  for (int i = 0; i < 100 && err == SB_EBUSY; i++) {
+    err = sb_task_clipboard_set_text((const uint8_t *)"after", 5, 0, NULL);
+    if (err == SB_EBUSY)
+      Sleep(50);
+  }
+  CHECK_OK(err);
+}
