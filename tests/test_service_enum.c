@@ -148,9 +148,14 @@ SB_TEST(service_enum_failure_keeps_sessions) {
   cfg.smgr = &sc;
   CHECK_OK(sb_service_start(&svc, &cfg, &plat));
 
-  /* The session is found and its agent launched, once. */
-  for (int i = 0; i < sbtest_ms(5000) / 10 && counter(&F.launches) < 1; i++)
+  /* The session is found and its agent launched, once. The launch is
+   * recorded (pid) a moment after the platform's launch returns: wait for
+   * the record, not only the call. */
+  for (int i = 0; i < sbtest_ms(5000) / 10; i++) {
+    if (counter(&F.launches) >= 1 && snapshot_one(svc, &s) == 1 && s.pid)
+      break;
     sb_sleep_ms(10);
+  }
   CHECK_EQ(counter(&F.launches), 1);
   CHECK_EQ(snapshot_one(svc, &s), 1);
   CHECK_EQ(s.session_id, 5);

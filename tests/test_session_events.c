@@ -88,7 +88,9 @@ static void start(rig_t *r) {
   static sb_smgr_config_t sc = {500, 30000, 60000, 60000, 1000, 10000};
   sb_service_config_t cfg;
   sb_svc_platform_t plat;
-  char prefix[256];
+  /* Static: the service keeps the pointer (svc->cfg copies the struct,
+   * not the strings) and launches after start() has returned. */
+  static char prefix[256];
   uint8_t psk[32];
   FILE *f;
   CHECK_OK(sb_init());

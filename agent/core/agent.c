@@ -117,7 +117,7 @@ out:
 }
 
 int sb_agent_main(int argc, char **argv) {
-  sb_bootstrap_t boot;
+  sb_bootstrap_t *boot = NULL;
   const char *handle = NULL;
   int err, rc;
 
@@ -135,12 +135,18 @@ int sb_agent_main(int argc, char **argv) {
   }
   if (sb_init() != 0)
     return SB_AGENT_EXIT_PERMANENT;
-  err = sb__bootstrap_receive(handle, &boot);
+  /* The record carries the session's key until the channel has copied
+   * it into its own secret block: keep it in secret memory (guard pages,
+   * not swapped where the OS allows), wiped by sb_secret_free. */
+  if (!(boot = sb_secret_alloc(sizeof *boot)))
+    return SB_AGENT_EXIT_PERMANENT;
+  err = sb__bootstrap_receive(handle, boot);
   if (err) {
     sb_log(SB_LOG_ERROR, "agent: bad bootstrap: %s", sb_strerror(err));
+    sb_secret_free(boot, sizeof *boot);
     return SB_AGENT_EXIT_PERMANENT;
   }
-  rc = connect_and_serve(&boot);
-  sb__bootstrap_wipe(&boot);
+  rc = connect_and_serve(boot);
+  sb_secret_free(boot, sizeof *boot); /* wipes */
   return rc;
 }

@@ -26,7 +26,7 @@ typedef struct {
   uint32_t pid;
   sb_agent_proc_t *proc;
   sb_server_t *server;
-  uint8_t *psk; /* SB_PSK_SIZE, wiped on release */
+  uint8_t *psk; /* SB_PSK_SIZE, sb_secret_alloc'd: guarded, wiped on free */
   char endpoint[128];
 } launch_t;
 
@@ -37,7 +37,9 @@ struct sb_service {
   sb_smgr_t smgr;
   sb_router_t *router;
   sb_server_t *control;
-  uint8_t control_psk[SB_PSK_SIZE];
+  /* SB_PSK_SIZE in sb_secret_alloc'd memory (guard pages, not swapped
+   * where the OS allows), read-only once read, wiped by sb_secret_free. */
+  uint8_t *control_psk;
   sb_thread_t *manager;
   launch_t launches[MAX_LAUNCHES];
   int stopping;
@@ -73,8 +75,7 @@ static void release_launch(launch_t *l) {
   if (l->proc)
     l->svc->plat.agent_free(l->svc->plat.ctx, l->proc);
   if (l->psk) {
-    sb_memzero(l->psk, SB_PSK_SIZE);
-    sb_free(l->psk);
+    sb_secret_free(l->psk, SB_PSK_SIZE); /* wipes */
   }
   memset(l, 0, sizeof *l);
 }
@@ -281,7 +282,7 @@ static launch_t *find_launch_pid(sb_service_t *svc, uint32_t pid) {
 static int do_launch(sb_service_t *svc, const sb_smgr_action_t *a,
                      launch_t *l) {
   sb_server_opts_t so;
-  sb_bootstrap_t boot;
+  sb_bootstrap_t *boot = NULL;
   char sddl[512];
   uint8_t rnd[8];
   int err;
@@ -290,7 +291,7 @@ static int do_launch(sb_service_t *svc, const sb_smgr_action_t *a,
   l->svc = svc;
   l->session_id = a->session_id;
   l->logon_id = a->logon_id;
-  l->psk = sb_malloc(SB_PSK_SIZE);
+  l->psk = sb_secret_alloc(SB_PSK_SIZE);
   if (!l->psk)
     return SB_ENOMEM;
   /* The action was handed out a moment ago without the lock held across
@@ -304,6 +305,7 @@ static int do_launch(sb_service_t *svc, const sb_smgr_action_t *a,
   if (!wanted)
     return SB_ECANCELED;
   sb_random(l->psk, SB_PSK_SIZE);
+  sb_secret_readonly(l->psk, 1);
   sb_random(rnd, sizeof rnd);
   /* A fresh random name per launch: nothing can be pre-created for it. */
   snprintf(l->endpoint, sizeof l->endpoint,
@@ -326,16 +328,18 @@ static int do_launch(sb_service_t *svc, const sb_smgr_action_t *a,
   err = sb_server_start(&l->server, &so);
   if (err)
     return err;
-  memset(&boot, 0, sizeof boot);
-  boot.version = SB_BOOTSTRAP_VERSION;
-  memcpy(boot.psk, l->psk, SB_PSK_SIZE);
-  boot.session_id = a->session_id;
-  boot.service_pid = sb_getpid();
-  snprintf(boot.endpoint, sizeof boot.endpoint, "%s", l->endpoint);
+  /* The record holds the key: in secret memory too, not on the stack. */
+  if (!(boot = sb_secret_alloc(sizeof *boot)))
+    return SB_ENOMEM;
+  boot->version = SB_BOOTSTRAP_VERSION;
+  memcpy(boot->psk, l->psk, SB_PSK_SIZE);
+  boot->session_id = a->session_id;
+  boot->service_pid = sb_getpid();
+  snprintf(boot->endpoint, sizeof boot->endpoint, "%s", l->endpoint);
   uint32_t pid = 0;
-  err = svc->plat.launch_agent(svc->plat.ctx, a->session_id, &boot, &l->proc,
+  err = svc->plat.launch_agent(svc->plat.ctx, a->session_id, boot, &l->proc,
                                &pid);
-  sb__bootstrap_wipe(&boot);
+  sb_secret_free(boot, sizeof *boot); /* wipes */
   if (err)
     return err;
   sb_mutex_lock(svc->lock);
@@ -452,9 +456,15 @@ int sb_service_start(sb_service_t **out, const sb_service_config_t *cfg,
   if (!cfg->control_key_path &&
       (err = sb_path_control_key(keypath, sizeof keypath)) != 0)
     goto fail;
+  if (!(svc->control_psk = sb_secret_alloc(SB_PSK_SIZE))) {
+    err = SB_ENOMEM;
+    goto fail;
+  }
   err = sb_key_file_read(cfg->control_key_path ? cfg->control_key_path
                                                : keypath,
                          svc->control_psk);
+  if (!err)
+    sb_secret_readonly(svc->control_psk, 1);
   if (err) {
     sb_log(SB_LOG_ERROR, "cannot read the control key %s: %s",
            cfg->control_key_path ? cfg->control_key_path : keypath,
@@ -501,7 +511,7 @@ fail:
   sb_router_free(svc->router);
   if (svc->lock)
     sb_mutex_free(svc->lock);
-  sb_memzero(svc->control_psk, sizeof svc->control_psk);
+  sb_secret_free(svc->control_psk, SB_PSK_SIZE); /* wipes */
   sb_free(svc);
   return err;
 }
@@ -595,7 +605,7 @@ void sb_service_stop(sb_service_t *svc, void (*progress)(void *arg),
       release_launch(&svc->launches[i]);
   sb_router_free(svc->router);
   sb_mutex_free(svc->lock);
-  sb_memzero(svc->control_psk, sizeof svc->control_psk);
+  sb_secret_free(svc->control_psk, SB_PSK_SIZE); /* wipes */
   sb_free(svc);
   sb_log(SB_LOG_INFO, "service stopped");
 }
