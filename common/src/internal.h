@@ -33,5 +33,11 @@ int sb__listener_describe(sb_listener_t *l, char *buf, size_t cap);
  * first instance and dwPipeMode). */
 int sb__listener_flags(sb_listener_t *l, uint32_t *open_mode,
                       uint32_t *pipe_mode);
+/* The anchor instance read back (Windows): the pid of the client
+ * connected to it (the listener's own process, or 0 if it is not
+ * occupied) and the number of instances of the name. POSIX has no
+ * anchor: SB_EUNSUPPORTED. */
+int sb__listener_anchor(sb_listener_t *l, uint32_t *client_pid,
+                        uint32_t *instances);
 
 #endif

@@ -10,6 +10,7 @@
 
 #include "platform_win.h"
 #include "sbtest.h"
+#include "sbtest_platform.h"
 #include "service.h"
 #include "sessionbridge.h"
 #include "internal.h" /* sb__listener_describe, sb__listener_flags */
@@ -163,4 +164,36 @@ static void assert_admin_only(const WCHAR *sddl) {
 SB_TEST(sddl_data_dir_and_key_built) {
   assert_admin_only(SB_DATA_DIR_SDDL);
   assert_admin_only(SB_KEY_FILE_SDDL);
+}
+
+/* The anchor instance, read back live: the first instance of a listener's
+ * name is occupied by the listener's own process for its whole life, and
+ * clients of another process (the flood helper) get listening instances,
+ * never the anchor. (That the count never reaches zero after a failed
+ * create cannot be provoked under Wine; what holds it is this anchor.) */
+SB_TEST(pipe_anchor_held_by_own_process) {
+  char endpoint[256];
+  sb_listener_t *l;
+  sb_listen_opts_t o = {"D:P(A;;GA;;;WD)", 0, -1, 0};
+  uint32_t pid = 0, inst = 0, me = (uint32_t)GetCurrentProcessId();
+  sbtest_endpoint("anchor", endpoint, sizeof endpoint);
+  CHECK_OK(sb_listener_open(&l, endpoint, &o));
+  CHECK_OK(sb__listener_anchor(l, &pid, &inst));
+  CHECK_EQ(pid, me);
+  CHECK(inst >= 2); /* the anchor and one listening instance */
+  const char *args[] = {endpoint, "3", NULL};
+  sbtest_proc_t p = sbtest_spawn_helper("flood", args);
+  CHECK(p != 0);
+  for (int i = 0; i < 3; i++) {
+    sb_stream_t *s = NULL;
+    sb_peer_t peer;
+    CHECK_OK(sb_listener_accept(l, &s, sbtest_ms(10000)));
+    CHECK_OK(sb_stream_peer(s, &peer));
+    CHECK(peer.pid != me); /* the helper, on a listening instance */
+    sb_stream_close(s);    /* dropped unanswered: the helper's success */
+  }
+  CHECK_EQ(sbtest_wait(p, sbtest_ms(20000)), 0);
+  CHECK_OK(sb__listener_anchor(l, &pid, &inst));
+  CHECK_EQ(pid, me); /* still ours, never an outsider's */
+  sb_listener_close(l);
 }

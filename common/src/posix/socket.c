@@ -322,6 +322,14 @@ int sb__listener_flags(sb_listener_t *l, uint32_t *open_mode,
   return 0;
 }
 
+int sb__listener_anchor(sb_listener_t *l, uint32_t *client_pid,
+                        uint32_t *instances) {
+  (void)l;
+  (void)client_pid;
+  (void)instances;
+  return SB_EUNSUPPORTED; /* a socket needs no anchor */
+}
+
 int sb_stream_connect(sb_stream_t **out, const char *endpoint,
                       int timeout_ms) {
   struct sockaddr_un a;

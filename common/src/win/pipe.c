@@ -327,6 +327,24 @@ int sb__listener_flags(sb_listener_t *l, uint32_t *open_mode,
   return 0;
 }
 
+int sb__listener_anchor(sb_listener_t *l, uint32_t *client_pid,
+                        uint32_t *instances) {
+  ULONG pid = 0;
+  DWORD n = 0;
+  if (!l || !client_pid || !instances)
+    return SB_EINVAL;
+  *client_pid = 0;
+  *instances = 0;
+  if (!l->anchor)
+    return SB_ESTATE;
+  if (!GetNamedPipeHandleStateW(l->anchor, NULL, &n, NULL, NULL, NULL, 0))
+    return last_err();
+  if (GetNamedPipeClientProcessId(l->anchor, &pid))
+    *client_pid = (uint32_t)pid;
+  *instances = (uint32_t)n;
+  return 0;
+}
+
 int sb_stream_connect(sb_stream_t **out, const char *endpoint,
                       int timeout_ms) {
   WCHAR name[NAME_MAX_W];
