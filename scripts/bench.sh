@@ -207,7 +207,7 @@ if [ -n "$WINE" ] && command -v wine >/dev/null && [ -x "$WIN_BIN/sbservice.exe"
     convert "$1" -crop 64x64+0+0 +repage "$TMP/c.png" 2>/dev/null &&
       compare -metric AE "$TMP/c.png" "$TMP/corner.png" null: 2>&1 | cut -d' ' -f1
   }
-  import -window root "$TMP/root.png" 2>/dev/null
+  import -window root "$TMP/root.png" 2>/dev/null || true
   if [ "$(corner_diff "$TMP/root.png")" = 0 ]; then
     runs=$([ -n "$QUICK" ] && echo 1 || echo 3)
     diffs=() sizes=
