@@ -390,6 +390,34 @@ SB_TEST(router_upload_to_a_request_without_data) {
   rig_stop(&g);
 }
 
+/* A service that stops answers what it was serving CANCELLED "the
+ * service is stopping" (and tells the agent to stop) before it ends the
+ * agents, so the caller does not see its agent lost; a request that
+ * arrives meanwhile gets the same answer. */
+SB_TEST(router_stopping_answers_cancelled) {
+  rig_t g;
+  sb_msg_t *m;
+  rig_start(&g);
+  ag.hold_pings = 1;
+  send_ping(&g, 1);
+  CHECK(agent_count(&ag.n_held, 1, 5000));
+  sb_router_stopping(router);
+  for (uint64_t id = 1; id <= 3; id += 2) {
+    if (id == 3)
+      send_ping(&g, 3);
+    CHECK_OK(sb_channel_recv_envelope(g.ch, &m, sbtest_ms(5000), NULL));
+    const sb_envelope_t *env = sb_msg_envelope(m);
+    CHECK_EQ(env->request_id, id);
+    CHECK_EQ(env->body_case, SBWIRE__V1__ENVELOPE__BODY_ERROR);
+    CHECK_EQ(env->error->status, SBWIRE__V1__STATUS__STATUS_CANCELLED);
+    CHECK(strstr(env->error->detail, "the service is stopping") != NULL);
+    sb_msg_free(m);
+  }
+  CHECK(agent_count(&ag.cancels, 1, 5000));
+  CHECK_EQ(ag.n_held, 0); /* the Cancel took the first; the second never came */
+  rig_stop(&g);
+}
+
 SB_TEST(router_cancel_upload_before_last_chunk) {
   rig_t g;
   rig_start(&g);

@@ -73,6 +73,7 @@ struct sb_router {
   agent_link_t *links;
   control_conn_t *controls;
   int shutting_down;
+  int stopping; /* sb_router_stopping: the service is on its way down */
   int serving; /* serve_* calls in progress */
 };
 
@@ -433,6 +434,14 @@ static void unlink_worker(sb_router_t *r, worker_t *w) {
  * waiting for an agent slot stops waiting, one forwarded is cancelled at
  * the agent (sb_rpc_cancel_call sends the agent a Cancel). Either way the
  * worker answers its caller CANCELLED. */
+static int service_stopping(sb_router_t *r) {
+  int s;
+  sb_mutex_lock(r->lock);
+  s = r->stopping;
+  sb_mutex_unlock(r->lock);
+  return s;
+}
+
 static void cancel_worker(worker_t *w) {
   w->cancelled = 1;
   if (w->link) {
@@ -577,7 +586,12 @@ static void forward(worker_t *w) {
   release(r, link);
   if (err) {
     int code = err;
-    if (err == SB_ECANCELED)
+    if (err == SB_ECANCELED && service_stopping(r))
+      snprintf(detail, sizeof detail,
+               "the service is stopping; the agent of session %u was told "
+               "to stop",
+               session);
+    else if (err == SB_ECANCELED)
       snprintf(detail, sizeof detail,
                "cancelled by the caller; the agent of session %u was told "
                "to stop",
@@ -782,7 +796,7 @@ static void control_request(void *arg, sb_rpc_t *rpc, sb_rpc_incoming_t *in) {
     return;
   }
   sb_mutex_lock(c->router->lock);
-  if (c->closing) {
+  if (c->closing || c->router->stopping) {
     sb_mutex_unlock(c->router->lock);
     sb_rpc_respond_error(rpc, in, SB_ECANCELED, "the service is stopping");
     return;
@@ -913,6 +927,16 @@ void sb_router_serve_control(sb_router_t *r, sb_stream_t *s,
   sb_mutex_lock(r->lock);
   r->serving--;
   sb_cond_broadcast(r->cond);
+  sb_mutex_unlock(r->lock);
+}
+
+void sb_router_stopping(sb_router_t *r) {
+  sb_mutex_lock(r->lock);
+  r->stopping = 1;
+  for (control_conn_t *c = r->controls; c; c = c->next)
+    for (int i = 0; i < SB_RPC_MAX_OUTSTANDING; i++)
+      if (c->workers[i].thread && c->workers[i].id)
+        cancel_worker(&c->workers[i]);
   sb_mutex_unlock(r->lock);
 }
 

@@ -80,6 +80,11 @@ int sb_router_agents(sb_router_t *r);
  * logon, logoff, lock and unlock. user may be NULL. */
 void sb_router_publish(sb_router_t *r, uint32_t session_id, int change,
                        int locked, const char *user, uint32_t agent_pid);
+/* The service is stopping: every request being served is cancelled
+ * (its caller is answered STATUS_CANCELLED "the service is stopping",
+ * and the agent told to stop) and new ones are answered the same, before
+ * the agents are ended; otherwise a caller would see its agent lost. */
+void sb_router_stopping(sb_router_t *r);
 /* End every connection (service stop) and wait for the serve functions
  * to return. */
 void sb_router_shutdown(sb_router_t *r);

@@ -588,6 +588,8 @@ void sb_service_stop(sb_service_t *svc, void (*progress)(void *arg),
   if (!svc)
     return;
   sb_log(SB_LOG_INFO, "service stopping");
+  /* Callers first hear that the service stops, then the agents end. */
+  sb_router_stopping(svc->router);
   sb_mutex_lock(svc->lock);
   svc->stopping = 1;
   sb_smgr_stop(&svc->smgr);

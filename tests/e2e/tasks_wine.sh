@@ -430,6 +430,10 @@ kill -0 $getter 2>/dev/null && fail "the caller got no answer after the service 
 wait $getter; rc=$?
 err=$(tr -d '\r' < "$TMP/stuck.err" | grep -v -e wine32 -e multiarch -e add-architecture | head -n1)
 [ $rc -ne 0 ] || fail "the stuck get succeeded?"
+# The service tells its callers it stops before it ends the agents (it
+# used to end them first, and the caller saw AGENT_LOST).
+echo "$err" | grep -q 'CANCELLED.*the service is stopping' ||
+  fail "the caller was not told the service stops: $err"
 pass "sc stop with a clipboard get stuck on a never-rendering owner: STOPPED after $ms ms, no agent left; the caller got rc $rc: $err"
 end_owner
 W "$BIN/sbservice.exe" start | grep -q RUNNING || fail "restart"
