@@ -25,10 +25,13 @@ sb_configure_win() { # dir
 
 # Start a private Xvfb and a persistent wineserver with our own prefix.
 # Sets DISPLAY, WINEPREFIX, WINEDEBUG; sb_wine_stop undoes it.
-#   sb_wine_start [WxHxDEPTH]   the screen, 1280x800x24 unless given
-#                               (scripts/bench.sh takes 3840x2160x24)
+#   sb_wine_start [WxHxDEPTH [XVFB_ARG...]]
+#       the screen, 1280x800x24 unless given (scripts/bench.sh takes
+#       3840x2160x24), and more Xvfb arguments (tests/e2e/monitors_wine.sh
+#       gives -noreset, so RandR monitors outlive the client that set them)
 sb_wine_start() {
   local size=${1:-1280x800x24}
+  shift || true
   export WINEPREFIX=${WINEPREFIX_SB:-$SB_BUILD/wineprefix}
   export WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
   local n
@@ -37,7 +40,7 @@ sb_wine_start() {
       break
     fi
   done
-  Xvfb ":$n" -screen 0 "$size" -nolisten tcp >/dev/null 2>&1 &
+  Xvfb ":$n" -screen 0 "$size" "$@" -nolisten tcp >/dev/null 2>&1 &
   SB_XVFB_PID=$!
   export DISPLAY=":$n"
   for _ in $(seq 1 50); do

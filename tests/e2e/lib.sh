@@ -55,3 +55,11 @@ kill_agents() {
   [ -n "$p" ] || return 1
   kill -9 $p 2>/dev/null
 }
+# Pixels that differ between two pictures, as a whole number: ImageMagick
+# prints large counts as 1.30515e+06, whose part before the dot is 1.
+# "error" when compare printed no count (a size mismatch, a bad file).
+ae_px() {
+  compare -metric AE "$1" "$2" null: 2>&1 |
+    awk '$1 ~ /^[0-9][0-9.]*(e[+][0-9]+)?$/ { printf "%.0f\n", $1; ok = 1; exit }
+         END { if (!ok) print "error" }'
+}

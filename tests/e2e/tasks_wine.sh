@@ -480,10 +480,10 @@ size=$(identify -format '%wx%h' "$TMP/shot.png")
 want=$(xdpyinfo 2>/dev/null | awk '/dimensions:/ {print $2}')
 [ -n "$want" ] || want=$(identify -format '%wx%h' "$TMP/ref.png")
 [ "$size" = "$want" ] || fail "screenshot $size, screen $want"
-diff=$(compare -metric AE "$TMP/shot.png" "$TMP/ref.png" null: 2>&1 | cut -d' ' -f1)
+diff=$(ae_px "$TMP/shot.png" "$TMP/ref.png")
 total=$(( ${size%x*} * ${size#*x} ))
 echo "differing pixels: $diff of $total"
-[ "${diff%.*}" -le $(( total / 100 )) ] || fail "screenshot differs in $diff pixels"
+[ "$diff" -le $(( total / 100 )) ] || fail "screenshot differs in $diff pixels"
 px=$(convert "$TMP/shot.png" -format '%[pixel:p{5,5}]' info:)
 case "$px" in
   'srgb(51,102,204)'|'#3366CC'|'#3366cc') ;;
@@ -506,8 +506,8 @@ esac
 W "$BIN/sbctl.exe" screenshot --session 1 --monitor 0 --compression small \
   -o "$(winepath -w "$TMP/mon0.png" 2>/dev/null)" > "$TMP/mon0.out" || fail "screenshot --monitor 0 --compression small"
 grep -q "at 0,0" "$TMP/mon0.out" || fail "origin not reported: $(cat "$TMP/mon0.out")"
-mdiff=$(compare -metric AE "$TMP/mon0.png" "$TMP/ref.png" null: 2>&1 | cut -d' ' -f1)
-[ "${mdiff%.*}" -le $(( total / 100 )) ] || fail "--monitor 0 --compression small differs from import in $mdiff pixels"
+mdiff=$(ae_px "$TMP/mon0.png" "$TMP/ref.png")
+[ "$mdiff" -le $(( total / 100 )) ] || fail "--monitor 0 --compression small differs from import in $mdiff pixels"
 pass "monitors: $(echo "$mons" | head -c 160); --monitor 0 --compression small equals import ($mdiff px)"
 
 # Something that is not one colour: a message box open on the screen. The
@@ -528,13 +528,13 @@ import -window root -crop "${rw}x${rh}+${rx}+${ry}" +repage "$TMP/regionref.png"
 xdotool key --window "$wid" Return 2>/dev/null
 wait $m
 convert -size "$size" xc:'#3366cc' "$TMP/plain.png"
-boxpx=$(compare -metric AE "$TMP/box.png" "$TMP/plain.png" null: 2>&1 | cut -d' ' -f1)
-[ "${boxpx%.*}" -ge $(( rw * rh / 4 )) ] || fail "the box is not in the screenshot ($boxpx px differ from the bare root)"
-diff=$(compare -metric AE "$TMP/box.png" "$TMP/boxref.png" null: 2>&1 | cut -d' ' -f1)
-[ "${diff%.*}" -le $(( total / 100 )) ] || fail "screenshot with a box differs from import in $diff pixels"
+boxpx=$(ae_px "$TMP/box.png" "$TMP/plain.png")
+[ "$boxpx" -ge $(( rw * rh / 4 )) ] || fail "the box is not in the screenshot ($boxpx px differ from the bare root)"
+diff=$(ae_px "$TMP/box.png" "$TMP/boxref.png")
+[ "$diff" -le $(( total / 100 )) ] || fail "screenshot with a box differs from import in $diff pixels"
 [ "$(identify -format '%wx%h' "$TMP/region.png")" = "${rw}x${rh}" ] || fail "region size"
-rdiff=$(compare -metric AE "$TMP/region.png" "$TMP/regionref.png" null: 2>&1 | cut -d' ' -f1)
-[ "${rdiff%.*}" -le $(( rw * rh / 100 )) ] || fail "region differs from import in $rdiff pixels"
+rdiff=$(ae_px "$TMP/region.png" "$TMP/regionref.png")
+[ "$rdiff" -le $(( rw * rh / 100 )) ] || fail "region differs from import in $rdiff pixels"
 pass "a box on screen: screenshot equals import ($diff px differ; $boxpx px are the box), --region $rx,$ry,$rw,$rh equals import -crop ($rdiff px)"
 }
 
@@ -652,8 +652,8 @@ W "$BIN/sbctl.exe" screenshot --session 1 -o "$(winepath -w "$TMP/dpi.png" 2>/de
 import -window root "$TMP/ref.png" || fail "import"
 size=$(identify -format '%wx%h' "$TMP/dpi.png")
 [ "$size" = "$want" ] || fail "screenshot at 144 dpi is $size, the screen is $want pixels"
-diff=$(compare -metric AE "$TMP/dpi.png" "$TMP/ref.png" null: 2>&1 | cut -d' ' -f1)
-[ "${diff%.*}" -le $(( ${want%x*} * ${want#*x} / 100 )) ] || fail "screenshot at 144 dpi differs from import in $diff pixels"
+diff=$(ae_px "$TMP/dpi.png" "$TMP/ref.png")
+[ "$diff" -le $(( ${want%x*} * ${want#*x} / 100 )) ] || fail "screenshot at 144 dpi differs from import in $diff pixels"
 pass "LogPixels 144: monitors report dpi 144; screenshot $size (physical pixels), $diff px differ from import"
 wine reg delete "$key" /v LogPixels /f >/dev/null 2>&1 || fail "reg delete LogPixels"
 old=$(agent_pid)
