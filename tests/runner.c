@@ -19,13 +19,13 @@ void sbtest_fail(const char *file, int line, const char *expr,
   fprintf(stderr, "FAIL %s:%d: %s%s%s\n", file, line, expr,
           detail ? " -- " : "", detail ? detail : "");
   fflush(stderr);
-  exit(1);
+  exit(sbtest__end(1));
 }
 
 void sbtest_skip(const char *why) {
   printf("SKIP: %s\n", why);
   fflush(stdout);
-  exit(77);
+  exit(sbtest__end(77));
 }
 
 int sbtest_ms(int ms) {
@@ -93,7 +93,7 @@ int main(int argc, char **argv) {
       sbtest_list[i].fn();
       sbtest__cleanup_tmpdir(tmpdir);
       printf("PASS %s\n", argv[1]);
-      return 0;
+      return sbtest__end(0);
     }
   }
   fprintf(stderr, "no test %s\n", argv[1]);

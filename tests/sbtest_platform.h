@@ -35,4 +35,9 @@ sbtest_proc_t sbtest_spawn_helper_inherit(const char *name, intptr_t handle,
 int sbtest_wait(sbtest_proc_t p, int timeout_ms);
 void sbtest_kill(sbtest_proc_t p);
 
+/* End the test process with `code` once its result is printed. POSIX: a
+ * normal exit (the sanitizers' and valgrind's leak checks run there).
+ * Windows: TerminateProcess, see tests/win/sbtest_platform.c. */
+int sbtest__end(int code);
+
 #endif

@@ -13,6 +13,10 @@ source "$(dirname "$0")/lib.sh"
 need
 cleanup_service
 
+if [ "${SB_TEST_HOOKS:-OFF}" != ON ]; then
+  echo "SKIP: this build ignores SB_DATA_DIR (configure with -DSB_TEST_HOOKS=ON, as scripts/test.sh does)"
+  exit 77
+fi
 G=$(mktemp -d "$BIN/../ground.XXXXXX")
 trap 'chmod -R u+w "$G"; rm -rf "$G"' EXIT
 mkdir "$G/app" "$G/data"

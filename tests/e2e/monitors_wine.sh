@@ -69,9 +69,11 @@ import -window root "$TMP/ref.png" || fail "import"
 shot() {
   local name=$1 want=$2 crop=$3 size diff total
   shift 3
-  W "$BIN/sbctl.exe" screenshot --session 1 "$@" \
-    -o "$(winepath -w "$TMP/$name.png" 2>/dev/null)" >"$TMP/$name.out" ||
-    fail "screenshot $*"
+  # Its exit code and error kept (W would drop both).
+  wine "$BIN/sbctl.exe" screenshot --session 1 "$@" \
+    -o "$(winepath -w "$TMP/$name.png" 2>/dev/null)" </dev/null \
+    >"$TMP/$name.out" 2>"$TMP/$name.err" ||
+    fail "screenshot $*: exit $?: $(tr -d '\r' < "$TMP/$name.err" | grep -v -e wine32 -e multiarch -e add-architecture | head -n 3)"
   size=$(identify -format '%wx%h' "$TMP/$name.png" 2>/dev/null)
   [ "$size" = "$want" ] || fail "$name: $size, want $want"
   convert "$TMP/ref.png" -crop "$crop" +repage "$TMP/$name-ref.png" || fail "crop $crop"

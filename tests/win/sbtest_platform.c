@@ -134,3 +134,18 @@ int sbtest_user_is_me(const char *name) {
 int sbtest_hardlink(const char *existing, const char *link_path) {
   return CreateHardLinkA(link_path, existing, NULL) ? 0 : -1;
 }
+
+/* Under Wine, two fresh-clone runs saw a test print PASS and then never
+ * exit (task_clipboard_unrendered_deadline, task_notify_shown: 120 s
+ * timeouts, neither reproduced alone in 6 and 3 reruns). Both leave
+ * threads behind that own windows (an abandoned clipboard call, the
+ * notification icon's thread), and the hang is in the process's own
+ * teardown, after the test's result. So the result stands, and the
+ * process ends without running DLL detach: the product's own exits are
+ * tested by the e2e cases (agent exit with a stuck clipboard call,
+ * service stop), not here. */
+int sbtest__end(int code) {
+  fflush(NULL);
+  TerminateProcess(GetCurrentProcess(), (UINT)code);
+  return code;
+}
