@@ -9,6 +9,7 @@
 #include "sbtest.h"
 #include "sessionbridge.h"
 #include "sbtest_platform.h"
+#include "sbtest_run.h"
 #include "test-list.h"
 
 static const char *self_path;
@@ -37,6 +38,17 @@ int sbtest_ms(int ms) {
 }
 
 const char *sbtest_self(void) { return self_path; }
+
+/* sbtest lives in the same directory as the programs it runs. */
+void sbtest_bin_path(const char *name, char *buf, size_t cap) {
+  const char *sep = strrchr(self_path, '/');
+  const char *bs = strrchr(self_path, '\\');
+  if (!sep || (bs && bs > sep))
+    sep = bs;
+  int dir = sep ? (int)(sep - self_path) : 1;
+  snprintf(buf, cap, "%.*s/%s%s", dir, sep ? self_path : ".", name,
+           SB_EXE_SUFFIX);
+}
 
 const char *sbtest_tmpdir(void) {
   if (!tmpdir[0])
@@ -90,6 +102,9 @@ int main(int argc, char **argv) {
   }
   for (size_t i = 0; i < sizeof sbtest_list / sizeof sbtest_list[0]; i++) {
     if (strcmp(sbtest_list[i].name, argv[1]) == 0) {
+      /* A failure with no START line is a program that never reached
+       * main (under Wine: the loader), not a test that failed. */
+      printf("START %s\n", argv[1]);
       sbtest_list[i].fn();
       sbtest__cleanup_tmpdir(tmpdir);
       printf("PASS %s\n", argv[1]);

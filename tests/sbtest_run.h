@@ -7,7 +7,8 @@
 
 #include <stddef.h>
 
-/* SB_TEST_BIN_DIR/name plus the platform's executable suffix. */
+/* The directory of sbtest itself, name and the platform's executable
+ * suffix (runner.c). */
 void sbtest_bin_path(const char *name, char *buf, size_t cap);
 /* Run path with args (NULL-terminated, argv[0] not included), its output
  * going to ours; wait up to timeout_ms. Returns the exit code, or -1 when

@@ -8,17 +8,6 @@
 #include "sbtest_platform.h"
 #include "sbtest_run.h"
 
-/* sbtest lives in the same directory as the programs it runs. */
-void sbtest_bin_path(const char *name, char *buf, size_t cap) {
-  const char *self = sbtest_self();
-  const char *sep = strrchr(self, '/');
-  const char *bs = strrchr(self, '\\');
-  if (!sep || (bs && bs > sep))
-    sep = bs;
-  int dir = sep ? (int)(sep - self) : 1;
-  snprintf(buf, cap, "%.*s/%s.exe", dir, sep ? self : ".", name);
-}
-
 int sbtest_run_program(const char *path, const char *const *args,
                        int timeout_ms) {
   char cmd[8192];
