@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Runs one sbtest case under Wine: wine_test.sh WINE SBTEST_EXE NAME.
+# sbtest prints "START NAME" before the test's first line of code. In CI,
+# once in several thousand Wine starts, wine exited at once (0.01 s), non-zero
+# and silent, before sbtest's main: the test never ran, so its result says
+# nothing about our code. Such a start (no START line) is reported with its
+# exit code and time, and made once more; a second one fails the case. If
+# SB_WINE_RESTARTS names a file, each restart is appended to it, and
+# scripts/test.sh prints them in its summary. A test that started is never
+# run again: its exit code is the case's result.
+wine=${1:?wine} exe=${2:?sbtest.exe} name=${3:?test name}
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+for attempt in 1 2; do
+  t0=$(date +%s%N)
+  "$wine" "$exe" "$name" 2>&1 | tee "$out"
+  rc=${PIPESTATUS[0]}
+  ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+  if grep -q "^START $name" "$out"; then
+    exit "$rc"
+  fi
+  echo "wine_test.sh: sbtest.exe $name did not reach main (wine exit $rc after $ms ms, attempt $attempt)"
+  if [ "$attempt" = 1 ] && [ -n "${SB_WINE_RESTARTS:-}" ]; then
+    echo "$name: wine exit $rc after $ms ms before main" >>"$SB_WINE_RESTARTS"
+  fi
+done
+exit 1
