@@ -20,6 +20,33 @@ CTL='C:\Program Files\sessionbridge\sbctl.exe'
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 msi_fail() { W msiexec /x "$MSI" /qn >/dev/null 2>&1 || true; fail "$@"; }
+# msiexec with a verbose log; on failure the log's last lines and wine's
+# stderr are printed, so a CI failure carries its cause. Unix sees the
+# exit code modulo 256: 67 is 1603 (install failed), 91 is 1627 (function
+# failed), 194 is 3010 (done, restart needed: a file was in use).
+msi() { # name msiexec-args...
+  local name=$1 rc=0
+  shift
+  wine msiexec "$@" /qn /l*v "$(winepath -w "$T/$name.log" 2>/dev/null)" \
+    </dev/null >/dev/null 2>"$T/$name.err" || rc=$?
+  if [ $rc -ne 0 ]; then
+    echo "msiexec $* exited $rc; the end of its log:"
+    tr -d '\000\r' <"$T/$name.log" | grep -v '^Property(' | tail -n 25
+    echo "wine's stderr:"
+    tail -n 25 "$T/$name.err"
+    echo "the service log:"
+    tail -n 15 "$LOG" 2>/dev/null | tr -d '\r'
+  fi
+  return $rc
+}
+# The product codes of every sessionbridge product installed: a run
+# stopped between the upgrade and the uninstall leaves the newer one,
+# which "msiexec /x" of this MSI does not remove and which refuses this
+# MSI's install as a downgrade (exit 1603).
+products() {
+  W reg query "$UN" /s |
+    awk '/^HKEY/ { key = $0 } /DisplayName.*REG_SZ.*sessionbridge$/ { n = split(key, p, "\\"); print p[n] }'
+}
 state() { W sc query sessionbridge | awk '/STATE/ { print $4 }'; }
 ping_ok() {
   for _ in $(seq 1 100); do
@@ -31,11 +58,12 @@ ping_ok() {
 key_sum() { sha256sum "$DATA/control.key" | cut -d' ' -f1; }
 versions() { W reg query "$UN" /s | awk '/DisplayName.*sessionbridge/ { n++ } END { print n + 0 }'; }
 
-# A previous run's product, if any, and its data: a fresh machine.
-W msiexec /x "$MSI" /qn >/dev/null 2>&1 || true
+# A previous run's products, if any, and its data: a fresh machine.
+for p in $(products); do W msiexec /x "$p" /qn >/dev/null 2>&1 || true; done
+[ "$(versions)" = 0 ] || fail "a sessionbridge product is installed and cannot be removed: $(products)"
 rm -rf "$DATA"
 
-WR msiexec /i "$MSI" /qn >/dev/null || msi_fail "msiexec /i: exit $?"
+msi install /i "$MSI" || msi_fail "msiexec /i: exit $?"
 for f in sbservice.exe sbagent.exe sbctl.exe; do
   [ -f "$PF/$f" ] || msi_fail "$f not installed in Program Files"
 done
@@ -56,7 +84,7 @@ IFS=. read -r ma mi pa <<<"$(basename "$MSI" .msi | sed 's/^sessionbridge-//')"
 next="$ma.$mi.$((pa + 1))"
 (cd "$BIN" && "$WIXL" -a x64 -D Version="$next" -D SourceDir=. -o "$T/next.msi" "$WXS") ||
   msi_fail "wixl $next"
-WR msiexec /i "$T/next.msi" /qn >/dev/null || msi_fail "upgrade: exit $?"
+msi upgrade /i "$T/next.msi" || msi_fail "upgrade: exit $?"
 [ "$(state)" = RUNNING ] || msi_fail "service not RUNNING after upgrade"
 ping_ok || msi_fail "no pong after upgrade"
 [ "$(key_sum)" = "$k1" ] || msi_fail "upgrade changed the control key"
@@ -64,7 +92,7 @@ ping_ok || msi_fail "no pong after upgrade"
 W reg query "$UN" /s | grep -q "DisplayVersion.*$next" || msi_fail "upgrade did not register $next"
 pass "major upgrade to $next: one product, service RUNNING, pong, key kept"
 
-WR msiexec /x "$T/next.msi" /qn >/dev/null || msi_fail "msiexec /x: exit $?"
+msi uninstall /x "$T/next.msi" || msi_fail "msiexec /x: exit $?"
 W sc query sessionbridge | grep -q STATE && fail "service still registered after uninstall"
 W reg query "$EL" 2>/dev/null | grep -q EventMessageFile && fail "Event Log source left"
 [ "$(versions)" = 0 ] || fail "product still registered"
