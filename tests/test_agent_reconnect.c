@@ -17,14 +17,13 @@
 
 #include "dispatch.h"
 #include "rig.h"
-#include "router.h"
+#include "router_rig.h"
 #include "sbtest.h"
 #include "sbtest_platform.h"
 #include "sessionbridge.h"
 
 static const uint8_t agent_key[SB_PSK_SIZE] = {0xa6, 14};
 static const uint8_t control_key[SB_PSK_SIZE] = {0xc0, 14};
-static sb_router_t *router;
 static sb_dispatch_t *dispatch;
 
 static struct {
@@ -58,74 +57,33 @@ static void set_state(int disconnected, int locked) {
   sb_mutex_unlock(S.lock);
 }
 
-static int one_session(void *arg, sb_router_session_t *out, size_t cap,
-                       size_t *count) {
-  (void)arg;
-  memset(out, 0, sizeof *out);
-  out->session_id = 1;
-  *count = cap > 0;
-  return 0;
-}
-
-static int exists(void *arg, uint32_t id) {
-  (void)arg;
-  return id == 1;
-}
-
-static void on_agent(void *arg, sb_stream_t *s) {
-  (void)arg;
-  sb_router_serve_agent(router, 1, 4242, s, agent_key);
-}
-
-static void on_control(void *arg, sb_stream_t *s) {
-  (void)arg;
-  sb_router_serve_control(router, s, control_key);
-}
-
 static void real_agent(void *arg, sb_rpc_t *rpc, sb_rpc_incoming_t *in) {
   (void)arg;
   sb_dispatch_request(dispatch, rpc, in);
 }
 
 typedef struct {
-  sb_server_t *asrv, *csrv;
-  sb_rpc_t *agent, *control;
-  sb_stream_t *as, *cs;
+  sbt_router_rig_t r;
+  sb_rpc_t *control;
+  sb_stream_t *cs;
 } rig_t;
 
 static void rig_start(rig_t *g) {
-  char agent_ep[256], control_ep[256];
-  sb_router_hooks_t h;
   sb_dispatch_probe_t p = {probe_disconnected, probe_locked, NULL};
   memset(g, 0, sizeof *g);
   memset(&S, 0, sizeof S);
   CHECK_OK(sb_mutex_new(&S.lock));
   CHECK_OK(sb_dispatch_new(&dispatch, 1));
   sb_dispatch_set_probe(dispatch, &p);
-  memset(&h, 0, sizeof h);
-  h.list_sessions = one_session;
-  h.session_exists = exists;
-  CHECK_OK(sb_router_new(&router, &h));
-  g->asrv = sbt_serve("ar-agent", agent_ep, sizeof agent_ep, 8, on_agent);
-  g->csrv = sbt_serve("ar-control", control_ep, sizeof control_ep, 8,
-                      on_control);
-  g->agent = sbt_connect_rpc(agent_ep, agent_key, real_agent, &g->as);
-  for (int i = 0; i < 300 && sb_router_agents(router) < 1; i++)
-    sb_sleep_ms(10);
-  CHECK_EQ(sb_router_agents(router), 1);
-  g->control = sbt_connect_rpc(control_ep, control_key, NULL, &g->cs);
+  sbt_router_rig_start(&g->r, "ar", 8, agent_key, control_key, real_agent);
+  g->control = sbt_connect_rpc(g->r.control_ep, control_key, NULL, &g->cs);
 }
 
 static void rig_stop(rig_t *g) {
   sb_rpc_stop(g->control);
   sb_stream_close(g->cs);
   sb_dispatch_shutdown(dispatch);
-  sb_router_shutdown(router);
-  sb_rpc_stop(g->agent);
-  sb_stream_close(g->as);
-  sb_server_stop(g->csrv);
-  sb_server_stop(g->asrv);
-  sb_router_free(router);
+  sbt_router_rig_stop(&g->r);
   sb_dispatch_free(dispatch);
   sb_mutex_free(S.lock);
 }

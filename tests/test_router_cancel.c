@@ -13,14 +13,13 @@
  * dispatcher's side is router_cancel_message_box (Windows). */
 #include "dispatch.h"
 #include "rig.h"
-#include "router.h"
+#include "router_rig.h"
 #include "sbtest.h"
 #include "sbtest_platform.h"
 #include "sessionbridge.h"
 
 static const uint8_t agent_key[SB_PSK_SIZE] = {0xa6, 3};
 static const uint8_t control_key[SB_PSK_SIZE] = {0xc0, 3};
-static sb_router_t *router;
 
 /* ---- the fake agent ---- */
 
@@ -130,65 +129,27 @@ static int agent_count(int *field, int want, int ms) {
   return 0;
 }
 
-/* ---- router, one session (1) with the fake (or a real) agent ---- */
-
-static int one_session(void *arg, sb_router_session_t *out, size_t cap,
-                       size_t *count) {
-  (void)arg;
-  memset(out, 0, sizeof *out);
-  out->session_id = 1;
-  *count = cap > 0;
-  return 0;
-}
-
-static int exists(void *arg, uint32_t id) {
-  (void)arg;
-  return id == 1;
-}
-
-static void on_agent(void *arg, sb_stream_t *s) {
-  (void)arg;
-  sb_router_serve_agent(router, 1, 4242, s, agent_key);
-}
-
-static void on_control(void *arg, sb_stream_t *s) {
-  (void)arg;
-  sb_router_serve_control(router, s, control_key);
-}
+/* ---- the router (tests/support/router_rig.c) with the fake (or a real)
+ * agent, and a raw control channel ---- */
 
 typedef struct {
-  sb_server_t *asrv, *csrv;
-  char control_ep[256];
-  sb_rpc_t *agent;
-  sb_stream_t *as;
+  sbt_router_rig_t r;
   /* A raw control channel the test writes envelopes on by hand. */
   sb_stream_t *cs;
   sb_channel_t *ch;
 } rig_t;
 
 static void rig_start_with(rig_t *g, sb_rpc_request_fn agent_fn) {
-  char agent_ep[256];
-  sb_router_hooks_t h;
   sb_channel_opts_t o;
   memset(g, 0, sizeof *g);
   memset(&ag, 0, sizeof ag);
   snprintf(ag.clip, sizeof ag.clip, "old");
   CHECK_OK(sb_mutex_new(&ag.lock));
-  memset(&h, 0, sizeof h);
-  h.list_sessions = one_session;
-  h.session_exists = exists;
-  CHECK_OK(sb_router_new(&router, &h));
-  g->asrv = sbt_serve("rc-agent", agent_ep, sizeof agent_ep, 8, on_agent);
-  g->csrv = sbt_serve("rc-control", g->control_ep, sizeof g->control_ep, 8,
-                      on_control);
-  g->agent = sbt_connect_rpc(agent_ep, agent_key, agent_fn, &g->as);
-  for (int i = 0; i < 300 && sb_router_agents(router) < 1; i++)
-    sb_sleep_ms(10);
-  CHECK_EQ(sb_router_agents(router), 1);
+  sbt_router_rig_start(&g->r, "rc", 8, agent_key, control_key, agent_fn);
   memset(&o, 0, sizeof o);
   o.role = SB_ROLE_CLIENT;
   o.psk = control_key;
-  CHECK_OK(sb_stream_connect(&g->cs, g->control_ep, sbtest_ms(5000)));
+  CHECK_OK(sb_stream_connect(&g->cs, g->r.control_ep, sbtest_ms(5000)));
   sb_io_t io = sb_stream_io(g->cs);
   CHECK_OK(sb_channel_new(&g->ch, &io, &o));
   CHECK_OK(sb_channel_handshake(g->ch));
@@ -207,13 +168,8 @@ static void rig_close_control(rig_t *g) {
 
 static void rig_stop(rig_t *g) {
   rig_close_control(g);
-  agent_finish_all(g->agent);
-  sb_router_shutdown(router);
-  sb_rpc_stop(g->agent);
-  sb_stream_close(g->as);
-  sb_server_stop(g->csrv);
-  sb_server_stop(g->asrv);
-  sb_router_free(router);
+  agent_finish_all(g->r.agent);
+  sbt_router_rig_stop(&g->r);
   sb_mutex_free(ag.lock);
 }
 
@@ -347,7 +303,7 @@ SB_TEST(router_cancel_reaches_agent) {
   /* The agent got the Cancel for the request it was running... */
   CHECK(agent_count(&ag.cancels, 1, 5000));
   /* ...so when its tasks finish, the cancelled set is not among them. */
-  agent_finish_all(g.agent);
+  agent_finish_all(g.r.agent);
   CHECK(strcmp(ag.clip, "old") == 0);
   expect_ping(&g, 5);
   /* A Cancel of a request that is not running (finished, or never
@@ -382,7 +338,7 @@ SB_TEST(router_upload_to_a_request_without_data) {
   send_upload_decl(&g, 3, 3, 0);
   send_chunk(&g, 3, 0, "new", 1);
   CHECK(agent_count(&ag.n_held, 1, 5000));
-  agent_finish_all(g.agent);
+  agent_finish_all(g.r.agent);
   a = recv_answer(&g, 5000);
   CHECK_EQ(a.id, 3);
   CHECK_EQ(a.status, SBWIRE__V1__STATUS__STATUS_OK);
@@ -401,7 +357,7 @@ SB_TEST(router_stopping_answers_cancelled) {
   ag.hold_pings = 1;
   send_ping(&g, 1);
   CHECK(agent_count(&ag.n_held, 1, 5000));
-  sb_router_stopping(router);
+  sb_router_stopping(g.r.router);
   for (uint64_t id = 1; id <= 3; id += 2) {
     if (id == 3)
       send_ping(&g, 3);
@@ -429,7 +385,7 @@ SB_TEST(router_cancel_upload_before_last_chunk) {
   send_chunk(&g, 1, 3, "!!!", 1);
   expect_ping(&g, 5);
   CHECK_EQ(ag.sets, 0); /* the agent never heard of it */
-  agent_finish_all(g.agent);
+  agent_finish_all(g.r.agent);
   CHECK(strcmp(ag.clip, "old") == 0);
   rig_stop(&g);
 }
@@ -444,7 +400,7 @@ SB_TEST(router_cancel_upload_after_last_chunk) {
   send_cancel(&g, 3, 1);
   expect_cancelled(&g, 1, 3);
   CHECK(agent_count(&ag.cancels, 1, 5000));
-  agent_finish_all(g.agent);
+  agent_finish_all(g.r.agent);
   CHECK(strcmp(ag.clip, "old") == 0);
   expect_ping(&g, 5);
   rig_stop(&g);
@@ -458,7 +414,7 @@ SB_TEST(router_close_cancels_forwarded) {
   CHECK(agent_count(&ag.n_held, 1, 5000));
   rig_close_control(&g);
   CHECK(agent_count(&ag.cancels, 1, 5000));
-  agent_finish_all(g.agent);
+  agent_finish_all(g.r.agent);
   CHECK(strcmp(ag.clip, "old") == 0);
   rig_stop(&g);
 }
@@ -535,7 +491,7 @@ SB_TEST(router_hop_budget_hung_agent) {
   uint64_t worst = 0;
   rig_start(&g);
   ag.hold_pings = 1;
-  sb_rpc_t *rpc = sbt_connect_rpc(g.control_ep, control_key, NULL, &s);
+  sb_rpc_t *rpc = sbt_connect_rpc(g.r.control_ep, control_key, NULL, &s);
   for (int round = 0; round < 2; round++) {
     for (int i = 0; i < 10; i++) {
       hc[i].rpc = rpc;

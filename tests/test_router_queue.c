@@ -3,7 +3,7 @@
  * the agent's 16-call cap wait their turn within their deadline instead of
  * failing BUSY, and the agent never sees more than 16 at once. */
 #include "rig.h"
-#include "router.h"
+#include "router_rig.h"
 #include "sbtest.h"
 #include "sessionbridge.h"
 
@@ -13,31 +13,6 @@
 
 static const uint8_t agent_key[SB_PSK_SIZE] = {0xa6, 1};
 static const uint8_t control_key[SB_PSK_SIZE] = {0xc0, 2};
-static sb_router_t *router;
-
-static int one_session(void *arg, sb_router_session_t *out, size_t cap,
-                       size_t *count) {
-  (void)arg;
-  memset(out, 0, sizeof *out);
-  out->session_id = 1;
-  *count = cap > 0;
-  return 0;
-}
-
-static int exists(void *arg, uint32_t id) {
-  (void)arg;
-  return id == 1;
-}
-
-static void on_agent(void *arg, sb_stream_t *s) {
-  (void)arg;
-  sb_router_serve_agent(router, 1, 4242, s, agent_key);
-}
-
-static void on_control(void *arg, sb_stream_t *s) {
-  (void)arg;
-  sb_router_serve_control(router, s, control_key);
-}
 
 /* The agent: answers each ping HOLD_MS later from its own thread (the
  * first ones once it has held a full cap), and
@@ -120,28 +95,15 @@ static void client_main(void *arg) {
 }
 
 SB_TEST(router_queues_past_agent_cap) {
-  char agent_ep[256], control_ep[256];
-  sb_router_hooks_t h;
+  sbt_router_rig_t r;
   sb_thread_t *t[N_CLIENTS];
   client_t cl[N_CLIENTS];
-  sb_stream_t *as = NULL;
-  memset(&h, 0, sizeof h);
-  h.list_sessions = one_session;
-  h.session_exists = exists;
   holding = most_held = n_answerers = 0;
   CHECK_OK(sb_mutex_new(&agent_lock));
-  CHECK_OK(sb_router_new(&router, &h));
-  sb_server_t *asrv =
-      sbt_serve("rq-agent", agent_ep, sizeof agent_ep, 64, on_agent);
-  sb_server_t *csrv =
-      sbt_serve("rq-control", control_ep, sizeof control_ep, 64, on_control);
-  sb_rpc_t *agent = sbt_connect_rpc(agent_ep, agent_key, agent_request, &as);
-  for (int i = 0; i < 300 && sb_router_agents(router) < 1; i++)
-    sb_sleep_ms(10);
-  CHECK_EQ(sb_router_agents(router), 1);
+  sbt_router_rig_start(&r, "rq", 64, agent_key, control_key, agent_request);
 
   for (int i = 0; i < N_CLIENTS; i++) {
-    cl[i].ep = control_ep;
+    cl[i].ep = r.control_ep;
     cl[i].err = 1;
     CHECK_OK(sb_thread_create(&t[i], client_main, &cl[i], 0));
   }
@@ -160,11 +122,6 @@ SB_TEST(router_queues_past_agent_cap) {
 
   for (int i = 0; i < n_answerers; i++)
     sb_thread_join(answerers[i]);
-  sb_router_shutdown(router);
-  sb_rpc_stop(agent);
-  sb_stream_close(as);
-  sb_server_stop(csrv);
-  sb_server_stop(asrv);
-  sb_router_free(router);
+  sbt_router_rig_stop(&r);
   sb_mutex_free(agent_lock);
 }

@@ -5,6 +5,11 @@
 
 sb_server_t *sbt_serve(const char *tag, char *ep, size_t cap, int max,
                        sb_server_conn_fn fn) {
+  return sbt_serve_arg(tag, ep, cap, max, fn, NULL);
+}
+
+sb_server_t *sbt_serve_arg(const char *tag, char *ep, size_t cap, int max,
+                           sb_server_conn_fn fn, void *arg) {
   sb_server_t *srv = NULL;
   sb_server_opts_t o;
   memset(&o, 0, sizeof o);
@@ -15,6 +20,7 @@ sb_server_t *sbt_serve(const char *tag, char *ep, size_t cap, int max,
   o.listen.gid = -1;
   o.max_connections = max;
   o.on_conn = fn;
+  o.arg = arg;
   CHECK_OK(sb_server_start(&srv, &o));
   return srv;
 }

@@ -14,6 +14,9 @@
  * connections (0: the default), fn on each; fails the test on error. */
 sb_server_t *sbt_serve(const char *tag, char *ep, size_t cap, int max,
                        sb_server_conn_fn fn);
+/* The same with arg passed to fn. */
+sb_server_t *sbt_serve_arg(const char *tag, char *ep, size_t cap, int max,
+                           sb_server_conn_fn fn, void *arg);
 /* Poll the server's counters every 10 ms for up to ms: 1 once it has
  * `active` connections (-1: any number) and has refused at least
  * `refused`, 0 if that never happened. */

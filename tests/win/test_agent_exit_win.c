@@ -11,69 +11,23 @@
  * same through the SCM is e2e_task_clipboard_stop_wine. */
 #include <windows.h>
 
-#include <process.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "clip_owner.h"
 #include "dispatch.h"
 #include "rig.h"
-#include "router.h"
+#include "router_rig.h"
 #include "sbtest.h"
 #include "sessionbridge.h"
 
 static const uint8_t agent_key[SB_PSK_SIZE] = {0xa6, 0xe1};
 static const uint8_t control_key[SB_PSK_SIZE] = {0xc0, 0xe1};
-static sb_router_t *router;
 static sb_dispatch_t *dispatch;
-
-static int one_session(void *arg, sb_router_session_t *out, size_t cap,
-                       size_t *count) {
-  (void)arg;
-  memset(out, 0, sizeof *out);
-  out->session_id = 1;
-  *count = cap > 0;
-  return 0;
-}
-
-static int exists(void *arg, uint32_t id) {
-  (void)arg;
-  return id == 1;
-}
-
-static void on_agent(void *arg, sb_stream_t *s) {
-  (void)arg;
-  sb_router_serve_agent(router, 1, 4242, s, agent_key);
-}
-
-static void on_control(void *arg, sb_stream_t *s) {
-  (void)arg;
-  sb_router_serve_control(router, s, control_key);
-}
 
 static void real_agent(void *arg, sb_rpc_t *rpc, sb_rpc_incoming_t *in) {
   (void)arg;
   sb_dispatch_request(dispatch, rpc, in);
-}
-
-typedef struct {
-  HANDLE owned, quit;
-} owner_t;
-
-static unsigned __stdcall owner_main(void *arg) {
-  owner_t *o = arg;
-  HWND w = CreateWindowExW(0, L"STATIC", L"sbtest unrendering owner", 0, 0,
-                           0, 0, 0, HWND_MESSAGE, NULL,
-                           GetModuleHandleW(NULL), NULL);
-  for (int i = 0; w && i < 200 && !OpenClipboard(w); i++)
-    Sleep(10);
-  EmptyClipboard();
-  SetClipboardData(CF_UNICODETEXT, NULL); /* rendered on demand: never */
-  CloseClipboard();
-  SetEvent(o->owned);
-  WaitForSingleObject(o->quit, INFINITE); /* and no message loop */
-  if (w)
-    DestroyWindow(w);
-  return 0;
 }
 
 typedef struct {
@@ -104,42 +58,16 @@ static void get_main(void *arg) {
 }
 
 SB_TEST(agent_exit_with_stuck_clipboard_read) {
-  char agent_ep[256], control_ep[256];
-  sb_router_hooks_t h;
-  sb_stream_t *as, *cs;
-  owner_t o;
+  sbt_router_rig_t r;
+  sb_stream_t *cs;
+  sbt_clip_owner_t o;
   get_t g;
   sb_thread_t *t;
-  o.owned = CreateEventW(NULL, TRUE, FALSE, NULL);
-  o.quit = CreateEventW(NULL, TRUE, FALSE, NULL);
-  HANDLE owner = (HANDLE)_beginthreadex(NULL, 0, owner_main, &o, 0, NULL);
-  CHECK(owner != NULL);
-  CHECK(WaitForSingleObject(o.owned, 10000) == WAIT_OBJECT_0);
-  /* Wine's X11 bridge reads the new clipboard and waits on the owner
-   * first (5 s): until another opener gets in. */
-  int free_ = 0;
-  for (int i = 0; i < 1000 && !free_; i++) {
-    if ((free_ = OpenClipboard(NULL)) != 0)
-      CloseClipboard();
-    else
-      Sleep(10);
-  }
-  CHECK(free_);
+  sbt_clip_owner_start(&o);
   CHECK_OK(sb_dispatch_new(&dispatch, 1));
-  memset(&h, 0, sizeof h);
-  h.list_sessions = one_session;
-  h.session_exists = exists;
-  CHECK_OK(sb_router_new(&router, &h));
-  sb_server_t *asrv =
-      sbt_serve("ax-agent", agent_ep, sizeof agent_ep, 8, on_agent);
-  sb_server_t *csrv =
-      sbt_serve("ax-control", control_ep, sizeof control_ep, 8, on_control);
-  sb_rpc_t *agent = sbt_connect_rpc(agent_ep, agent_key, real_agent, &as);
-  for (int i = 0; i < 300 && sb_router_agents(router) < 1; i++)
-    sb_sleep_ms(10);
-  CHECK_EQ(sb_router_agents(router), 1);
+  sbt_router_rig_start(&r, "ax", 8, agent_key, control_key, real_agent);
   memset(&g, 0, sizeof g);
-  g.rpc = sbt_connect_rpc(control_ep, control_key, NULL, &cs);
+  g.rpc = sbt_connect_rpc(r.control_ep, control_key, NULL, &cs);
   CHECK_OK(sb_thread_create(&t, get_main, &g, 0));
   /* The read is stuck on the owner by now: the clipboard is held. */
   sb_sleep_ms(1500);
@@ -153,7 +81,8 @@ SB_TEST(agent_exit_with_stuck_clipboard_read) {
   uint64_t t0 = sb_now_ms();
   sb_dispatch_shutdown(dispatch);
   uint64_t tasks_ms = sb_now_ms() - t0;
-  sb_rpc_stop(agent);
+  sb_rpc_stop(r.agent);
+  r.agent = NULL; /* stopped: what this test times */
   uint64_t all_ms = sb_now_ms() - t0;
   fprintf(stderr, "the agent's shutdown with a stuck clipboard read: tasks "
           "ended in %llu ms, its rpc stopped %llu ms after the start\n",
@@ -162,20 +91,10 @@ SB_TEST(agent_exit_with_stuck_clipboard_read) {
   sb_thread_join(t);
   CHECK_ERR(g.err, SB_ECANCELED);
   /* The clipboard is free while the owner still lives. */
-  CHECK(WaitForSingleObject(owner, 0) == WAIT_TIMEOUT);
-  CHECK(OpenClipboard(NULL));
-  CloseClipboard();
-  SetEvent(o.quit);
-  CHECK(WaitForSingleObject(owner, 10000) == WAIT_OBJECT_0);
-  CloseHandle(owner);
-  CloseHandle(o.owned);
-  CloseHandle(o.quit);
+  sbt_clip_owner_expect_free(&o);
+  sbt_clip_owner_stop(&o);
   sb_rpc_stop(g.rpc);
   sb_stream_close(cs);
-  sb_stream_close(as);
-  sb_router_shutdown(router);
-  sb_server_stop(csrv);
-  sb_server_stop(asrv);
-  sb_router_free(router);
+  sbt_router_rig_stop(&r);
   sb_dispatch_free(dispatch);
 }

@@ -10,32 +10,10 @@
 
 #include <process.h>
 
+#include "clip_owner.h"
 #include "sbtest.h"
 #include "sessionbridge.h"
 #include "tasks.h"
-
-typedef struct {
-  HANDLE owned; /* set once the clipboard is ours */
-  HANDLE quit;  /* set by the test: let go */
-} owner_t;
-
-static unsigned __stdcall owner_main(void *arg) {
-  owner_t *o = arg;
-  HWND w = CreateWindowExW(0, L"STATIC", L"sbtest unrendering owner", 0, 0,
-                           0, 0, 0, HWND_MESSAGE, NULL,
-                           GetModuleHandleW(NULL), NULL);
-  for (int i = 0; w && i < 200 && !OpenClipboard(w); i++)
-    Sleep(10);
-  EmptyClipboard();
-  SetClipboardData(CF_UNICODETEXT, NULL); /* rendered on demand: never */
-  CloseClipboard();
-  SetEvent(o->owned);
-  /* No message loop: WM_RENDERFORMAT is never answered. */
-  WaitForSingleObject(o->quit, INFINITE);
-  if (w)
-    DestroyWindow(w);
-  return 0;
-}
 
 typedef struct {
   sb_task_ctl_t *ctl;
@@ -49,34 +27,15 @@ static unsigned __stdcall cancel_main(void *arg) {
   return 0;
 }
 
-/* Wine's X11 bridge reads a new clipboard at once and holds it open
- * while it waits on this owner (5 s, measured): wait until another
- * opener gets in, so the task's own read is the one left waiting. */
-static void wait_clipboard_free(void) {
-  for (int i = 0; i < 1000; i++) {
-    if (OpenClipboard(NULL)) {
-      CloseClipboard();
-      return;
-    }
-    Sleep(10);
-  }
-  sbtest_fail(__FILE__, __LINE__, "the clipboard stayed held", "");
-}
-
 static void with_owner(int cancel) {
-  owner_t o;
+  sbt_clip_owner_t o;
   sb_task_ctl_t ctl;
   canceller_t c;
-  HANDLE owner, canceller = NULL;
+  HANDLE canceller = NULL;
   uint8_t *data = NULL;
   size_t len = 0;
   int empty = 0;
-  o.owned = CreateEventW(NULL, TRUE, FALSE, NULL);
-  o.quit = CreateEventW(NULL, TRUE, FALSE, NULL);
-  owner = (HANDLE)_beginthreadex(NULL, 0, owner_main, &o, 0, NULL);
-  CHECK(owner != NULL);
-  CHECK(WaitForSingleObject(o.owned, 10000) == WAIT_OBJECT_0);
-  wait_clipboard_free();
+  sbt_clip_owner_start(&o);
   memset(&ctl, 0, sizeof ctl);
   if (cancel) {
     ctl.deadline_ms = 30000;
@@ -99,18 +58,12 @@ static void with_owner(int cancel) {
   else
     CHECK(ms >= 900 && ms < 2000);
   /* The owner still has not answered, yet the clipboard is free. */
-  CHECK(WaitForSingleObject(owner, 0) == WAIT_TIMEOUT);
-  CHECK(OpenClipboard(NULL));
-  CloseClipboard();
-  SetEvent(o.quit);
-  CHECK(WaitForSingleObject(owner, 10000) == WAIT_OBJECT_0);
+  sbt_clip_owner_expect_free(&o);
+  sbt_clip_owner_stop(&o);
   if (canceller) {
     WaitForSingleObject(canceller, INFINITE);
     CloseHandle(canceller);
   }
-  CloseHandle(owner);
-  CloseHandle(o.owned);
-  CloseHandle(o.quit);
   /* The owner is gone: a set goes through again. */
   CHECK_OK(sb_task_clipboard_set_text((const uint8_t *)"after", 5, 0, NULL));
 }
@@ -125,17 +78,12 @@ SB_TEST(task_clipboard_unrendered_no_second_call) {
    * instead of starting a call behind it (under Wine such a second call
    * could not be closed and kept the clipboard held), and the clipboard
    * stays free. Once the owner is gone, calls run again. */
-  owner_t o;
+  sbt_clip_owner_t o;
   sb_task_ctl_t ctl;
   uint8_t *data = NULL;
   size_t len = 0;
   int empty = 0;
-  o.owned = CreateEventW(NULL, TRUE, FALSE, NULL);
-  o.quit = CreateEventW(NULL, TRUE, FALSE, NULL);
-  HANDLE owner = (HANDLE)_beginthreadex(NULL, 0, owner_main, &o, 0, NULL);
-  CHECK(owner != NULL);
-  CHECK(WaitForSingleObject(o.owned, 10000) == WAIT_OBJECT_0);
-  wait_clipboard_free();
+  sbt_clip_owner_start(&o);
   memset(&ctl, 0, sizeof ctl);
   ctl.deadline_ms = 1000;
   CHECK_ERR(sb_task_clipboard_get_text(&data, &len, &empty, &ctl),
@@ -149,14 +97,8 @@ SB_TEST(task_clipboard_unrendered_no_second_call) {
   fprintf(stderr, "a second read and a set on the same owner: BUSY, both in "
           "%llu ms\n", (unsigned long long)ms);
   CHECK(ms < 1000);
-  CHECK(WaitForSingleObject(owner, 0) == WAIT_TIMEOUT);
-  CHECK(OpenClipboard(NULL));
-  CloseClipboard();
-  SetEvent(o.quit);
-  CHECK(WaitForSingleObject(owner, 10000) == WAIT_OBJECT_0);
-  CloseHandle(owner);
-  CloseHandle(o.owned);
-  CloseHandle(o.quit);
+  sbt_clip_owner_expect_free(&o);
+  sbt_clip_owner_stop(&o);
   /* The abandoned read returns once its owner's window is gone. */
   int err = SB_EBUSY;
   for (int i = 0; i < 100 && err == SB_EBUSY; i++) {
