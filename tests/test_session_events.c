@@ -9,123 +9,23 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fake_os.h"
 #include "sbtest.h"
 #include "service.h"
 #include "sessionbridge.h"
 
-struct sb_agent_proc {
-  uint32_t pid;
-  int killed;
-};
-
-static struct sb_agent_proc proc = {4242, 0};
-
-static int fake_enum(void *ctx, sb_os_session_t *out, size_t cap,
-                     size_t *count) {
-  (void)ctx;
-  if (cap < 1)
-    return SB_EINVAL;
-  memset(out, 0, sizeof *out);
-  out->session_id = 3;
-  out->logon_id = 77;
-  out->has_user = 1;
-  out->is_console = 1;
-  snprintf(out->user, sizeof out->user, "%s", "TESTBOX\\alice");
-  snprintf(out->state, sizeof out->state, "%s", "active");
-  *count = 1;
-  return 0;
-}
-
-static int fake_sddl(void *ctx, uint32_t session, char *buf, size_t cap) {
-  (void)ctx, (void)session;
-  snprintf(buf, cap, "%s", "");
-  return 0;
-}
-
 /* The agent is "launched" but never connects: only the OS's session
  * changes are under test here. */
-static int fake_launch(void *ctx, uint32_t session, const sb_bootstrap_t *b,
-                       sb_agent_proc_t **out, uint32_t *pid) {
-  (void)ctx, (void)session, (void)b;
-  proc.killed = 0;
-  *out = &proc;
-  *pid = proc.pid;
-  return 0;
-}
-
-/* It runs until killed (the service stops it when it stops), then it has
- * exited: stop does not wait out its ten seconds for a stuck agent. */
-static int fake_exited(void *ctx, sb_agent_proc_t *p, uint32_t *code) {
-  (void)ctx;
-  if (!p->killed)
-    return 0;
-  *code = 1;
-  return 1;
-}
-
-static void fake_kill(void *ctx, sb_agent_proc_t *p) {
-  (void)ctx;
-  p->killed = 1;
-}
-static void fake_free(void *ctx, sb_agent_proc_t *p) { (void)ctx, (void)p; }
-
-static int refuse_peer(void *ctx, sb_stream_t *s, uint32_t pid, uint32_t id) {
-  (void)ctx, (void)s, (void)pid, (void)id;
-  return SB_EPEER;
-}
-
-static int allow_control(void *ctx, sb_stream_t *s) {
-  (void)ctx, (void)s;
-  return 0;
-}
-
-typedef struct {
-  sb_service_t *svc;
-  char ep[256], key[512];
-} rig_t;
-
-static void start(rig_t *r) {
-  static sb_smgr_config_t sc = {500, 30000, 60000, 60000, 1000, 10000};
-  sb_service_config_t cfg;
-  sb_svc_platform_t plat;
-  /* Static: the service keeps the pointer (svc->cfg copies the struct,
-   * not the strings) and launches after start() has returned. */
-  static char prefix[256];
-  uint8_t psk[32];
-  FILE *f;
-  CHECK_OK(sb_init());
-  sbtest_endpoint("evctl", r->ep, sizeof r->ep);
-  sbtest_endpoint("evagent", prefix, sizeof prefix);
-  snprintf(r->key, sizeof r->key, "%s/events.key", sbtest_tmpdir());
-  sb_random(psk, sizeof psk);
-  f = fopen(r->key, "wb");
-  CHECK(f != NULL);
-  CHECK_EQ(fwrite(psk, 1, sizeof psk, f), sizeof psk);
-  fclose(f);
-  memset(&plat, 0, sizeof plat);
-  plat.enum_sessions = fake_enum;
-  plat.agent_sddl = fake_sddl;
-  plat.launch_agent = fake_launch;
-  plat.agent_exited = fake_exited;
-  plat.agent_kill = fake_kill;
-  plat.agent_free = fake_free;
-  plat.check_agent_peer = refuse_peer;
-  plat.check_control_peer = allow_control;
-  memset(&cfg, 0, sizeof cfg);
-  cfg.agent_path = "sbagent";
-  cfg.control_endpoint = r->ep;
-  cfg.control_key_path = r->key;
-  cfg.agent_prefix = prefix;
-  cfg.enum_interval_ms = 20;
-  cfg.smgr = &sc;
-  CHECK_OK(sb_service_start(&r->svc, &cfg, &plat));
-  /* The session is known (enumerated) before the changes start. */
-  for (int i = 0; i < sbtest_ms(5000) / 10; i++) {
-    sb_smgr_info_t info[2];
-    if (sb_service_snapshot(r->svc, info, 2) == 1)
-      break;
-    sb_sleep_ms(10);
-  }
+static void start(sbt_fakeos_t *r) {
+  sb_os_session_t session;
+  memset(&session, 0, sizeof session);
+  session.session_id = 3;
+  session.logon_id = 77;
+  session.has_user = 1;
+  session.is_console = 1;
+  snprintf(session.user, sizeof session.user, "%s", "TESTBOX\\alice");
+  snprintf(session.state, sizeof session.state, "%s", "active");
+  sbt_fakeos_start(r, "ev", &session);
 }
 
 static void expect(sb_client_t *c, uint32_t session, sb_session_change_t ch,
@@ -142,7 +42,7 @@ static void expect(sb_client_t *c, uint32_t session, sb_session_change_t ch,
 }
 
 SB_TEST(session_events_in_order) {
-  rig_t r;
+  sbt_fakeos_t r;
   sb_client_t *sub = NULL, *other = NULL;
   sb_session_event_t *ev = NULL;
   start(&r);
@@ -175,7 +75,7 @@ SB_TEST(session_events_in_order) {
 
   sb_client_close(other);
   sb_client_close(sub);
-  sb_service_stop(r.svc, NULL, NULL);
+  sbt_fakeos_stop(&r);
 }
 
 typedef struct {
@@ -194,7 +94,7 @@ static void wait_event(void *arg) {
 }
 
 SB_TEST(session_events_wait_is_cancelled) {
-  rig_t r;
+  sbt_fakeos_t r;
   sb_client_t *c = NULL;
   sb_thread_t *t = NULL;
   waiter_t w = {NULL, 1, 0};
@@ -212,11 +112,11 @@ SB_TEST(session_events_wait_is_cancelled) {
   sb_service_session_event(r.svc, SB_SVC_EVENT_LOCK, 3);
   expect(c, 3, SB_SESSION_LOCK, 1, NULL);
   sb_client_close(c);
-  sb_service_stop(r.svc, NULL, NULL);
+  sbt_fakeos_stop(&r);
 }
 
 SB_TEST(session_events_end_with_the_connection) {
-  rig_t r;
+  sbt_fakeos_t r;
   sb_client_t *c = NULL;
   sb_session_event_t *ev = NULL;
   start(&r);
@@ -224,7 +124,7 @@ SB_TEST(session_events_end_with_the_connection) {
   CHECK_OK(sb_client_subscribe(c, 1, 5000));
   /* The service going away ends the wait with SB_EPIPE, not a timeout:
    * the waiter learns at once that no more events will come. */
-  sb_service_stop(r.svc, NULL, NULL);
+  sbt_fakeos_stop(&r);
   uint64_t t0 = sb_now_ms();
   CHECK_EQ(sb_client_next_event(c, 20000, &ev), SB_EPIPE);
   CHECK(sb_now_ms() - t0 < (uint64_t)sbtest_ms(5000));
@@ -238,7 +138,7 @@ SB_TEST(session_events_end_with_the_connection) {
  * SB_ROUTER_EVENT_QUEUE events behind is disconnected. The stuck client
  * is a raw channel that subscribes and then never reads. */
 SB_TEST(session_events_slow_subscriber_holds_up_no_one) {
-  rig_t r;
+  sbt_fakeos_t r;
   sb_client_t *good = NULL;
   sb_stream_t *s = NULL;
   sb_channel_t *ch = NULL;
@@ -328,5 +228,5 @@ SB_TEST(session_events_slow_subscriber_holds_up_no_one) {
   sb_channel_free(ch);
   sb_stream_close(s);
   sb_client_close(good);
-  sb_service_stop(r.svc, NULL, NULL);
+  sbt_fakeos_stop(&r);
 }

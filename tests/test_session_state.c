@@ -9,155 +9,41 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fake_os.h"
 #include "rig.h"
 #include "sbtest.h"
 #include "service.h"
 #include "sessionbridge.h"
 
-struct sb_agent_proc {
-  uint32_t pid;
-};
-
-static struct {
-  sb_mutex_t *lock;
-  char state[16]; /* what the fake enumeration reports */
-  int launches;
-  struct sb_agent_proc procs[8];
-} F;
-
-static int fake_enum(void *ctx, sb_os_session_t *out, size_t cap,
-                     size_t *count) {
-  (void)ctx;
-  *count = 0;
-  if (cap < 1)
-    return 0;
-  memset(&out[0], 0, sizeof out[0]);
-  out[0].session_id = 5;
-  out[0].logon_id = 0x3e70002;
-  out[0].has_user = 1;
-  out[0].locked = -1;
-  snprintf(out[0].user, sizeof out[0].user, "DOM\\bob");
-  sb_mutex_lock(F.lock);
-  snprintf(out[0].state, sizeof out[0].state, "%s", F.state);
-  sb_mutex_unlock(F.lock);
-  *count = 1;
-  return 0;
-}
-
-static int fake_sddl(void *ctx, uint32_t session, char *buf, size_t cap) {
-  (void)ctx, (void)session;
-  snprintf(buf, cap, "D:P(A;;GA;;;SY)");
-  return 0;
-}
-
-static int fake_launch(void *ctx, uint32_t session, const sb_bootstrap_t *b,
-                       sb_agent_proc_t **out, uint32_t *pid) {
-  (void)ctx, (void)session, (void)b;
-  sb_mutex_lock(F.lock);
-  int i = F.launches++;
-  sb_mutex_unlock(F.lock);
-  if (i >= 8)
-    return SB_ELIMIT;
-  F.procs[i].pid = 5000u + (uint32_t)i;
-  *out = &F.procs[i];
-  *pid = F.procs[i].pid;
-  return 0;
-}
-
-static int fake_exited(void *ctx, sb_agent_proc_t *p, uint32_t *code) {
-  (void)ctx;
-  *code = 1;
-  return p->pid == 0;
-}
-
-static void fake_kill(void *ctx, sb_agent_proc_t *p) {
-  (void)ctx;
-  p->pid = 0;
-}
-
-static void fake_free(void *ctx, sb_agent_proc_t *p) { (void)ctx, (void)p; }
-
-static int refuse_peer(void *ctx, sb_stream_t *s, uint32_t pid, uint32_t id) {
-  (void)ctx, (void)s, (void)pid, (void)id;
-  return SB_EPEER;
-}
-
-static int accept_control(void *ctx, sb_stream_t *s) {
-  (void)ctx, (void)s;
-  return 0;
-}
-
-static void set_enum_state(const char *state) {
-  sb_mutex_lock(F.lock);
-  snprintf(F.state, sizeof F.state, "%s", state);
-  sb_mutex_unlock(F.lock);
-}
-
 typedef struct {
-  sb_service_t *svc;
+  sbt_fakeos_t os;
   sb_rpc_t *rpc;
   sb_stream_t *s;
 } rig_t;
 
 static void start(rig_t *g) {
-  sb_service_config_t cfg;
-  sb_svc_platform_t plat;
-  static sb_smgr_config_t sc = {500, 30000, 60000, 60000, 1000, 10000};
-  char ep[256], prefix[256], key[512];
-  uint8_t psk[SB_PSK_SIZE];
-  FILE *f;
-  memset(&F, 0, sizeof F);
-  CHECK_OK(sb_init());
-  CHECK_OK(sb_mutex_new(&F.lock));
-  snprintf(F.state, sizeof F.state, "active");
-  sbtest_endpoint("statectl", ep, sizeof ep);
-  sbtest_endpoint("stateagent", prefix, sizeof prefix);
-  snprintf(key, sizeof key, "%s/state.key", sbtest_tmpdir());
-  sb_random(psk, sizeof psk);
-  f = fopen(key, "wb");
-  CHECK(f != NULL);
-  CHECK_EQ(fwrite(psk, 1, sizeof psk, f), sizeof psk);
-  fclose(f);
-  memset(&plat, 0, sizeof plat);
-  plat.enum_sessions = fake_enum;
-  plat.agent_sddl = fake_sddl;
-  plat.launch_agent = fake_launch;
-  plat.agent_exited = fake_exited;
-  plat.agent_kill = fake_kill;
-  plat.agent_free = fake_free;
-  plat.check_agent_peer = refuse_peer;
-  plat.check_control_peer = accept_control;
-  memset(&cfg, 0, sizeof cfg);
-  cfg.agent_path = "sbagent";
-  cfg.control_endpoint = ep;
-  cfg.control_key_path = key;
-  cfg.agent_prefix = prefix;
-  /* Enumerations every 20 ms, so a test sees one soon after a change. */
-  cfg.enum_interval_ms = 20;
-  cfg.smgr = &sc;
-  CHECK_OK(sb_service_start(&g->svc, &cfg, &plat));
-  g->rpc = sbt_connect_rpc(ep, psk, NULL, &g->s);
-  sb_memzero(psk, sizeof psk);
-  /* Session 5 known to the service. */
-  for (int i = 0; i < sbtest_ms(5000) / 10; i++) {
-    sb_smgr_info_t info[2];
-    if (sb_service_snapshot(g->svc, info, 2) == 1)
-      break;
-    sb_sleep_ms(10);
-  }
+  sb_os_session_t session;
+  memset(&session, 0, sizeof session);
+  session.session_id = 5;
+  session.logon_id = 0x3e70002;
+  session.has_user = 1;
+  session.locked = -1;
+  snprintf(session.user, sizeof session.user, "DOM\\bob");
+  snprintf(session.state, sizeof session.state, "active");
+  sbt_fakeos_start(&g->os, "state", &session);
+  g->rpc = sbt_connect_rpc(g->os.ep, g->os.psk, NULL, &g->s);
 }
 
 static void stop(rig_t *g) {
   sb_rpc_stop(g->rpc);
   sb_stream_close(g->s);
-  sb_service_stop(g->svc, NULL, NULL);
-  sb_mutex_free(F.lock);
+  sbt_fakeos_stop(&g->os);
 }
 
 static sb_smgr_info_t snap(rig_t *g) {
   sb_smgr_info_t info[2];
   memset(info, 0, sizeof info);
-  CHECK_EQ(sb_service_snapshot(g->svc, info, 2), 1);
+  CHECK_EQ(sb_service_snapshot(g->os.svc, info, 2), 1);
   return info[0];
 }
 
@@ -220,29 +106,29 @@ SB_TEST(session_state_events_and_listing) {
    * the state Windows then lists, as on a real machine: an enumeration
    * (every 20 ms here) corrects the state to what the OS lists, so an
    * event the fake does not list too is undone before the next look. */
-  set_enum_state("disconnected");
-  sb_service_session_event(g.svc, SB_SVC_EVENT_REMOTE_DISCONNECT, 5);
+  sbt_fakeos_set_state("disconnected");
+  sb_service_session_event(g.os.svc, SB_SVC_EVENT_REMOTE_DISCONNECT, 5);
   CHECK_EQ(snap(&g).disconnected, 1);
   listed(&g, st, sizeof st, &remote, &locked);
   CHECK(strcmp(st, "disconnected") == 0);
   CHECK_EQ(remote, 1);
   /* Windows locks a session when its RDP client disconnects; it stays
    * "disconnected" until a client is back, then shows "locked". */
-  sb_service_session_event(g.svc, SB_SVC_EVENT_LOCK, 5);
+  sb_service_session_event(g.os.svc, SB_SVC_EVENT_LOCK, 5);
   listed(&g, st, sizeof st, &remote, &locked);
   CHECK(strcmp(st, "disconnected") == 0);
   CHECK_EQ(locked, 1);
-  set_enum_state("active");
-  sb_service_session_event(g.svc, SB_SVC_EVENT_REMOTE_CONNECT, 5);
+  sbt_fakeos_set_state("active");
+  sb_service_session_event(g.os.svc, SB_SVC_EVENT_REMOTE_CONNECT, 5);
   listed(&g, st, sizeof st, &remote, &locked);
   CHECK(strcmp(st, "locked") == 0);
-  sb_service_session_event(g.svc, SB_SVC_EVENT_UNLOCK, 5);
+  sb_service_session_event(g.os.svc, SB_SVC_EVENT_UNLOCK, 5);
   listed(&g, st, sizeof st, &remote, &locked);
   CHECK(strcmp(st, "active") == 0);
   CHECK_EQ(locked, 0);
   /* A console disconnect (fast user switch) is not a remote one. */
-  set_enum_state("disconnected");
-  sb_service_session_event(g.svc, SB_SVC_EVENT_DISCONNECT, 5);
+  sbt_fakeos_set_state("disconnected");
+  sb_service_session_event(g.os.svc, SB_SVC_EVENT_DISCONNECT, 5);
   listed(&g, st, sizeof st, &remote, &locked);
   CHECK(strcmp(st, "disconnected") == 0);
   CHECK_EQ(remote, 0);
@@ -254,11 +140,11 @@ SB_TEST(session_state_enumeration_corrects) {
   start(&g);
   CHECK_EQ(snap(&g).disconnected, 0);
   /* A missed SESSIONCHANGE: the OS lists the session disconnected. */
-  set_enum_state("disconnected");
+  sbt_fakeos_set_state("disconnected");
   for (int i = 0; i < sbtest_ms(3000) / 10 && !snap(&g).disconnected; i++)
     sb_sleep_ms(10);
   CHECK_EQ(snap(&g).disconnected, 1);
-  set_enum_state("active");
+  sbt_fakeos_set_state("active");
   for (int i = 0; i < sbtest_ms(3000) / 10 && snap(&g).disconnected; i++)
     sb_sleep_ms(10);
   CHECK_EQ(snap(&g).disconnected, 0);
@@ -269,8 +155,8 @@ SB_TEST(session_state_disconnected_answers_at_once) {
   rig_t g;
   uint64_t ms;
   start(&g);
-  set_enum_state("disconnected");
-  sb_service_session_event(g.svc, SB_SVC_EVENT_REMOTE_DISCONNECT, 5);
+  sbt_fakeos_set_state("disconnected");
+  sb_service_session_event(g.os.svc, SB_SVC_EVENT_REMOTE_DISCONNECT, 5);
   /* A box with a 30 s deadline is answered at once, not at its deadline. */
   CHECK_ERR(ask_box(&g, 0, 30000, &ms), SB_EDISCONNECTED);
   CHECK(ms < (uint64_t)sbtest_ms(2000));
@@ -295,8 +181,8 @@ SB_TEST(session_state_disconnected_answers_at_once) {
   CHECK_ERR(call(&g, &ping, NULL, &res), SB_ENOAGENT);
   sb_rpc_result_free(&res);
   /* Connected again: the box goes on to the agent (none: NO_AGENT). */
-  set_enum_state("active");
-  sb_service_session_event(g.svc, SB_SVC_EVENT_REMOTE_CONNECT, 5);
+  sbt_fakeos_set_state("active");
+  sb_service_session_event(g.os.svc, SB_SVC_EVENT_REMOTE_CONNECT, 5);
   CHECK_ERR(ask_box(&g, 0, (uint32_t)sbtest_ms(3000), &ms), SB_ENOAGENT);
   stop(&g);
 }
@@ -309,8 +195,8 @@ typedef struct {
 static void reconnect_main(void *arg) {
   reconnect_t *r = arg;
   sb_sleep_ms(r->after_ms);
-  set_enum_state("active");
-  sb_service_session_event(r->g->svc, SB_SVC_EVENT_REMOTE_CONNECT, 5);
+  sbt_fakeos_set_state("active");
+  sb_service_session_event(r->g->os.svc, SB_SVC_EVENT_REMOTE_CONNECT, 5);
 }
 
 SB_TEST(session_state_box_waits_for_reconnect) {
@@ -319,8 +205,8 @@ SB_TEST(session_state_box_waits_for_reconnect) {
   sb_thread_t *t;
   reconnect_t rc;
   start(&g);
-  set_enum_state("disconnected");
-  sb_service_session_event(g.svc, SB_SVC_EVENT_REMOTE_DISCONNECT, 5);
+  sbt_fakeos_set_state("disconnected");
+  sb_service_session_event(g.os.svc, SB_SVC_EVENT_REMOTE_DISCONNECT, 5);
   /* Nobody reconnects: the box waits its whole deadline, then TIMEOUT.
    * 3 s, so the service's answer (deadline less its margin) beats the
    * caller's own deadline under valgrind on a loaded host too. */

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/* A fake OS under the service core (the sb_svc_platform_t seam, for what
+ * Wine cannot show: other sessions, disconnects, an enumeration that
+ * fails), and a service core started on it. The OS lists one session, as
+ * the test describes it. Its agents are "launched" but never connect;
+ * each runs until the service kills it and has exited then, so the
+ * service's stop does not wait out its grace for a stuck agent. Agent
+ * peers are refused, control clients allowed. One fake OS per test. */
+#ifndef SBT_FAKE_OS_H
+#define SBT_FAKE_OS_H
+
+#include <stdint.h>
+
+#include "service.h"
+#include "sessionbridge.h"
+
+typedef struct {
+  sb_service_t *svc;
+  char ep[256];             /* the control endpoint */
+  char key[512];            /* the control key's file */
+  uint8_t psk[SB_PSK_SIZE]; /* the key in it (wiped by stop) */
+  /* The agents' endpoint prefix: the service keeps the pointer and
+   * launches after start has returned, so it lives here. */
+  char prefix[256];
+} sbt_fakeos_t;
+
+/* What the service asked of the fake OS so far. */
+typedef struct {
+  int enums, failed_enums, launches, kills;
+} sbt_fakeos_counts_t;
+
+/* Start the fake OS listing `session` and a service core on it
+ * (endpoints and key file named after tag, an enumeration every 20 ms);
+ * returns once the service knows the session. */
+void sbt_fakeos_start(sbt_fakeos_t *r, const char *tag,
+                      const sb_os_session_t *session);
+/* Stop the service (ending its agents) and the fake OS. */
+void sbt_fakeos_stop(sbt_fakeos_t *r);
+/* The session's state the next enumerations list ("active", ...). */
+void sbt_fakeos_set_state(const char *state);
+/* The next enumerations fail (SB_EOS), or (empty) succeed with no
+ * session. */
+void sbt_fakeos_set_enum(int fail, int empty);
+sbt_fakeos_counts_t sbt_fakeos_counts(void);
+
+#endif
