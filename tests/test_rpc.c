@@ -343,17 +343,55 @@ static void raw_send(rig_t *r, Sbwire__V1__Envelope *env) {
   CHECK_OK(sb_channel_send_envelope(r->p.client, env));
 }
 
-static void raw_ping(rig_t *r, uint64_t id) {
+/* Send req as request id (deadline 5 s). */
+static void raw_request(rig_t *r, uint64_t id, Sbwire__V1__Request *req) {
   Sbwire__V1__Envelope env = SBWIRE__V1__ENVELOPE__INIT;
-  Sbwire__V1__Request req = SBWIRE__V1__REQUEST__INIT;
-  Sbwire__V1__PingRequest p = SBWIRE__V1__PING_REQUEST__INIT;
-  req.deadline_ms = 5000;
-  req.body_case = SBWIRE__V1__REQUEST__BODY_PING;
-  req.ping = &p;
+  req->deadline_ms = 5000;
   env.request_id = id;
   env.body_case = SBWIRE__V1__ENVELOPE__BODY_REQUEST;
-  env.request = &req;
+  env.request = req;
   raw_send(r, &env);
+}
+
+static void raw_ping(rig_t *r, uint64_t id) {
+  Sbwire__V1__Request req = SBWIRE__V1__REQUEST__INIT;
+  Sbwire__V1__PingRequest p = SBWIRE__V1__PING_REQUEST__INIT;
+  req.body_case = SBWIRE__V1__REQUEST__BODY_PING;
+  req.ping = &p;
+  raw_request(r, id, &req);
+}
+
+/* A clipboard set as request id: an upload declaration (transfer tid of
+ * total bytes) and/or inline data, as given. */
+static void raw_decl(rig_t *r, uint64_t id, uint64_t tid, uint64_t total,
+                     const char *inline_data) {
+  Sbwire__V1__Request req = SBWIRE__V1__REQUEST__INIT;
+  Sbwire__V1__ClipboardSetRequest cs = SBWIRE__V1__CLIPBOARD_SET_REQUEST__INIT;
+  req.transfer_id = tid;
+  req.total_size = total;
+  if (inline_data) {
+    cs.data.data = (uint8_t *)inline_data;
+    cs.data.len = strlen(inline_data);
+  }
+  req.body_case = SBWIRE__V1__REQUEST__BODY_CLIPBOARD_SET;
+  req.clipboard_set = &cs;
+  raw_request(r, id, &req);
+}
+
+/* Read the next envelope on the raw client channel: it must be an Error
+ * for id with status; its detail must contain `detail`. */
+static void expect_error(rig_t *r, uint64_t id, int status,
+                         const char *detail) {
+  sb_msg_t *m;
+  CHECK_OK(sb_channel_recv_envelope(r->p.client, &m, sbtest_ms(2000), NULL));
+  const sb_envelope_t *env = sb_msg_envelope(m);
+  CHECK_EQ(env->request_id, id);
+  CHECK_EQ(env->body_case, SBWIRE__V1__ENVELOPE__BODY_ERROR);
+  fprintf(stderr, "id %llu: %s (%s)\n", (unsigned long long)id,
+          sb_status_name(env->error->status), env->error->detail);
+  CHECK_EQ(env->error->status, status);
+  CHECK(strstr(env->error->detail, detail) != NULL);
+  sb_msg_free(m);
 }
 
 SB_TEST(rpc_server_17th_busy) {
@@ -362,13 +400,8 @@ SB_TEST(rpc_server_17th_busy) {
   r.st.mode = 1;
   for (uint64_t i = 0; i < SB_RPC_MAX_OUTSTANDING + 1; i++)
     raw_ping(&r, 2 * i + 1);
-  sb_msg_t *m;
-  CHECK_OK(sb_channel_recv_envelope(r.p.client, &m, sbtest_ms(2000), NULL));
-  const sb_envelope_t *env = sb_msg_envelope(m);
-  CHECK_EQ(env->request_id, 2 * SB_RPC_MAX_OUTSTANDING + 1);
-  CHECK_EQ(env->body_case, SBWIRE__V1__ENVELOPE__BODY_ERROR);
-  CHECK_EQ(env->error->status, SBWIRE__V1__STATUS__STATUS_BUSY);
-  sb_msg_free(m);
+  expect_error(&r, 2 * SB_RPC_MAX_OUTSTANDING + 1,
+               SBWIRE__V1__STATUS__STATUS_BUSY, "");
   CHECK_EQ(r.st.n_held, SB_RPC_MAX_OUTSTANDING);
   rig_close(&r);
 }
@@ -382,19 +415,12 @@ SB_TEST(rpc_cancel_at_the_cap) {
   for (uint64_t i = 0; i < SB_RPC_MAX_OUTSTANDING; i++)
     raw_ping(&r, 2 * i + 1);
   CHECK(wait_for(&r.st, &r.st.n_held, SB_RPC_MAX_OUTSTANDING));
-  {
-    Sbwire__V1__Envelope env = SBWIRE__V1__ENVELOPE__INIT;
-    Sbwire__V1__Request req = SBWIRE__V1__REQUEST__INIT;
-    Sbwire__V1__CancelRequest c = SBWIRE__V1__CANCEL_REQUEST__INIT;
-    c.target_request_id = 1;
-    req.deadline_ms = 5000;
-    req.body_case = SBWIRE__V1__REQUEST__BODY_CANCEL;
-    req.cancel = &c;
-    env.request_id = 2 * SB_RPC_MAX_OUTSTANDING + 1;
-    env.body_case = SBWIRE__V1__ENVELOPE__BODY_REQUEST;
-    env.request = &req;
-    raw_send(&r, &env);
-  }
+  Sbwire__V1__Request req = SBWIRE__V1__REQUEST__INIT;
+  Sbwire__V1__CancelRequest c = SBWIRE__V1__CANCEL_REQUEST__INIT;
+  c.target_request_id = 1;
+  req.body_case = SBWIRE__V1__REQUEST__BODY_CANCEL;
+  req.cancel = &c;
+  raw_request(&r, 2 * SB_RPC_MAX_OUTSTANDING + 1, &req);
   sb_msg_t *m;
   CHECK_OK(sb_channel_recv_envelope(r.p.client, &m, sbtest_ms(2000), NULL));
   const sb_envelope_t *env = sb_msg_envelope(m);
@@ -405,12 +431,8 @@ SB_TEST(rpc_cancel_at_the_cap) {
   CHECK_EQ(r.st.cancels, 1);
   /* The spare is only a Cancel's: an ordinary request is still BUSY. */
   raw_ping(&r, 2 * SB_RPC_MAX_OUTSTANDING + 3);
-  CHECK_OK(sb_channel_recv_envelope(r.p.client, &m, sbtest_ms(2000), NULL));
-  env = sb_msg_envelope(m);
-  CHECK_EQ(env->request_id, 2 * SB_RPC_MAX_OUTSTANDING + 3);
-  CHECK_EQ(env->body_case, SBWIRE__V1__ENVELOPE__BODY_ERROR);
-  CHECK_EQ(env->error->status, SBWIRE__V1__STATUS__STATUS_BUSY);
-  sb_msg_free(m);
+  expect_error(&r, 2 * SB_RPC_MAX_OUTSTANDING + 3,
+               SBWIRE__V1__STATUS__STATUS_BUSY, "");
   rig_close(&r);
 }
 
@@ -455,18 +477,7 @@ SB_TEST(rpc_upload_and_download) { rpc_upload_and_download_in(1); }
 SB_TEST(rpc_upload_and_download_caller_reads) { rpc_upload_and_download_in(2); }
 
 static void raw_upload_start(rig_t *r, uint64_t id, uint64_t total) {
-  Sbwire__V1__Envelope env = SBWIRE__V1__ENVELOPE__INIT;
-  Sbwire__V1__Request req = SBWIRE__V1__REQUEST__INIT;
-  Sbwire__V1__ClipboardSetRequest cs = SBWIRE__V1__CLIPBOARD_SET_REQUEST__INIT;
-  req.transfer_id = id;
-  req.total_size = total;
-  req.deadline_ms = 5000;
-  req.body_case = SBWIRE__V1__REQUEST__BODY_CLIPBOARD_SET;
-  req.clipboard_set = &cs;
-  env.request_id = id;
-  env.body_case = SBWIRE__V1__ENVELOPE__BODY_REQUEST;
-  env.request = &req;
-  raw_send(r, &env);
+  raw_decl(r, id, id, total, NULL);
 }
 
 static void raw_chunk(rig_t *r, uint64_t id, uint64_t off, size_t len,
@@ -614,22 +625,6 @@ SB_TEST(rpc_caller_reads_concurrent) {
   rig_close(&r);
 }
 
-/* Read the next envelope on the raw client channel: it must be an Error
- * for id with status; its detail must contain `detail`. */
-static void expect_error(rig_t *r, uint64_t id, int status,
-                         const char *detail) {
-  sb_msg_t *m;
-  CHECK_OK(sb_channel_recv_envelope(r->p.client, &m, sbtest_ms(2000), NULL));
-  const sb_envelope_t *env = sb_msg_envelope(m);
-  CHECK_EQ(env->request_id, id);
-  CHECK_EQ(env->body_case, SBWIRE__V1__ENVELOPE__BODY_ERROR);
-  fprintf(stderr, "id %llu: %s (%s)\n", (unsigned long long)id,
-          sb_status_name(env->error->status), env->error->detail);
-  CHECK_EQ(env->error->status, status);
-  CHECK(strstr(env->error->detail, detail) != NULL);
-  sb_msg_free(m);
-}
-
 /* The connection still serves the raw client: a ping is answered. */
 static void expect_raw_ping(rig_t *r, uint64_t id) {
   sb_msg_t *m;
@@ -638,26 +633,6 @@ static void expect_raw_ping(rig_t *r, uint64_t id) {
   CHECK_EQ(sb_msg_envelope(m)->request_id, id);
   CHECK_EQ(sb_msg_envelope(m)->body_case, SBWIRE__V1__ENVELOPE__BODY_RESPONSE);
   sb_msg_free(m);
-}
-
-static void raw_decl(rig_t *r, uint64_t id, uint64_t tid, uint64_t total,
-                     const char *inline_data) {
-  Sbwire__V1__Envelope env = SBWIRE__V1__ENVELOPE__INIT;
-  Sbwire__V1__Request req = SBWIRE__V1__REQUEST__INIT;
-  Sbwire__V1__ClipboardSetRequest cs = SBWIRE__V1__CLIPBOARD_SET_REQUEST__INIT;
-  req.transfer_id = tid;
-  req.total_size = total;
-  if (inline_data) {
-    cs.data.data = (uint8_t *)inline_data;
-    cs.data.len = strlen(inline_data);
-  }
-  req.deadline_ms = 5000;
-  req.body_case = SBWIRE__V1__REQUEST__BODY_CLIPBOARD_SET;
-  req.clipboard_set = &cs;
-  env.request_id = id;
-  env.body_case = SBWIRE__V1__ENVELOPE__BODY_REQUEST;
-  env.request = &req;
-  raw_send(r, &env);
 }
 
 /* Inconsistent transfer declarations are answered INVALID naming the
