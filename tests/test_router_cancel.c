@@ -293,19 +293,25 @@ static void expect_ping(rig_t *g, uint64_t id) {
   CHECK_EQ(a.response_case, SBWIRE__V1__RESPONSE__BODY_PING);
 }
 
+/* Cancel (as 3) the clipboard set (1) the agent is running: the set is
+ * answered CANCELLED and the Cancel a CancelResponse; the agent got the
+ * Cancel, so when its tasks finish the cancelled set is not among them;
+ * the connection still serves (ping 5). */
+static void cancel_at_agent(rig_t *g) {
+  send_cancel(g, 3, 1);
+  expect_cancelled(g, 1, 3);
+  CHECK(agent_count(&ag.cancels, 1, 5000));
+  agent_finish_all(g->r.agent);
+  CHECK(strcmp(ag.clip, "old") == 0);
+  expect_ping(g, 5);
+}
+
 SB_TEST(router_cancel_reaches_agent) {
   rig_t g;
   rig_start(&g);
   send_set(&g, 1, "new");
   CHECK(agent_count(&ag.n_held, 1, 5000));
-  send_cancel(&g, 3, 1);
-  expect_cancelled(&g, 1, 3);
-  /* The agent got the Cancel for the request it was running... */
-  CHECK(agent_count(&ag.cancels, 1, 5000));
-  /* ...so when its tasks finish, the cancelled set is not among them. */
-  agent_finish_all(g.r.agent);
-  CHECK(strcmp(ag.clip, "old") == 0);
-  expect_ping(&g, 5);
+  cancel_at_agent(&g);
   /* A Cancel of a request that is not running (finished, or never
    * made) says so. */
   send_cancel(&g, 7, 1);
@@ -397,12 +403,7 @@ SB_TEST(router_cancel_upload_after_last_chunk) {
   send_chunk(&g, 1, 0, "new", 0);
   send_chunk(&g, 1, 3, "!!!", 1);
   CHECK(agent_count(&ag.n_held, 1, 5000));
-  send_cancel(&g, 3, 1);
-  expect_cancelled(&g, 1, 3);
-  CHECK(agent_count(&ag.cancels, 1, 5000));
-  agent_finish_all(g.r.agent);
-  CHECK(strcmp(ag.clip, "old") == 0);
-  expect_ping(&g, 5);
+  cancel_at_agent(&g);
   rig_stop(&g);
 }
 

@@ -21,15 +21,14 @@ static int snapshot_one(sb_service_t *svc, sb_smgr_info_t *out) {
 
 SB_TEST(service_enum_failure_keeps_sessions) {
   sbt_fakeos_t os;
-  sb_os_session_t session;
+  /* No state listed: only the enumeration's failure is under test. */
+  const sb_os_session_t session = {.session_id = 5,
+                                   .logon_id = 0x3e70001,
+                                   .has_user = 1,
+                                   .locked = -1,
+                                   .user = "DOM\\alice"};
   sb_smgr_info_t s;
   memset(&s, 0, sizeof s);
-  memset(&session, 0, sizeof session);
-  session.session_id = 5;
-  session.logon_id = 0x3e70001;
-  session.has_user = 1;
-  session.locked = -1;
-  snprintf(session.user, sizeof session.user, "DOM\\alice");
   sbt_fakeos_start(&os, "enum", &session);
   sb_service_t *svc = os.svc;
 

@@ -17,14 +17,12 @@
 /* The agent is "launched" but never connects: only the OS's session
  * changes are under test here. */
 static void start(sbt_fakeos_t *r) {
-  sb_os_session_t session;
-  memset(&session, 0, sizeof session);
-  session.session_id = 3;
-  session.logon_id = 77;
-  session.has_user = 1;
-  session.is_console = 1;
-  snprintf(session.user, sizeof session.user, "%s", "TESTBOX\\alice");
-  snprintf(session.state, sizeof session.state, "%s", "active");
+  const sb_os_session_t session = {.session_id = 3,
+                                   .logon_id = 77,
+                                   .has_user = 1,
+                                   .is_console = 1,
+                                   .user = "TESTBOX\\alice",
+                                   .state = "active"};
   sbt_fakeos_start(r, "ev", &session);
 }
 

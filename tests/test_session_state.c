@@ -22,14 +22,12 @@ typedef struct {
 } rig_t;
 
 static void start(rig_t *g) {
-  sb_os_session_t session;
-  memset(&session, 0, sizeof session);
-  session.session_id = 5;
-  session.logon_id = 0x3e70002;
-  session.has_user = 1;
-  session.locked = -1;
-  snprintf(session.user, sizeof session.user, "DOM\\bob");
-  snprintf(session.state, sizeof session.state, "active");
+  const sb_os_session_t session = {.session_id = 5,
+                                   .logon_id = 0x3e70002,
+                                   .has_user = 1,
+                                   .locked = -1,
+                                   .user = "DOM\\bob",
+                                   .state = "active"};
   sbt_fakeos_start(&g->os, "state", &session);
   g->rpc = sbt_connect_rpc(g->os.ep, g->os.psk, NULL, &g->s);
 }
