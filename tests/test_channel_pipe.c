@@ -8,16 +8,6 @@
 
 static const uint8_t *psk = sbt_psk_a;
 
-static void pong(void *arg, sb_rpc_t *rpc, sb_rpc_incoming_t *in) {
-  Sbwire__V1__Response rsp = SBWIRE__V1__RESPONSE__INIT;
-  Sbwire__V1__PingResponse p = SBWIRE__V1__PING_RESPONSE__INIT;
-  (void)arg;
-  p.payload = in->req->ping->payload;
-  rsp.body_case = SBWIRE__V1__RESPONSE__BODY_PING;
-  rsp.ping = &p;
-  sb_rpc_respond(rpc, in, &rsp, NULL, 0);
-}
-
 typedef struct {
   sb_mutex_t *lock;
   sb_cond_t *cond;
@@ -52,7 +42,7 @@ static void on_conn(void *arg, sb_stream_t *s) {
   }
   sb_mutex_new(&w.lock);
   sb_cond_new(&w.cond);
-  sb_rpc_opts_t ro = {pong, conn_closed, &w, s, 0, 0};
+  sb_rpc_opts_t ro = {sbt_pong, conn_closed, &w, s, 0, 0};
   if (sb_rpc_start(&rpc, ch, &ro) == 0) {
     sb_mutex_lock(w.lock);
     while (!w.closed)

@@ -16,16 +16,6 @@ typedef struct {
 
 static stats_t st;
 
-static void echo(void *arg, sb_rpc_t *rpc, sb_rpc_incoming_t *in) {
-  Sbwire__V1__Response rsp = SBWIRE__V1__RESPONSE__INIT;
-  Sbwire__V1__PingResponse p = SBWIRE__V1__PING_RESPONSE__INIT;
-  (void)arg;
-  p.payload = in->req->ping->payload;
-  rsp.body_case = SBWIRE__V1__RESPONSE__BODY_PING;
-  rsp.ping = &p;
-  sb_rpc_respond(rpc, in, &rsp, NULL, 0);
-}
-
 static void closed(void *arg, sb_rpc_t *rpc, int err) {
   (void)arg;
   (void)rpc;
@@ -54,7 +44,7 @@ static void on_conn(void *arg, sb_stream_t *s) {
     sb_channel_free(ch);
     return;
   }
-  sb_rpc_opts_t ro = {echo, closed, NULL, s, 0, 0};
+  sb_rpc_opts_t ro = {sbt_pong, closed, NULL, s, 0, 0};
   if (sb_rpc_start(&rpc, ch, &ro)) {
     sb_channel_free(ch);
     return;

@@ -42,15 +42,6 @@ static void respond_cancel(sb_rpc_t *rpc, sb_rpc_incoming_t *in) {
   sb_rpc_respond(rpc, in, &rsp, NULL, 0);
 }
 
-static void respond_ping(sb_rpc_t *rpc, sb_rpc_incoming_t *in) {
-  Sbwire__V1__Response rsp = SBWIRE__V1__RESPONSE__INIT;
-  Sbwire__V1__PingResponse p = SBWIRE__V1__PING_RESPONSE__INIT;
-  p.payload = in->req->ping->payload;
-  rsp.body_case = SBWIRE__V1__RESPONSE__BODY_PING;
-  rsp.ping = &p;
-  sb_rpc_respond(rpc, in, &rsp, NULL, 0);
-}
-
 /* Apply a clipboard set (the data inline or uploaded) and answer it. */
 static void apply_set(sb_rpc_t *rpc, sb_rpc_incoming_t *in) {
   Sbwire__V1__Response rsp = SBWIRE__V1__RESPONSE__INIT;
@@ -89,7 +80,7 @@ static void agent_request(void *arg, sb_rpc_t *rpc, sb_rpc_incoming_t *in) {
   case SBWIRE__V1__REQUEST__BODY_PING:
     if (!ag.hold_pings) {
       sb_mutex_unlock(ag.lock);
-      respond_ping(rpc, in);
+      sbt_answer_ping(rpc, in);
       return;
     }
     break;

@@ -27,8 +27,6 @@ typedef struct {
 
 static void answer_later(void *arg) {
   held_t *h = arg;
-  Sbwire__V1__Response rsp = SBWIRE__V1__RESPONSE__INIT;
-  Sbwire__V1__PingResponse p = SBWIRE__V1__PING_RESPONSE__INIT;
   /* Until the agent has held a full cap once (for at most FILL_MS), no
    * answer goes out: on a slow host (valgrind) the 24 clients otherwise
    * arrive slower than HOLD_MS apart, the cap is never reached, and the
@@ -45,10 +43,7 @@ static void answer_later(void *arg) {
   sb_mutex_lock(agent_lock);
   holding--;
   sb_mutex_unlock(agent_lock);
-  p.payload = h->in->req->ping->payload;
-  rsp.body_case = SBWIRE__V1__RESPONSE__BODY_PING;
-  rsp.ping = &p;
-  sb_rpc_respond(h->rpc, h->in, &rsp, NULL, 0);
+  sbt_answer_ping(h->rpc, h->in);
   free(h);
 }
 

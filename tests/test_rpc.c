@@ -3,6 +3,7 @@
  * cap, chunked transfers and their failure cases (threats.md §3 19, 29,
  * 31, 32). */
 #include "pair.h"
+#include "rig.h"
 #include "sbtest.h"
 
 typedef struct {
@@ -40,14 +41,9 @@ static void handler(void *arg, sb_rpc_t *rpc, sb_rpc_incoming_t *in) {
   }
   sb_mutex_unlock(st->lock);
   switch (in->req->body_case) {
-  case SBWIRE__V1__REQUEST__BODY_PING: {
-    Sbwire__V1__PingResponse p = SBWIRE__V1__PING_RESPONSE__INIT;
-    p.payload = in->req->ping->payload;
-    rsp.body_case = SBWIRE__V1__RESPONSE__BODY_PING;
-    rsp.ping = &p;
-    sb_rpc_respond(rpc, in, &rsp, NULL, 0);
+  case SBWIRE__V1__REQUEST__BODY_PING:
+    sbt_answer_ping(rpc, in);
     break;
-  }
   case SBWIRE__V1__REQUEST__BODY_CLIPBOARD_SET: {
     Sbwire__V1__ClipboardSetResponse c = SBWIRE__V1__CLIPBOARD_SET_RESPONSE__INIT;
     free(st->last_upload);
@@ -318,14 +314,8 @@ static void rpc_client_cap_busy_in(int mode) {
   r.st.n_held = 0;
   r.st.mode = 0;
   sb_mutex_unlock(r.st.lock);
-  for (int i = 0; i < n; i++) {
-    Sbwire__V1__Response rsp = SBWIRE__V1__RESPONSE__INIT;
-    Sbwire__V1__PingResponse p = SBWIRE__V1__PING_RESPONSE__INIT;
-    p.payload = r.st.held[i]->req->ping->payload;
-    rsp.body_case = SBWIRE__V1__RESPONSE__BODY_PING;
-    rsp.ping = &p;
-    CHECK_OK(sb_rpc_respond(r.server, r.st.held[i], &rsp, NULL, 0));
-  }
+  for (int i = 0; i < n; i++)
+    CHECK_OK(sbt_answer_ping(r.server, r.st.held[i]));
   for (int i = 0; i < SB_RPC_MAX_OUTSTANDING; i++) {
     sb_thread_join(t[i]);
     CHECK_OK(slots[i].res);

@@ -59,3 +59,17 @@ sb_rpc_t *sbt_connect_rpc(const char *ep, const uint8_t *key,
   CHECK_OK(sb_rpc_start(&rpc, ch, &ro));
   return rpc;
 }
+
+int sbt_answer_ping(sb_rpc_t *rpc, sb_rpc_incoming_t *in) {
+  Sbwire__V1__Response rsp = SBWIRE__V1__RESPONSE__INIT;
+  Sbwire__V1__PingResponse p = SBWIRE__V1__PING_RESPONSE__INIT;
+  p.payload = in->req->ping->payload;
+  rsp.body_case = SBWIRE__V1__RESPONSE__BODY_PING;
+  rsp.ping = &p;
+  return sb_rpc_respond(rpc, in, &rsp, NULL, 0);
+}
+
+void sbt_pong(void *arg, sb_rpc_t *rpc, sb_rpc_incoming_t *in) {
+  (void)arg;
+  (void)sbt_answer_ping(rpc, in);
+}

@@ -29,5 +29,10 @@ void sbt_hold(void *arg, sb_stream_t *s);
  * its own answers. *s gets the stream (close it after sb_rpc_stop). */
 sb_rpc_t *sbt_connect_rpc(const char *ep, const uint8_t *key,
                           sb_rpc_request_fn fn, sb_stream_t **s);
+/* Answer a ping request with its own payload (sb_rpc_respond's result). */
+int sbt_answer_ping(sb_rpc_t *rpc, sb_rpc_incoming_t *in);
+/* An rpc request handler for a peer that is only sent pings: answers
+ * each (sbt_answer_ping). */
+void sbt_pong(void *arg, sb_rpc_t *rpc, sb_rpc_incoming_t *in);
 
 #endif
