@@ -23,6 +23,18 @@ static void put(const char *dir, const char *sub, const char *name,
   fclose(f);
 }
 
+/* Append a channel-script record [op][len16 LE][bytes] at rec + r; returns
+ * the new length. */
+static size_t rec_add(uint8_t *rec, size_t r, uint8_t op, const uint8_t *p,
+                      size_t n) {
+  rec[r++] = op;
+  rec[r++] = (uint8_t)n;
+  rec[r++] = (uint8_t)(n >> 8);
+  if (n)
+    memcpy(rec + r, p, n);
+  return r + n;
+}
+
 static void emit(const char *dir, const char *name, Sbwire__V1__Envelope *env) {
   uint8_t buf[4096], framed[4200], rec[4200];
   size_t len = 0;
@@ -38,11 +50,7 @@ static void emit(const char *dir, const char *name, Sbwire__V1__Envelope *env) {
   memcpy(framed + 5, buf, len);
   put(dir, "frame", name, framed, 5 + flen);
   /* channel corpus: one "send sealed" record carrying the envelope. */
-  rec[0] = 0;
-  rec[1] = (uint8_t)len;
-  rec[2] = (uint8_t)(len >> 8);
-  memcpy(rec + 3, buf, len);
-  put(dir, "channel", name, rec, 3 + len);
+  put(dir, "channel", name, rec, rec_add(rec, 0, 0, buf, len));
 }
 
 /* Edge cases written as bytes: the encoder would never produce them. */
@@ -87,26 +95,16 @@ static void emit_edges(const char *dir) {
   uint8_t rec[128];
   const uint8_t ping[] = {0x08, 0x01, 0x22, 0x09, 0x08, 0x88, 0x27, 0x52,
                           0x02, 0x0a, 0x00, 0x10, 0x01};
-  size_t r = 0;
-  rec[r++] = 0, rec[r++] = sizeof ping, rec[r++] = 0;
-  memcpy(rec + r, ping, sizeof ping), r += sizeof ping;
-  rec[r++] = 1 | 5 << 2, rec[r++] = sizeof ping, rec[r++] = 0;
-  memcpy(rec + r, ping, sizeof ping), r += sizeof ping;
+  size_t r = rec_add(rec, 0, 0, ping, sizeof ping);
+  r = rec_add(rec, r, 1 | 5 << 2, ping, sizeof ping);
   put(dir, "channel", "edge-flip-second", rec, r);
-  r = 0;
-  rec[r++] = 2, rec[r++] = 8, rec[r++] = 0;
-  memcpy(rec + r, "\x10\0\0\0GARB", 8), r += 8;
+  r = rec_add(rec, 0, 2, (const uint8_t *)"\x10\0\0\0GARB", 8);
   put(dir, "channel", "edge-raw-inject", rec, r);
-  r = 0;
-  rec[r++] = 0, rec[r++] = sizeof ping, rec[r++] = 0;
-  memcpy(rec + r, ping, sizeof ping), r += sizeof ping;
-  rec[r++] = 3, rec[r++] = 0, rec[r++] = 0;
-  rec[r++] = 0, rec[r++] = sizeof ping, rec[r++] = 0;
-  memcpy(rec + r, ping, sizeof ping), r += sizeof ping;
+  r = rec_add(rec, 0, 0, ping, sizeof ping);
+  r = rec_add(rec, r, 3, NULL, 0);
+  r = rec_add(rec, r, 0, ping, sizeof ping);
   put(dir, "channel", "edge-after-final", rec, r);
-  r = 0;
-  rec[r++] = 0, rec[r++] = sizeof unknown, rec[r++] = 0;
-  memcpy(rec + r, unknown, sizeof unknown), r += sizeof unknown;
+  r = rec_add(rec, 0, 0, unknown, sizeof unknown);
   put(dir, "channel", "edge-unknown-field", rec, r);
 }
 
