@@ -858,6 +858,24 @@ SB_TEST(msg_clipboard_total_cap) {
   CHECK_EQ(sb_err_to_status(SB_ETOOBIG), SBWIRE__V1__STATUS__STATUS_TOO_LARGE);
 }
 
+/* Only clipboard_set takes an upload: a declaration on any other request
+ * fails validation, so the receiver answers it before any chunk. */
+SB_TEST(msg_upload_only_on_clipboard_set) {
+  sb_envelope_t e;
+  Sbwire__V1__Request r;
+  Sbwire__V1__PingRequest p = SBWIRE__V1__PING_REQUEST__INIT;
+  const char *why = NULL;
+  CHECK_OK(clipboard_set_total(5));
+  req_env(&e, &r, SBWIRE__V1__REQUEST__BODY_PING);
+  r.ping = &p;
+  CHECK_OK(decode_env(&e, NULL));
+  r.transfer_id = 1;
+  r.total_size = 5;
+  CHECK_ERR(decode_env(&e, &why), SB_EFIELD);
+  CHECK(why && strstr(why, "takes no upload") != NULL);
+  CHECK_EQ(sb_err_to_status(SB_EFIELD), SBWIRE__V1__STATUS__STATUS_INVALID);
+}
+
 SB_TEST(msg_screenshot_total_cap) {
   sb_envelope_t e;
   Sbwire__V1__Response r;

@@ -313,33 +313,44 @@ SB_TEST(router_cancel_reaches_agent) {
 }
 
 /* An upload to a request that takes no data (here a ping) is answered
- * INVALID once it has arrived, and never reaches the agent; a clipboard
- * set's upload still does. */
+ * INVALID at its declaration, before any of it is sent: the service
+ * neither waits for nor holds data the request would ignore. The chunks
+ * the requester sends anyway are discarded, nothing reaches the agent,
+ * the connection goes on, and a clipboard set's upload still works. */
 SB_TEST(router_upload_to_a_request_without_data) {
+  enum { CHUNK = 64 * 1024, CHUNKS = 16 };
+  static char chunk[CHUNK + 1];
   rig_t g;
   Sbwire__V1__Request req = SBWIRE__V1__REQUEST__INIT;
   Sbwire__V1__PingRequest p = SBWIRE__V1__PING_REQUEST__INIT;
+  memset(chunk, 'x', CHUNK);
   rig_start(&g);
   ag.hold_pings = 1;
   req.transfer_id = 1;
-  req.total_size = 5;
+  req.total_size = (uint64_t)CHUNK * CHUNKS; /* 1 MiB, under the cap */
   req.body_case = SBWIRE__V1__REQUEST__BODY_PING;
   req.ping = &p;
   send_req(&g, 1, &req);
-  send_chunk(&g, 1, 0, "hello", 1);
+  /* Answered with none of the 1 MiB sent: a receiver that took the
+   * upload in first would still be waiting for all of it. */
   answer_t a = recv_answer(&g, 5000);
   CHECK_EQ(a.id, 1);
   CHECK_EQ(a.status, SBWIRE__V1__STATUS__STATUS_INVALID);
-  CHECK_EQ(ag.n_held, 0);
+  /* The chunks that follow are discarded, not a violation. */
+  for (int i = 0; i < CHUNKS; i++)
+    send_chunk(&g, 1, (uint64_t)i * CHUNK, chunk, i == CHUNKS - 1);
   ag.hold_pings = 0;
-  send_upload_decl(&g, 3, 3, 0);
-  send_chunk(&g, 3, 0, "new", 1);
+  expect_ping(&g, 3);
+  CHECK_EQ(ag.n_held, 0); /* the refused ping never reached the agent */
+  send_upload_decl(&g, 5, 3, 0);
+  send_chunk(&g, 5, 0, "new", 1);
   CHECK(agent_count(&ag.n_held, 1, 5000));
   agent_finish_all(g.r.agent);
   a = recv_answer(&g, 5000);
-  CHECK_EQ(a.id, 3);
+  CHECK_EQ(a.id, 5);
   CHECK_EQ(a.status, SBWIRE__V1__STATUS__STATUS_OK);
   CHECK(strcmp(ag.clip, "new") == 0);
+  CHECK_EQ(ag.sets, 1);
   rig_stop(&g);
 }
 

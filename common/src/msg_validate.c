@@ -209,6 +209,16 @@ static int check_rules(const ProtobufCMessage *m, const char **why) {
       return fail(why, "request body not set", SB_EONEOF);
     if (r->deadline_ms == 0 || r->deadline_ms > SB_MSG_DEADLINE_MAX)
       return fail(why, "request deadline_ms must be 1..600000", SB_EFIELD);
+    /* Only a clipboard set takes data. Refusing any other upload here,
+     * at its declaration, means the receiver answers before the first
+     * chunk and discards the rest unread, instead of receiving and
+     * holding up to the transfer cap only to ignore it. */
+    if (r->transfer_id != 0 &&
+        r->body_case != SBWIRE__V1__REQUEST__BODY_CLIPBOARD_SET)
+      return fail(why,
+                  "Request.transfer_id: this request takes no upload (only "
+                  "clipboard_set does)",
+                  SB_EFIELD);
     return check_transfer_total(
         r->total_size, r->body_case == SBWIRE__V1__REQUEST__BODY_CLIPBOARD_SET,
         why);

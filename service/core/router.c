@@ -786,15 +786,8 @@ static void control_request(void *arg, sb_rpc_t *rpc, sb_rpc_incoming_t *in) {
   default:
     break;
   }
-  /* Only a clipboard set takes data; an upload to anything else would be
-   * received in full and silently ignored. */
-  if (in->req->transfer_id != 0 &&
-      in->req->body_case != SBWIRE__V1__REQUEST__BODY_CLIPBOARD_SET) {
-    sb_rpc_respond_error(rpc, in, SB_EFIELD,
-                         "Request.transfer_id: this request takes no upload "
-                         "(only clipboard_set does)");
-    return;
-  }
+  /* An upload to a request that takes none never gets here: validation
+   * refuses it at its declaration (msg_validate.c), before any chunk. */
   sb_mutex_lock(c->router->lock);
   if (c->closing || c->router->stopping) {
     sb_mutex_unlock(c->router->lock);
