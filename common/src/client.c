@@ -109,7 +109,10 @@ static uint32_t deadline_or_default(uint32_t ms) {
 int sb_client_open(sb_client_t **out, const char *endpoint,
                    const char *key_path, uint32_t deadline_ms) {
   char ep[512], kp[512];
-  uint8_t key[SB_PSK_SIZE];
+  /* The key lives in sodium_malloc'd memory (guard pages, not swapped
+   * where the OS allows), never on the stack, and sb_secret_free wipes it
+   * on the one way out. The channel keeps its own guarded copy. */
+  uint8_t *key = NULL;
   sb_client_t *c = NULL;
   sb_channel_t *ch = NULL;
   sb_channel_opts_t opts;
@@ -135,21 +138,27 @@ int sb_client_open(sb_client_t **out, const char *endpoint,
       return fail_local(err, "%scannot build the control key path: %s", NULL);
     key_path = kp;
   }
-  if ((err = sb_key_file_read(key_path, key)) != 0)
-    return fail_local(err,
-                      "cannot read the control key %s: %s (is the service "
-                      "installed, and are you an administrator?)",
-                      key_path);
+  if (!(key = sb_secret_alloc(SB_PSK_SIZE))) {
+    err = fail_local(SB_ENOMEM, "%scannot allocate the key: %s", NULL);
+    goto out;
+  }
+  if ((err = sb_key_file_read(key_path, key)) != 0) {
+    fail_local(err,
+               "cannot read the control key %s: %s (is the service "
+               "installed, and are you an administrator?)",
+               key_path);
+    goto out;
+  }
   c = sb_calloc(1, sizeof *c);
   if (!c || sb_mutex_new(&c->lock) != 0 || sb_cond_new(&c->cond) != 0) {
     err = fail_local(SB_ENOMEM, "%s%s", NULL);
-    goto fail;
+    goto out;
   }
   err = sb_stream_connect(&c->stream, endpoint, (int)deadline_ms);
   if (err) {
     fail_local(err, "cannot connect to %s: %s (is the service running?)",
                endpoint);
-    goto fail;
+    goto out;
   }
   /* Nothing is sent to a server that is not the service (an endpoint the
    * caller names is the caller's choice). */
@@ -160,7 +169,7 @@ int sb_client_open(sb_client_t **out, const char *endpoint,
       last_status[0] = 0;
       snprintf(last_detail, sizeof last_detail, "refusing to talk to %s: %s",
                endpoint, why);
-      goto fail;
+      goto out;
     }
   }
   io = sb_stream_io(c->stream);
@@ -175,7 +184,7 @@ int sb_client_open(sb_client_t **out, const char *endpoint,
     snprintf(last_detail, sizeof last_detail,
              "handshake with the service failed: %s%s", sb_strerror(err),
              err == SB_EAUTH ? " (wrong control key?)" : "");
-    goto fail;
+    goto out;
   }
   memset(&ro, 0, sizeof ro);
   ro.stream = c->stream;
@@ -186,15 +195,15 @@ int sb_client_open(sb_client_t **out, const char *endpoint,
   err = sb_rpc_start(&c->rpc, ch, &ro);
   if (err) {
     fail_local(err, "%scannot start the connection: %s", NULL);
-    goto fail;
+    goto out;
   }
   sb_rpc_on_event(c->rpc, on_event, c);
-  sb_memzero(key, sizeof key);
   *out = c;
-  return 0;
+  c = NULL; /* the caller's now, with the rpc owning ch */
+  ch = NULL;
 
-fail:
-  sb_memzero(key, sizeof key);
+out:
+  sb_secret_free(key, SB_PSK_SIZE); /* wipes */
   sb_channel_free(ch);
   if (c && c->stream)
     sb_stream_close(c->stream);

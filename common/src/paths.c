@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "channel.h"
 #include "error.h"
 #include "internal_paths.h"
 #include "transport.h"
@@ -22,17 +23,23 @@ int sb_path_control_key(char *buf, size_t cap) {
 }
 
 int sb_key_file_read(const char *path, unsigned char key[32]) {
-  unsigned char buf[33];
+  enum { ASK = 33 }; /* 33 bytes asked: a longer file is not a key */
+  unsigned char *buf;
   size_t n = 0;
   int err;
   if (!path || !key)
     return SB_EINVAL;
-  /* 33 bytes asked: a longer file is not a key. */
-  err = sb__read_small_file(path, buf, sizeof buf, &n);
+  /* Read through guarded memory, not a stack buffer, so the key is never
+   * left where a later stack frame (or a core dump) can find it. */
+  if ((err = sb_init()) != 0) /* sodium_malloc needs it; idempotent */
+    return err;
+  if (!(buf = sb_secret_alloc(ASK)))
+    return SB_ENOMEM;
+  err = sb__read_small_file(path, buf, ASK, &n);
   if (!err && n != 32)
     err = SB_EPROTO;
   if (!err)
     memcpy(key, buf, 32);
-  sb_memzero(buf, sizeof buf);
+  sb_secret_free(buf, ASK); /* wipes */
   return err;
 }
