@@ -30,8 +30,14 @@ typedef struct {
   char endpoint[128];
 } launch_t;
 
+/* The config strings the service copies (cfg's const char * fields). */
+#define OWNED_STRINGS 5
+
 struct sb_service {
+  /* Its strings point into owned[], never at the caller's memory: a
+   * caller may free or reuse its config once sb_service_start returns. */
   sb_service_config_t cfg;
+  char *owned[OWNED_STRINGS];
   sb_svc_platform_t plat;
   sb_mutex_t *lock;
   sb_smgr_t smgr;
@@ -428,6 +434,32 @@ int sb_svc_agent_sddl(const char *sid, char *buf, size_t cap) {
   return 0;
 }
 
+/* Copy cfg's strings (the defaults already filled in) into owned[]. */
+static int own_strings(sb_service_t *svc) {
+  const char **f[OWNED_STRINGS] = {
+      &svc->cfg.agent_path, &svc->cfg.control_endpoint,
+      &svc->cfg.control_key_path, &svc->cfg.control_sddl,
+      &svc->cfg.agent_prefix};
+  for (int i = 0; i < OWNED_STRINGS; i++) {
+    if (*f[i] && !(svc->owned[i] = sb_strdup(*f[i])))
+      return SB_ENOMEM;
+    *f[i] = svc->owned[i];
+  }
+  svc->cfg.smgr = NULL; /* copied by sb_smgr_init, not kept */
+  return 0;
+}
+
+/* What both sb_service_start's failure and sb_service_stop free last. */
+static void service_free(sb_service_t *svc) {
+  sb_router_free(svc->router);
+  if (svc->lock)
+    sb_mutex_free(svc->lock);
+  sb_secret_free(svc->control_psk, SB_PSK_SIZE); /* wipes */
+  for (int i = 0; i < OWNED_STRINGS; i++)
+    sb_free(svc->owned[i]);
+  sb_free(svc);
+}
+
 /* ---- public ---- */
 
 int sb_service_start(sb_service_t **out, const sb_service_config_t *cfg,
@@ -451,24 +483,28 @@ int sb_service_start(sb_service_t **out, const sb_service_config_t *cfg,
   if (!svc->cfg.control_sddl)
     svc->cfg.control_sddl = SB_SVC_CONTROL_SDDL;
   sb_smgr_init(&svc->smgr, cfg->smgr);
-  if ((err = sb_mutex_new(&svc->lock)) != 0)
-    goto fail;
-  if (!cfg->control_key_path &&
-      (err = sb_path_control_key(keypath, sizeof keypath)) != 0)
+  if (!cfg->control_key_path) {
+    if ((err = sb_path_control_key(keypath, sizeof keypath)) != 0)
+      goto fail;
+    svc->cfg.control_key_path = keypath;
+  }
+  if (!cfg->control_endpoint) {
+    if ((err = sb_path_control_endpoint(endpoint, sizeof endpoint)) != 0)
+      goto fail;
+    svc->cfg.control_endpoint = endpoint;
+  }
+  if ((err = own_strings(svc)) != 0 || (err = sb_mutex_new(&svc->lock)) != 0)
     goto fail;
   if (!(svc->control_psk = sb_secret_alloc(SB_PSK_SIZE))) {
     err = SB_ENOMEM;
     goto fail;
   }
-  err = sb_key_file_read(cfg->control_key_path ? cfg->control_key_path
-                                               : keypath,
-                         svc->control_psk);
+  err = sb_key_file_read(svc->cfg.control_key_path, svc->control_psk);
   if (!err)
     sb_secret_readonly(svc->control_psk, 1);
   if (err) {
     sb_log(SB_LOG_ERROR, "cannot read the control key %s: %s",
-           cfg->control_key_path ? cfg->control_key_path : keypath,
-           sb_strerror(err));
+           svc->cfg.control_key_path, sb_strerror(err));
     goto fail;
   }
   memset(&hooks, 0, sizeof hooks);
@@ -482,11 +518,9 @@ int sb_service_start(sb_service_t **out, const sb_service_config_t *cfg,
   hooks.verify_control = hook_verify_control;
   if ((err = sb_router_new(&svc->router, &hooks)) != 0)
     goto fail;
-  if (!cfg->control_endpoint &&
-      (err = sb_path_control_endpoint(endpoint, sizeof endpoint)) != 0)
-    goto fail;
   memset(&so, 0, sizeof so);
-  so.endpoint = cfg->control_endpoint ? cfg->control_endpoint : endpoint;
+  /* The server keeps this pointer (its log lines name the endpoint). */
+  so.endpoint = svc->cfg.control_endpoint;
   so.listen.sddl = svc->cfg.control_sddl;
   so.listen.mode = 0600;
   so.listen.gid = -1;
@@ -508,11 +542,7 @@ int sb_service_start(sb_service_t **out, const sb_service_config_t *cfg,
 fail:
   if (svc->control)
     sb_server_stop(svc->control);
-  sb_router_free(svc->router);
-  if (svc->lock)
-    sb_mutex_free(svc->lock);
-  sb_secret_free(svc->control_psk, SB_PSK_SIZE); /* wipes */
-  sb_free(svc);
+  service_free(svc);
   return err;
 }
 
@@ -605,9 +635,6 @@ void sb_service_stop(sb_service_t *svc, void (*progress)(void *arg),
   for (int i = 0; i < MAX_LAUNCHES; i++)
     if (svc->launches[i].used)
       release_launch(&svc->launches[i]);
-  sb_router_free(svc->router);
-  sb_mutex_free(svc->lock);
-  sb_secret_free(svc->control_psk, SB_PSK_SIZE); /* wipes */
-  sb_free(svc);
+  service_free(svc);
   sb_log(SB_LOG_INFO, "service stopped");
 }

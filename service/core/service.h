@@ -43,7 +43,8 @@ typedef enum {
 int sb_svc_agent_sddl(const char *user_sid, char *buf, size_t cap);
 
 /* Start: read the control key, open the control pipe (refuses if the name
- * exists), start the session manager thread. */
+ * exists), start the session manager thread. cfg's strings (and *smgr)
+ * are copied: the caller may free or reuse them once this returns. */
 int sb_service_start(sb_service_t **out, const sb_service_config_t *cfg,
                      const sb_svc_platform_t *plat);
 /* A session change (SERVICE_CONTROL_SESSIONCHANGE or its POSIX twin). */
