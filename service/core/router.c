@@ -43,7 +43,7 @@ typedef struct worker {
 typedef struct {
   uint32_t session_id;
   int change;
-  int locked;
+  int locked; /* 0 or 1: sb_router_publish normalises what it is given */
   uint32_t agent_pid;
   char user[SB_MSG_USER_MAX + 1];
 } event_rec_t;
@@ -170,7 +170,7 @@ static int send_event(control_conn_t *c, const event_rec_t *e) {
   Sbwire__V1__Event ev = SBWIRE__V1__EVENT__INIT;
   Sbwire__V1__SessionStateEvent st = SBWIRE__V1__SESSION_STATE_EVENT__INIT;
   st.session_id = e->session_id;
-  st.locked = e->locked != 0;
+  st.locked = e->locked;
   st.change = (Sbwire__V1__SessionChange)e->change;
   st.user = (char *)e->user;
   st.agent_pid = e->agent_pid;
