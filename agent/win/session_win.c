@@ -12,12 +12,12 @@
  * that never disconnects): tests send the window synthetic ones. */
 #include <windows.h>
 
-#include <process.h>
 #include <stdio.h>
 #include <string.h>
 #include <wtsapi32.h>
 
 #include "desktop_win.h"
+#include "msgwin_win.h"
 #include "sessionbridge.h"
 #include "tasks.h"
 
@@ -27,11 +27,10 @@ static struct {
   volatile LONG disconnected; /* 1 after a *_DISCONNECT, 0 after *_CONNECT */
   volatile LONG remote;       /* the last connect/disconnect was RDP's */
   volatile LONG events;       /* how many of ours arrived */
-  HANDLE thread;
-  HWND hwnd;
+  sb_msgwin_t win; /* the watch window and its thread */
   HMODULE wtsapi;
   int registered;
-} W = {-1, -1, 0, 0, NULL, NULL, NULL, 0};
+} W = {-1, -1, 0, 0, {NULL, NULL, NULL, NULL, NULL}, NULL, 0};
 
 static void wide_to_utf8(const WCHAR *w, char *out, size_t cap) {
   if (!WideCharToMultiByte(CP_UTF8, 0, w, -1, out, (int)cap, NULL, NULL))
@@ -292,12 +291,10 @@ static void watch_unregister(HWND hwnd) {
   W.wtsapi = NULL;
 }
 
-static unsigned __stdcall watch_main(void *arg) {
-  HANDLE ready = arg;
+/* On the watch window's thread (msgwin_win.c). */
+static HWND watch_create(void) {
   WNDCLASSW wc;
-  MSG m;
   HWND hwnd;
-  sb_agent_attach_desktop();
   memset(&wc, 0, sizeof wc);
   wc.lpfnWndProc = watch_proc;
   wc.hInstance = GetModuleHandleW(NULL);
@@ -313,50 +310,31 @@ static unsigned __stdcall watch_main(void *arg) {
   else
     sb_log(SB_LOG_WARN, "session: cannot create the watch window: error %lu",
            (unsigned long)GetLastError());
-  InterlockedExchangePointer((PVOID *)&W.hwnd, hwnd);
-  SetEvent(ready);
-  if (!hwnd)
-    return 0;
-  while (GetMessageW(&m, NULL, 0, 0) > 0)
-    DispatchMessageW(&m);
-  watch_unregister(hwnd);
-  return 0;
+  return hwnd;
 }
 
 int sb_task_session_watch_start(void) {
-  HANDLE ready;
-  if (W.thread)
+  int err;
+  if (W.win.thread)
     return 0;
-  ready = CreateEventW(NULL, TRUE, FALSE, NULL);
-  if (!ready)
-    return SB_EOS;
-  W.thread = (HANDLE)_beginthreadex(NULL, 0, watch_main, ready, 0, NULL);
-  if (W.thread)
-    WaitForSingleObject(ready, 10000);
-  CloseHandle(ready);
-  if (!W.thread)
-    return SB_EOS;
+  W.win.create = watch_create;
+  W.win.done = watch_unregister;
+  err = sb__msgwin_start(&W.win);
+  if (!W.win.thread)
+    return err;
   sb_log(SB_LOG_INFO, "session: watching the session's own events (%s)",
          W.registered ? "registered" : "not registered");
-  return W.hwnd ? 0 : SB_EOS;
+  return err;
 }
 
 void sb_task_session_watch_stop(void) {
-  if (!W.thread)
-    return;
-  if (W.hwnd)
-    PostMessageW(W.hwnd, WM_CLOSE, 0, 0);
-  if (WaitForSingleObject(W.thread, 2000) != WAIT_OBJECT_0)
-    sb_log(SB_LOG_WARN, "session: the watch thread did not end");
-  CloseHandle(W.thread);
-  W.thread = NULL;
-  W.hwnd = NULL;
+  sb__msgwin_stop(&W.win, "session: watch");
 }
 
 /* For tests: the watch window (to send it events), whether the
  * registration succeeded, and how many of the session's events came. */
 HWND sb__session_window(void);
-HWND sb__session_window(void) { return W.hwnd; }
+HWND sb__session_window(void) { return W.win.hwnd; }
 int sb__session_registered(void);
 int sb__session_registered(void) { return W.registered; }
 long sb__session_events(void);

@@ -23,10 +23,10 @@
  * resource). docs/protocol.md, "Notifications", says the same. */
 #include <windows.h>
 
-#include <process.h>
 #include <shellapi.h>
 
 #include "desktop_win.h"
+#include "msgwin_win.h"
 #include "sessionbridge.h"
 #include "tasks.h"
 
@@ -49,13 +49,12 @@ typedef struct note {
 
 static struct {
   INIT_ONCE once;
-  HANDLE thread;
-  HWND hwnd;
+  sb_msgwin_t win; /* the icon's window and its thread */
   UINT taskbar_created;
   int icon_added;
   note_t *cur; /* the balloon up now; icon thread only */
   CRITICAL_SECTION lock; /* outcome updates vs. readers */
-} N = {INIT_ONCE_STATIC_INIT, NULL, NULL, 0, 0, NULL, {0}};
+} N = {INIT_ONCE_STATIC_INIT, {NULL, NULL, NULL, NULL, NULL}, 0, 0, NULL, {0}};
 
 static void note_release(note_t *n) {
   if (n && InterlockedDecrement(&n->refs) == 0) {
@@ -204,11 +203,10 @@ static LRESULT CALLBACK icon_proc(HWND hwnd, UINT msg, WPARAM wp, LPARAM lp) {
   return DefWindowProcW(hwnd, msg, wp, lp);
 }
 
-static unsigned __stdcall icon_main(void *arg) {
-  HANDLE ready = arg;
+/* On the icon's window thread (msgwin_win.c). */
+static HWND icon_create(void) {
   WNDCLASSW wc;
-  MSG m;
-  sb_agent_attach_desktop();
+  HWND hwnd;
   memset(&wc, 0, sizeof wc);
   wc.lpfnWndProc = icon_proc;
   wc.hInstance = GetModuleHandleW(NULL);
@@ -217,31 +215,19 @@ static unsigned __stdcall icon_main(void *arg) {
   N.taskbar_created = RegisterWindowMessageW(L"TaskbarCreated");
   /* A top-level (hidden) window, not a message-only one: those get no
    * broadcasts, and TaskbarCreated is broadcast. */
-  N.hwnd = CreateWindowExW(0, wc.lpszClassName, L"sessionbridge notification",
-                           0, 0, 0, 0, 0, NULL, NULL, wc.hInstance, NULL);
-  if (!N.hwnd)
+  hwnd = CreateWindowExW(0, wc.lpszClassName, L"sessionbridge notification",
+                         0, 0, 0, 0, 0, NULL, NULL, wc.hInstance, NULL);
+  if (!hwnd)
     sb_log(SB_LOG_WARN, "notify: cannot create the icon's window: error %lu",
            (unsigned long)GetLastError());
-  SetEvent(ready);
-  if (!N.hwnd)
-    return 0;
-  while (GetMessageW(&m, NULL, 0, 0) > 0) {
-    TranslateMessage(&m);
-    DispatchMessageW(&m);
-  }
-  return 0;
+  return hwnd;
 }
 
 static BOOL CALLBACK start_once(PINIT_ONCE once, PVOID param, PVOID *ctx) {
-  HANDLE ready = CreateEventW(NULL, TRUE, FALSE, NULL);
   (void)once, (void)param, (void)ctx;
   InitializeCriticalSection(&N.lock);
-  if (!ready)
-    return TRUE;
-  N.thread = (HANDLE)_beginthreadex(NULL, 0, icon_main, ready, 0, NULL);
-  if (N.thread)
-    WaitForSingleObject(ready, 10000);
-  CloseHandle(ready);
+  N.win.create = icon_create;
+  (void)sb__msgwin_start(&N.win); /* a task finds N.win.hwnd NULL */
   return TRUE;
 }
 
@@ -295,12 +281,12 @@ int sb_task_notify(const char *title, const char *text, int icon,
   n->done = CreateEventW(NULL, TRUE, FALSE, NULL);
   n->err = SB_EOS;
   InitOnceExecuteOnce(&N.once, start_once, NULL, NULL);
-  if (!n->done || !N.hwnd) {
+  if (!n->done || !N.win.hwnd) {
     note_release(n);
     return SB_EOS;
   }
   InterlockedIncrement(&n->refs); /* the icon thread's */
-  if (!SendMessageTimeoutW(N.hwnd, WM_SB_SHOW, 0, (LPARAM)n, SMTO_NORMAL,
+  if (!SendMessageTimeoutW(N.win.hwnd, WM_SB_SHOW, 0, (LPARAM)n, SMTO_NORMAL,
                            SHOW_SEND_MS, &r)) {
     /* The icon thread did not take it in time: it may later, with the
      * reference it was given. */
@@ -340,18 +326,10 @@ int sb_task_notify(const char *title, const char *text, int icon,
 }
 
 void sb_task_notify_shutdown(void) {
-  /* Only if the icon thread was ever started. */
-  if (!N.thread)
-    return;
-  if (N.hwnd)
-    PostMessageW(N.hwnd, WM_CLOSE, 0, 0);
-  if (WaitForSingleObject(N.thread, 2000) != WAIT_OBJECT_0)
-    sb_log(SB_LOG_WARN, "notify: the icon thread did not end");
-  CloseHandle(N.thread);
-  N.thread = NULL;
-  N.hwnd = NULL;
+  /* Nothing to do unless the icon thread was ever started. */
+  sb__msgwin_stop(&N.win, "notify: icon");
 }
 
 /* For tests: the icon's window, to send it the shell's callbacks. */
 HWND sb__notify_window(void);
-HWND sb__notify_window(void) { return N.hwnd; }
+HWND sb__notify_window(void) { return N.win.hwnd; }
