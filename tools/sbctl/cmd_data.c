@@ -231,12 +231,9 @@ int sbctl_cmd_screenshot(sbctl_t *c, int argc, char **argv) {
     if (strcmp(argv[i - 1], "-o") == 0) {
       out = v;
     } else if (strcmp(argv[i - 1], "--monitor") == 0) {
-      char *end;
-      long m = strtol(v, &end, 10);
-      if (*end || m < 0 || m > 64) {
-        fprintf(stderr, "sbctl screenshot: bad --monitor %s\n", v);
-        return EXIT_USAGE;
-      }
+      long m;
+      if ((rc = sbctl_number("screenshot", "--monitor", v, 0, 64, &m)))
+        return rc;
       monitor = (int)m;
       has_region = 0;
     } else if (strcmp(argv[i - 1], "--region") == 0) {

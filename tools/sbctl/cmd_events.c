@@ -31,17 +31,13 @@ int sbctl_cmd_events(sbctl_t *c, int argc, char **argv) {
   long count = -1, for_ms = -1, seen = 0;
   int rc;
   for (int i = 0; i < argc; i++) {
-    char *end;
     long v;
     if (i + 1 >= argc) {
       fprintf(stderr, "sbctl events: %s needs a value\n", argv[i]);
       return EXIT_USAGE;
     }
-    v = strtol(argv[i + 1], &end, 10);
-    if (*end || v < 1 || v > 86400000) {
-      fprintf(stderr, "sbctl events: bad value for %s\n", argv[i]);
-      return EXIT_USAGE;
-    }
+    if ((rc = sbctl_number("events", argv[i], argv[i + 1], 1, 86400000, &v)))
+      return rc;
     if (strcmp(argv[i], "--count") == 0)
       count = v;
     else if (strcmp(argv[i], "--for-ms") == 0)

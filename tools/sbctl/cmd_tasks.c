@@ -75,12 +75,9 @@ int sbctl_cmd_message(sbctl_t *c, int argc, char **argv) {
       if ((rc = parse_icon(v, &icon)))
         return rc;
     } else if (strcmp(argv[i - 1], "--timeout-ms") == 0) {
-      char *end;
-      timeout = strtol(v, &end, 10);
-      if (*end || timeout < 1 || timeout > 600000) {
-        fprintf(stderr, "sbctl message: --timeout-ms must be 1..600000\n");
-        return EXIT_USAGE;
-      }
+      if ((rc = sbctl_number("message", "--timeout-ms", v, 1, 600000,
+                             &timeout)))
+        return rc;
     } else {
       fprintf(stderr, "sbctl message: unknown option %s\n", argv[i - 1]);
       return EXIT_USAGE;
@@ -141,12 +138,8 @@ int sbctl_cmd_notify(sbctl_t *c, int argc, char **argv) {
       if ((rc = parse_icon(v, &icon)))
         return rc;
     } else if (strcmp(argv[i - 1], "--wait-ms") == 0) {
-      char *end;
-      wait = strtol(v, &end, 10);
-      if (*end || wait < 0 || wait > 600000) {
-        fprintf(stderr, "sbctl notify: --wait-ms must be 0..600000\n");
-        return EXIT_USAGE;
-      }
+      if ((rc = sbctl_number("notify", "--wait-ms", v, 0, 600000, &wait)))
+        return rc;
     } else {
       fprintf(stderr, "sbctl notify: unknown option %s\n", argv[i - 1]);
       return EXIT_USAGE;

@@ -5,6 +5,20 @@
 
 #include "sbctl.h"
 
+int sbctl_number(const char *cmd, const char *opt, const char *v, long lo,
+                 long hi, long *out) {
+  char *end;
+  long n = strtol(v, &end, 10);
+  if (!*v || *end || n < lo || n > hi) {
+    fprintf(stderr, "sbctl%s%s: %s must be a whole number from %ld to %ld, "
+                    "not \"%s\"\n",
+            *cmd ? " " : "", cmd, opt, lo, hi, v);
+    return EXIT_USAGE;
+  }
+  *out = n;
+  return EXIT_OK;
+}
+
 static void usage(FILE *f) {
   fprintf(f,
           "usage: sbctl [--pipe ENDPOINT] [--key FILE] [--json] "
@@ -65,21 +79,16 @@ static int parse_globals(sbctl_t *c, int *argc, char **argv) {
       } else if (strcmp(a, "--key") == 0) {
         c->key_path = v;
       } else {
-        char *end;
-        long n = strtol(v, &end, 10);
-        if (*end || n < 0 || n > 600000) {
-          fprintf(stderr, "sbctl: bad number for %s: %s\n", a, v);
-          return EXIT_USAGE;
-        }
-        if (strcmp(a, "--timeout") == 0) {
-          if (n == 0) {
-            fprintf(stderr, "sbctl: --timeout must be at least 1 ms\n");
-            return EXIT_USAGE;
-          }
+        /* --timeout in ms, at least 1; --session from 0. */
+        int timeout = strcmp(a, "--timeout") == 0;
+        long n;
+        int rc = sbctl_number("", a, v, timeout ? 1 : 0, 600000, &n);
+        if (rc)
+          return rc;
+        if (timeout)
           c->timeout_ms = (uint32_t)n;
-        } else {
+        else
           c->session = n;
-        }
       }
     } else {
       argv[out++] = argv[i];

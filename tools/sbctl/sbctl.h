@@ -35,6 +35,10 @@ int sbctl_result(sbctl_t *c, int err);
 /* The session given with --session (checked by sbctl_need_session). */
 uint32_t sbctl_session(const sbctl_t *c);
 int sbctl_need_session(sbctl_t *c, const char *cmd);
+/* A whole number lo..hi given to option opt of command cmd ("" for the
+ * global options) into *out; anything else is reported: EXIT_USAGE. */
+int sbctl_number(const char *cmd, const char *opt, const char *v, long lo,
+                 long hi, long *out);
 /* JSON string output with escaping. */
 void sbctl_json_str(FILE *f, const char *s);
 

@@ -37,7 +37,7 @@ extern "C" {
   XX(ECLOSED, -19, "channel already closed")                                  \
   XX(EPIPE, -20, "broken pipe")                                               \
   XX(ECONNREFUSED, -21, "connection refused")                                 \
-  XX(ENOENT, -22, "no such endpoint")                                         \
+  XX(ENOENT, -22, "no such file or endpoint")                                 \
   XX(EEXIST, -23, "endpoint name already exists")                             \
   XX(EACCES, -24, "access denied")                                            \
   XX(EPEER, -25, "peer identity check failed")                                \

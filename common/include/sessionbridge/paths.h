@@ -28,7 +28,9 @@ extern "C" {
 int sb_path_data_dir(char *buf, size_t cap);
 int sb_path_control_key(char *buf, size_t cap);
 int sb_path_control_endpoint(char *buf, size_t cap);
-/* Read a 32-byte key file (exactly 32 bytes). */
+/* Read a 32-byte key file (exactly 32 bytes). SB_ENOENT: no such file;
+ * SB_EACCES: it cannot be opened, or is a link (never followed);
+ * SB_EPROTO: it is not 32 bytes. */
 int sb_key_file_read(const char *path, unsigned char key[32]);
 
 #ifdef __cplusplus

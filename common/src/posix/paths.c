@@ -36,8 +36,8 @@ int sb__read_small_file(const char *path, unsigned char *buf, size_t cap,
   size_t got = 0;
   *n = 0;
   int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0)
-    return SB_EACCES;
+  if (fd < 0) /* a symlink (ELOOP) is refused like a forbidden file */
+    return errno == ENOENT ? SB_ENOENT : SB_EACCES;
   while (got < cap) {
     ssize_t r = read(fd, buf + got, cap - got);
     if (r < 0 && errno == EINTR)

@@ -65,8 +65,11 @@ int sb__read_small_file(const char *path, unsigned char *buf, size_t cap,
                          OPEN_EXISTING,
                          FILE_ATTRIBUTE_NORMAL | FILE_FLAG_OPEN_REPARSE_POINT,
                          NULL);
-  if (h == INVALID_HANDLE_VALUE)
-    return SB_EACCES;
+  if (h == INVALID_HANDLE_VALUE) {
+    DWORD e = GetLastError();
+    return e == ERROR_FILE_NOT_FOUND || e == ERROR_PATH_NOT_FOUND ? SB_ENOENT
+                                                                  : SB_EACCES;
+  }
   BOOL ok = ReadFile(h, buf, (DWORD)cap, &got, NULL);
   CloseHandle(h);
   if (!ok)
