@@ -84,6 +84,20 @@ IFS=. read -r ma mi pa <<<"$(basename "$MSI" .msi | sed 's/^sessionbridge-//')"
 next="$ma.$mi.$((pa + 1))"
 (cd "$BIN" && "$WIXL" -a x64 -D Version="$next" -D SourceDir=. -o "$T/next.msi" "$WXS") ||
   msi_fail "wixl $next"
+# Windows Installer stops the service and waits for STOPPED (up to 30 s)
+# before it replaces the files and starts the new one. Wine 8's msiexec
+# sends the stop and goes straight on: while our service was still
+# stopping (ending its agent), the new start found it STOP_PENDING and
+# failed the install (exit 1627, seen in CI), or its exe was still in use
+# (exit 3010). So the test stops it first and waits, as Windows would.
+W sc stop sessionbridge >/dev/null
+stopped=
+for _ in $(seq 1 300); do
+  [ "$(state)" = STOPPED ] && ! alive 'Program Files.sessionbridge.sb(service|agent)' &&
+    { stopped=1; break; }
+  sleep 0.1
+done
+[ -n "$stopped" ] || msi_fail "the service did not stop before the upgrade: $(state)"
 msi upgrade /i "$T/next.msi" || msi_fail "upgrade: exit $?"
 [ "$(state)" = RUNNING ] || msi_fail "service not RUNNING after upgrade"
 ping_ok || msi_fail "no pong after upgrade"
@@ -101,7 +115,7 @@ W reg query "$EL" 2>/dev/null | grep -q EventMessageFile && fail "Event Log sour
 # may still be exiting (on Windows a file in use is replaced at reboot):
 # wait for both processes, then look. Seen in a CI run: both exes left.
 for _ in $(seq 1 50); do
-  pgrep -f 'Program Files.sessionbridge.sb(service|agent)' >/dev/null || break
+  alive 'Program Files.sessionbridge.sb(service|agent)' || break
   sleep 0.1
 done
 left=$(ls -A "$PF" 2>/dev/null || true)
