@@ -187,7 +187,7 @@ if [ -n "$WINE" ] && command -v wine >/dev/null && [ -x "$WIN_BIN/sbservice.exe"
   # takes out Wine's process start and the connection), median of 3.
   sb_wine_stop
   sb_wine_start 3840x2160x24
-  shot_ms=
+  shot_ms= SHOT_PARTS=
   [ -f "$TMP/photo.bgra" ] ||
     convert -seed 1 -size 3840x2160 plasma:fractal -blur 0x2 -depth 8 "bgra:$TMP/photo.bgra"
   # The root is painted once the agent is up: Wine's desktop process,
@@ -200,7 +200,7 @@ if [ -n "$WINE" ] && command -v wine >/dev/null && [ -x "$WIN_BIN/sbservice.exe"
   W "$WIN_BIN/sbservice.exe" start >/dev/null
   for _ in $(seq 1 100); do connected && break; done
   W "$WIN_BIN/sbctl.exe" ping --session 1 >/dev/null
-  convert -size 3840x2160 -depth 8 "bgra:$TMP/photo.bgra" "$TMP/photo.png" &&
+  convert -size 3840x2160 -depth 8 "bgra:$TMP/photo.bgra" -alpha off "$TMP/photo.png" &&
     convert "$TMP/photo.png" -crop 64x64+0+0 +repage "$TMP/corner.png" &&
     { display -window root "$TMP/photo.png" >/dev/null 2>&1 || true; }
   corner_diff() { # PNG: pixels of its top-left 64x64 that differ from the photo's
@@ -211,11 +211,23 @@ if [ -n "$WINE" ] && command -v wine >/dev/null && [ -x "$WIN_BIN/sbservice.exe"
   if [ "$(corner_diff "$TMP/root.png")" = 0 ]; then
     runs=$([ -n "$QUICK" ] && echo 1 || echo 3)
     diffs=() sizes=
+    # Where the time goes: the agent logs one line per screenshot (capture,
+    # filter+deflate, finish, the send to the service) in the user's temp
+    # folder, and sbctl prints its own part with SBCTL_TIMING set.
+    : >"$TMP/parts"
     for _ in $(seq 1 "$runs"); do
       rm -f "$WINEPREFIX/drive_c/sbshot.png"
       a=$(date +%s%N); W "$WIN_BIN/sbctl.exe" ping --session 1 >/dev/null; b=$(date +%s%N)
-      W "$WIN_BIN/sbctl.exe" screenshot --session 1 -o 'C:\sbshot.png' >/dev/null
+      SBCTL_TIMING=1 timeout 60 wine "$WIN_BIN/sbctl.exe" screenshot --session 1 \
+        -o 'C:\sbshot.png' </dev/null 2>"$TMP/ctl.err" >/dev/null || true
       c=$(date +%s%N)
+      agent_line=$(find "$WINEPREFIX/drive_c/users" -name 'sbagent-*.log' \
+        -exec grep -h 'screenshot 3840x2160:' {} + 2>/dev/null | tail -n1)
+      ctl_line=$(tr -d '\r' <"$TMP/ctl.err" | grep -m1 '^sbctl timing:' || true)
+      # capture filter+deflate finish sent | connect answered written
+      printf '%s | %s\n' "$agent_line" "$ctl_line" |
+        sed -E 's/.*capture ([0-9]+) ms, filter\+deflate ([0-9]+) ms, finish ([0-9]+) ms, PNG [0-9]+ bytes, sent in ([0-9]+) ms.*connect ([0-9]+) ms, screenshot answered ([0-9]+) ms, file written ([0-9]+) ms.*/\1 \2 \3 \4 \5 \6 \7/;t;d' \
+        >>"$TMP/parts"
       # Only a whole 4K PNG of the picture counts: a failed or black
       # capture is quick and meaningless.
       got=$(identify -format '%wx%h' "$WINEPREFIX/drive_c/sbshot.png" 2>/dev/null || true)
@@ -230,13 +242,31 @@ if [ -n "$WINE" ] && command -v wine >/dev/null && [ -x "$WIN_BIN/sbservice.exe"
     printf '   %-44s %8s   (median of %d: %s; PNG %s bytes)\n' \
       "4K photo screenshot minus ping (ms)" "${shot_ms:-failed}" "$runs" \
       "${diffs[*]:-}" "${sizes:-?}"
+    # The breakdown, medians of the same runs. "transfer" is what sbctl
+    # waited beyond the agent's capture and encode: the agent -> service ->
+    # sbctl transfer (the agent's own send is also shown) and the request.
+    if [ -s "$TMP/parts" ]; then
+      med() { cut -d' ' -f"$1" "$TMP/parts" | sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
+      awk '{print $6 - $1 - $2 - $3}' "$TMP/parts" >"$TMP/xfer"
+      xfer=$(sort -n "$TMP/xfer" | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}')
+      printf '   %-44s %8s\n' "  agent: capture (BitBlt, GdiFlush) (ms)" "$(med 1)" \
+        "  agent: filter + deflate as rows come (ms)" "$(med 2)" \
+        "  agent: PNG finish (ms)" "$(med 3)" \
+        "  agent: send to the service (ms)" "$(med 4)" \
+        "  sbctl: connect + handshake (ms)" "$(med 5)" \
+        "  sbctl: answer minus agent capture+encode (ms)" "$xfer" \
+        "  sbctl: file write (ms)" "$(med 7)"
+      SHOT_PARTS="\"wine_shot_capture_ms\": $(med 1), \"wine_shot_encode_ms\": $(( $(med 2) + $(med 3) )), \"wine_shot_agent_send_ms\": $(med 4), \"wine_shot_transfer_ms\": $xfer, \"wine_shot_write_ms\": $(med 7)"
+    else
+      sb_log "wine: no timing lines from the agent's log or sbctl"
+    fi
   else
     echo "   4K photo screenshot: left out (ImageMagick could not set the root window)"
   fi
   W "$WIN_BIN/sbservice.exe" stop >/dev/null || true
   W "$WIN_BIN/sbservice.exe" uninstall >/dev/null || true
   sb_wine_stop
-  WINE_JSON="$WINE_JSON, \"wine_shot_ms_4k_photo\": ${shot_ms:-null}"
+  WINE_JSON="$WINE_JSON, \"wine_shot_ms_4k_photo\": ${shot_ms:-null}${SHOT_PARTS:+, $SHOT_PARTS}"
 else
   echo
   echo "5. Wine: left out (--no-wine, no wine, or no $WIN_BIN/sbservice.exe: scripts/test.sh builds it)"

@@ -37,7 +37,7 @@ static void shot(const sb_task_shot_t *req, uint32_t *w, uint32_t *h) {
 }
 
 SB_TEST(task_screenshot_virtual_screen) {
-  sb_task_shot_t req = {0, 0, 0, 0, 0, 0, 0};
+  sb_task_shot_t req = {0, 0, 0, 0, 0, 0, 0, NULL};
   uint32_t w, h;
   if (posix_refuses(&req))
     return;
@@ -49,7 +49,7 @@ SB_TEST(task_screenshot_virtual_screen) {
 }
 
 SB_TEST(task_screenshot_monitor) {
-  sb_task_shot_t all = {0, 0, 0, 0, 0, 0, 0}, mon = {1, 0, 0, 0, 0, 0, 0};
+  sb_task_shot_t all = {0, 0, 0, 0, 0, 0, 0, NULL}, mon = {1, 0, 0, 0, 0, 0, 0, NULL};
   uint32_t w, h, mw, mh;
   uint8_t *png = NULL;
   size_t len = 0;
@@ -65,9 +65,9 @@ SB_TEST(task_screenshot_monitor) {
 }
 
 SB_TEST(task_screenshot_region) {
-  sb_task_shot_t req = {2, 0, 10, 20, 30, 40, 0};
+  sb_task_shot_t req = {2, 0, 10, 20, 30, 40, 0, NULL};
   uint32_t w, h, sw, sh;
-  sb_task_shot_t all = {0, 0, 0, 0, 0, 0, 0};
+  sb_task_shot_t all = {0, 0, 0, 0, 0, 0, 0, NULL};
   if (posix_refuses(&req))
     return;
   shot(&req, &w, &h);
@@ -99,7 +99,7 @@ SB_TEST(task_screenshot_region) {
 }
 
 SB_TEST(task_screenshot_bad_region) {
-  sb_task_shot_t req = {2, 0, 0, 0, 0, 10, 0};
+  sb_task_shot_t req = {2, 0, 0, 0, 0, 10, 0, NULL};
   uint8_t *png = NULL;
   size_t len = 0;
   uint32_t w = 7, h = 7;
@@ -143,7 +143,7 @@ SB_TEST(task_png_refuses_oversize) {
 SB_TEST(task_screenshot_compression_and_origin) {
   /* small and fast are two encodings of the same pixels; the origin is
    * where the region starts on the virtual screen. */
-  sb_task_shot_t req = {2, 0, 5, 7, 200, 120, SB_PNG_FAST};
+  sb_task_shot_t req = {2, 0, 5, 7, 200, 120, SB_PNG_FAST, NULL};
   uint8_t *fast = NULL, *small = NULL;
   size_t flen = 0, slen = 0;
   uint32_t w, h;

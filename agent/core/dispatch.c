@@ -374,6 +374,8 @@ static void run_screenshot(job_t *j) {
                         ? SB_PNG_SMALL
                         : SB_PNG_FAST;
   int32_t x = 0, y = 0;
+  sb_task_shot_times_t times = {0, 0, 0};
+  req.times = &times;
   err = sb_task_screenshot_at(&req, &png, &len, &w, &h, &x, &y);
   if (err) {
     sb_rpc_respond_error(j->rpc, j->in, err,
@@ -394,7 +396,18 @@ static void run_screenshot(job_t *j) {
   r.y = y;
   rsp.body_case = SBWIRE__V1__RESPONSE__BODY_SCREENSHOT;
   rsp.screenshot = &r;
+  uint64_t t0 = sb_now_ms();
   respond_data(j, &rsp, &r.png, png, len);
+  /* One line per screenshot: where its time went (scripts/bench.sh reads
+   * it to print the breakdown; "sent" ends when the last chunk is in the
+   * pipe, i.e. the service has read all but the pipe's buffer). */
+  sb_log(SB_LOG_INFO,
+         "screenshot %ux%u: capture %llu ms, filter+deflate %llu ms, "
+         "finish %llu ms, PNG %llu bytes, sent in %llu ms",
+         w, h, (unsigned long long)(times.capture_us / 1000),
+         (unsigned long long)(times.rows_us / 1000),
+         (unsigned long long)(times.finish_us / 1000), (unsigned long long)len,
+         (unsigned long long)(sb_now_ms() - t0));
   sb_free(png);
 }
 

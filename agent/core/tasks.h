@@ -129,12 +129,21 @@ int sb_task_clipboard_set_image(const uint8_t *png, size_t len, int sensitive,
  * or a region that is empty or off screen, SB_ETOOBIG over
  * SB_SCREENSHOT_PIXELS_MAX pixels or a PNG over SB_SCREENSHOT_MAX. *x, *y
  * (optional) get the picture's top-left corner on the virtual screen. */
+/* Where a screenshot's time went, in microseconds of wall time (filled
+ * when the request points at one): BitBlt and GdiFlush of every band,
+ * filtering and deflating the rows as they come, and the PNG's end (the
+ * last segment's deflate, Adler-32, CRC). The agent logs them and
+ * scripts/bench.sh prints them (docs/performance.md). */
+typedef struct {
+  uint64_t capture_us, rows_us, finish_us;
+} sb_task_shot_times_t;
 typedef struct {
   int target;
   uint32_t monitor;
   int32_t x, y;
   uint32_t width, height;
   int compression;
+  sb_task_shot_times_t *times; /* optional, out */
 } sb_task_shot_t;
 int sb_task_screenshot(const sb_task_shot_t *req, uint8_t **png, size_t *len,
                        uint32_t *width, uint32_t *height);

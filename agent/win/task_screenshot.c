@@ -214,6 +214,17 @@ static int target_rect(const sb_task_shot_t *req, RECT *out) {
  * a MiB of bitmap, not 133 MB. */
 enum { BAND_BYTES = 512 * 1024 };
 
+/* Microseconds on the performance counter, for sb_task_shot_times_t. */
+static uint64_t now_us(void) {
+  static LARGE_INTEGER f;
+  LARGE_INTEGER c;
+  if (!f.QuadPart)
+    QueryPerformanceFrequency(&f); /* never fails since XP */
+  QueryPerformanceCounter(&c);
+  return (uint64_t)(c.QuadPart / f.QuadPart * 1000000 +
+                    c.QuadPart % f.QuadPart * 1000000 / f.QuadPart);
+}
+
 int sb_task_screenshot_at(const sb_task_shot_t *req, uint8_t **png,
                           size_t *len, uint32_t *width, uint32_t *height,
                           int32_t *x, int32_t *y) {
@@ -259,6 +270,7 @@ int sb_task_screenshot_at(const sb_task_shot_t *req, uint8_t **png,
   if (!mem || !bmp || !bits)
     goto out;
   old = SelectObject(mem, bmp);
+  uint64_t t_cap = 0, t_rows = 0, t0 = now_us(), t1;
   for (int y0 = 0; y0 < h; y0 += band) {
     int rows = h - y0 < band ? h - y0 : band;
     /* CAPTUREBLT: layered windows too. Windows excluded from capture
@@ -268,12 +280,21 @@ int sb_task_screenshot_at(const sb_task_shot_t *req, uint8_t **png,
                 SRCCOPY | CAPTUREBLT))
       goto out;
     GdiFlush(); /* the DIB's memory is complete before it is read */
-    if ((err = sb_png_enc_rows(enc, bits, (size_t)w * 4, (uint32_t)rows)) !=
-        0)
+    t1 = now_us();
+    t_cap += t1 - t0;
+    err = sb_png_enc_rows(enc, bits, (size_t)w * 4, (uint32_t)rows);
+    t0 = now_us();
+    t_rows += t0 - t1;
+    if (err)
       goto out;
     err = SB_EOS;
   }
   err = sb_png_enc_finish(enc, png, len);
+  if (req->times) {
+    req->times->capture_us = t_cap;
+    req->times->rows_us = t_rows;
+    req->times->finish_us = now_us() - t0;
+  }
   if (!err) {
     *width = (uint32_t)w;
     *height = (uint32_t)h;

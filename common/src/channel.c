@@ -230,8 +230,14 @@ static int read_frame(sb_channel_t *ch, const uint8_t **frame, size_t *len,
         return SB_ETIMEDOUT;
       wait = (int)(idle_deadline - now);
     }
-    size_t n = 0;
-    int r = ch->io.read(ch->io.ctx, ch->in, sizeof ch->in, &n, wait);
+    size_t n = 0, room = 0;
+    /* The rest of a big frame is read straight into the frame's buffer,
+     * in as few reads as the transport allows (ch->in is small). */
+    uint8_t *direct = sb__frame_parser_room(&ch->parser, &room);
+    if (room <= sizeof ch->in)
+      direct = NULL;
+    int r = ch->io.read(ch->io.ctx, direct ? direct : ch->in,
+                        direct ? room : sizeof ch->in, &n, wait);
     if (r == SB_EOF)
       return sb_frame_parser_in_progress(&ch->parser) || !ch->recv_final
                  ? SB_ETRUNC
@@ -240,6 +246,16 @@ static int read_frame(sb_channel_t *ch, const uint8_t **frame, size_t *len,
       return r;
     if (n == 0)
       continue;
+    if (direct) {
+      r = sb__frame_parser_commit(&ch->parser, n);
+      if (r < 0)
+        return r;
+      if (r == 1) {
+        *frame = sb_frame_parser_frame(&ch->parser, len);
+        return 0;
+      }
+      continue;
+    }
     ch->in_len = n;
   }
 }

@@ -10,6 +10,7 @@
 
 #include "alloc.h"
 #include "error.h"
+#include "internal.h"
 
 /* A zero-length frame still needs a valid (non-NULL) pointer to hand out. */
 static const uint8_t empty_frame[1];
@@ -154,6 +155,28 @@ const uint8_t *sb_frame_parser_frame(const sb_frame_parser_t *p, size_t *len) {
 
 int sb_frame_parser_in_progress(const sb_frame_parser_t *p) {
   return p && p->complete == 0 && p->hdr_have > 0;
+}
+
+uint8_t *sb__frame_parser_room(sb_frame_parser_t *p, size_t *room) {
+  if (room)
+    *room = 0;
+  if (!p || !room || p->complete != 0 || p->hdr_have < SB_FRAME_HEADER_SIZE ||
+      p->have >= p->len)
+    return NULL;
+  *room = (size_t)p->len - p->have;
+  return p->buf + p->have;
+}
+
+int sb__frame_parser_commit(sb_frame_parser_t *p, size_t n) {
+  size_t room = 0;
+  if (!p || (n && !sb__frame_parser_room(p, &room)) || n > room)
+    return SB_EINVAL;
+  p->have += n;
+  if (p->hdr_have == SB_FRAME_HEADER_SIZE && p->have == p->len) {
+    p->complete = 1;
+    return 1;
+  }
+  return 0;
 }
 
 void sb_frame_parser_free(sb_frame_parser_t *p) {

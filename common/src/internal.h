@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sessionbridge/frame.h"
+
 typedef struct sb_channel sb_channel_t;
 
 /* errno (POSIX) or GetLastError() (Windows) -> SB_E*. */
@@ -15,6 +17,17 @@ int sb__translate_os_error(int os_error);
  * (the close is an empty TAG_FINAL); the tests send it to check that a
  * receiver refuses it (SB_EPROTO) instead of taking it for a clean end. */
 int sb__channel_close_with(sb_channel_t *ch, const uint8_t *msg, size_t len);
+
+/* Reading a big frame straight into place: while a frame's payload is
+ * being received, sb__frame_parser_room gives where its missing bytes go
+ * and how many are missing (NULL and 0 otherwise: no header yet, or the
+ * frame is complete); a reader may read up to that many bytes there and
+ * hand the count to sb__frame_parser_commit, which returns 1 when the
+ * frame is then complete, 0 when more is needed (SB_EINVAL for more than
+ * was missing). One read per frame instead of one per small buffer: on
+ * Wine's named pipes every read is a wineserver round trip. */
+uint8_t *sb__frame_parser_room(sb_frame_parser_t *p, size_t *room);
+int sb__frame_parser_commit(sb_frame_parser_t *p, size_t n);
 
 /* Before the handshake on the default control endpoint: is the server
  * the sessionbridge service (Windows: its pid against the SCM's)? 0, or

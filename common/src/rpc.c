@@ -16,7 +16,10 @@
 #include "log.h"
 #include "thread.h"
 
-#define CHUNK_SIZE (256u * 1024u)
+/* Chunks as big as the protocol allows (512 KiB of data, a frame of about
+ * 513 KiB): every frame costs a pipe write and read, which under Wine are
+ * wineserver round trips (docs/performance.md). */
+#define CHUNK_SIZE SB_MSG_CHUNK_MAX
 /* Uploads dropped before they were complete (Cancel, deadline) whose
  * remaining chunks are discarded instead of closing the connection. */
 #define DROPPED_UPLOADS 16

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "sbctl.h"
+#include "sessionbridge/thread.h"
 
 /* Read all of f (stdin or the image file), refusing more than the
  * clipboard cap before it can exhaust memory. */
@@ -259,18 +260,29 @@ int sbctl_cmd_screenshot(sbctl_t *c, int argc, char **argv) {
     fprintf(stderr, "sbctl screenshot: -o FILE.png is required\n");
     return EXIT_USAGE;
   }
+  uint64_t t0 = sb_now_ms(), t1, t2;
   if ((rc = sbctl_need_session(c, "screenshot")) || (rc = sbctl_connect(c)))
     return rc;
+  t1 = sb_now_ms();
   rc = sbctl_result(
       c, sb_client_screenshot(c->client, sbctl_session(c), monitor,
                               has_region ? &region : NULL, flags, c->timeout_ms,
                               &png, &len, &width, &height, &x, &y));
   if (rc)
     return rc;
+  t2 = sb_now_ms();
   if ((rc = write_file(out, png, len))) {
     sb_free(png);
     return rc;
   }
+  /* For scripts/bench.sh: where sbctl's own time went (stderr, so the
+   * output stays what it is). */
+  if (getenv("SBCTL_TIMING"))
+    fprintf(stderr,
+            "sbctl timing: connect %llu ms, screenshot answered %llu ms, "
+            "file written %llu ms\n",
+            (unsigned long long)(t1 - t0), (unsigned long long)(t2 - t1),
+            (unsigned long long)(sb_now_ms() - t2));
   if (c->json) {
     printf("{\"file\":");
     sbctl_json_str(stdout, out);
