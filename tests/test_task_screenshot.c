@@ -206,3 +206,22 @@ SB_TEST(task_monitors_list) {
   CHECK_OK(sb_task_monitors(m, 0, &n, vs, &aw));
   CHECK_EQ(n, 0);
 }
+
+/* The times the agent logs per screenshot (and scripts/bench.sh prints):
+ * written when asked for, each part of a real capture above zero and
+ * below a minute, and a picture identical to one taken without them. */
+SB_TEST(task_screenshot_times) {
+  sb_task_shot_times_t t = {UINT64_MAX, UINT64_MAX, UINT64_MAX};
+  sb_task_shot_t req = {0, 0, 0, 0, 0, 0, SB_PNG_FAST, &t};
+  uint8_t *png = NULL;
+  size_t len = 0;
+  uint32_t w, h;
+  if (posix_refuses(&req))
+    return;
+  CHECK_OK(sb_task_screenshot(&req, &png, &len, &w, &h));
+  check_png(png, len, w, h);
+  sb_free(png);
+  CHECK(t.capture_us > 0 && t.capture_us < 60000000u);
+  CHECK(t.rows_us > 0 && t.rows_us < 60000000u);
+  CHECK(t.finish_us > 0 && t.finish_us < 60000000u);
+}
