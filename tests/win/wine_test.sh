@@ -14,8 +14,16 @@ out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 for attempt in 1 2; do
   t0=$(date +%s%N)
-  "$wine" "$exe" "$name" 2>&1 | tee "$out"
-  rc=${PIPESTATUS[0]}
+  # Into a file, shown as it grows, not through a pipe: a Windows process
+  # the test started (a message box's, Wine's desktop) inherits the
+  # output, and a pipe reader would wait for it to close long after
+  # sbtest has ended (seen: router_cancel_message_box printed PASS, then
+  # timed out).
+  "$wine" "$exe" "$name" >"$out" 2>&1 &
+  pid=$!
+  tail -s 0.1 -n +1 --pid="$pid" -f "$out"
+  wait "$pid"
+  rc=$?
   ms=$(( ($(date +%s%N) - t0) / 1000000 ))
   if grep -q "^START $name" "$out"; then
     exit "$rc"
