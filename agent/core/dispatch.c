@@ -602,11 +602,7 @@ void sb_dispatch_request(sb_dispatch_t *d, sb_rpc_t *rpc,
 }
 
 uint64_t sb_dispatch_cancels(sb_dispatch_t *d) {
-  uint64_t n;
-  sb_mutex_lock(d->lock);
-  n = d->cancels;
-  sb_mutex_unlock(d->lock);
-  return n;
+  return sb_mutex_read_u64(d->lock, &d->cancels);
 }
 
 void sb_dispatch_shutdown(sb_dispatch_t *d) {

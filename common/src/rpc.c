@@ -940,19 +940,11 @@ int sb_rpc_send_raw(sb_rpc_t *rpc, const sb_envelope_t *env) {
 }
 
 uint64_t sb_rpc_late_answers(sb_rpc_t *rpc) {
-  uint64_t n;
-  sb_mutex_lock(rpc->lock);
-  n = rpc->late;
-  sb_mutex_unlock(rpc->lock);
-  return n;
+  return sb_mutex_read_u64(rpc->lock, &rpc->late);
 }
 
 int sb_rpc_closed(sb_rpc_t *rpc) {
-  int c;
-  sb_mutex_lock(rpc->lock);
-  c = rpc->closed;
-  sb_mutex_unlock(rpc->lock);
-  return c;
+  return sb_mutex_read_int(rpc->lock, &rpc->closed);
 }
 
 void sb_rpc_stop(sb_rpc_t *rpc) {

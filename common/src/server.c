@@ -182,19 +182,11 @@ int sb_server_start(sb_server_t **out, const sb_server_opts_t *opts) {
 }
 
 int sb_server_active(sb_server_t *s) {
-  int n;
-  sb_mutex_lock(s->lock);
-  n = s->active;
-  sb_mutex_unlock(s->lock);
-  return n;
+  return sb_mutex_read_int(s->lock, &s->active);
 }
 
 uint64_t sb_server_refused(sb_server_t *s) {
-  uint64_t n;
-  sb_mutex_lock(s->lock);
-  n = s->refused;
-  sb_mutex_unlock(s->lock);
-  return n;
+  return sb_mutex_read_u64(s->lock, &s->refused);
 }
 
 sb_listener_t *sb_server_listener(sb_server_t *s) { return s->listener; }

@@ -435,11 +435,7 @@ static void unlink_worker(sb_router_t *r, worker_t *w) {
  * the agent (sb_rpc_cancel_call sends the agent a Cancel). Either way the
  * worker answers its caller CANCELLED. */
 static int service_stopping(sb_router_t *r) {
-  int s;
-  sb_mutex_lock(r->lock);
-  s = r->stopping;
-  sb_mutex_unlock(r->lock);
-  return s;
+  return sb_mutex_read_int(r->lock, &r->stopping);
 }
 
 static void cancel_worker(worker_t *w) {

@@ -27,6 +27,20 @@ void sb_mutex_lock(sb_mutex_t *m);
 void sb_mutex_unlock(sb_mutex_t *m);
 void sb_mutex_free(sb_mutex_t *m);
 
+/* *v read under m: a counter or flag other threads change under m (the
+ * getters of rpc, server, dispatch and router). One definition for each
+ * type it is used with. */
+#define SB_MUTEX_READ_(T, name)                                               \
+  static inline T name(sb_mutex_t *m, const T *v) {                           \
+    T x;                                                                      \
+    sb_mutex_lock(m);                                                         \
+    x = *v;                                                                   \
+    sb_mutex_unlock(m);                                                       \
+    return x;                                                                 \
+  }
+SB_MUTEX_READ_(int, sb_mutex_read_int)
+SB_MUTEX_READ_(uint64_t, sb_mutex_read_u64)
+
 int sb_cond_new(sb_cond_t **out);
 /* Returns 0, or SB_ETIMEDOUT after timeout_ms (-1: no limit). */
 int sb_cond_wait(sb_cond_t *c, sb_mutex_t *m, int timeout_ms);
