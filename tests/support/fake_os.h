@@ -19,8 +19,8 @@ typedef struct {
   char ep[256];             /* the control endpoint */
   char key[512];            /* the control key's file */
   uint8_t psk[SB_PSK_SIZE]; /* the key in it (wiped by stop) */
-  /* The agents' endpoint prefix: the service keeps the pointer and
-   * launches after start has returned, so it lives here. */
+  /* The agents' endpoint prefix given to the service (which copies
+   * it at start). */
   char prefix[256];
 } sbt_fakeos_t;
 
