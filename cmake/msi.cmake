@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
-# The MSI (packaging/win/sessionbridge.wxs), built by wixl from Debian's
-# msitools when it is installed (scripts/install-deps.sh installs it).
-# wixl takes source paths relative to where it runs, so it runs in bin/.
+# The MSI (packaging/win/sessionbridge.wxs), built by wixl and finished by
+# msibuild, both from Debian's msitools when it is installed
+# (scripts/install-deps.sh installs it), through
+# packaging/win/build-msi.sh, which says what msibuild adds.
 #
 # The MSI is a release artefact: its programs must not carry the test
 # hooks (SB_TEST_HOOKS). A build with the hooks on (scripts/test.sh's
@@ -10,8 +11,10 @@
 # build's bin/, which e2e_msi_wine installs and upgrades from).
 if(WIN32)
   find_program(SB_WIXL wixl)
+  find_program(SB_MSIBUILD msibuild)
   set(SB_WXS ${PROJECT_SOURCE_DIR}/packaging/win/sessionbridge.wxs)
-  if(SB_WIXL AND SB_TEST_HOOKS)
+  set(SB_BUILD_MSI ${PROJECT_SOURCE_DIR}/packaging/win/build-msi.sh)
+  if(SB_WIXL AND SB_MSIBUILD AND SB_TEST_HOOKS)
     set(SB_RELEASE_DIR ${PROJECT_BINARY_DIR}/release)
     set(SB_MSI ${SB_RELEASE_DIR}/sessionbridge-${PROJECT_VERSION}.msi)
     set(SB_MSI_BIN ${SB_RELEASE_DIR}/bin)
@@ -25,17 +28,16 @@ if(WIN32)
       COMMAND ${CMAKE_COMMAND} --build ${SB_RELEASE_DIR} --target msi
       COMMENT "release build without test hooks: ${SB_MSI}"
       VERBATIM)
-  elseif(SB_WIXL)
+  elseif(SB_WIXL AND SB_MSIBUILD)
     set(SB_MSI ${PROJECT_BINARY_DIR}/sessionbridge-${PROJECT_VERSION}.msi)
     set(SB_MSI_BIN ${PROJECT_BINARY_DIR}/bin)
     add_custom_command(OUTPUT ${SB_MSI}
-      COMMAND ${SB_WIXL} -a x64 -D Version=${PROJECT_VERSION} -D SourceDir=.
-              -o ${SB_MSI} ${SB_WXS}
-      WORKING_DIRECTORY ${PROJECT_BINARY_DIR}/bin
-      DEPENDS sbservice sbagent sbctl ${SB_WXS}
+      COMMAND bash ${SB_BUILD_MSI} ${SB_WIXL} ${SB_MSIBUILD} ${PROJECT_VERSION}
+              ${PROJECT_BINARY_DIR}/bin ${SB_WXS} ${SB_MSI}
+      DEPENDS sbservice sbagent sbctl ${SB_WXS} ${SB_BUILD_MSI}
       COMMENT "wixl: ${SB_MSI}")
     add_custom_target(msi ALL DEPENDS ${SB_MSI})
   else()
-    message(STATUS "wixl not found: no MSI target (Debian package wixl)")
+    message(STATUS "wixl or msibuild not found: no MSI target (Debian packages wixl, msitools)")
   endif()
 endif()

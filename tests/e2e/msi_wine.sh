@@ -3,14 +3,17 @@
 # The MSI under Wine's msiexec: a quiet per-machine install into Program
 # Files registers and starts the service (ServiceInstall/ServiceControl),
 # whose agent answers in session 1; a major upgrade (the same files as the
-# next patch version, built here by wixl from the same .wxs) keeps the
-# service running and the control key; uninstall leaves no service, no
-# Event Log source and no program files. What Wine's msiexec does
-# differently from Windows is in docs/building.md ("The MSI").
+# next patch version, built here from the same .wxs by the same
+# packaging/win/build-msi.sh) keeps the service running and the control
+# key; uninstall leaves no service, no Event Log source, no program files
+# and no data folder. What Wine's msiexec does differently from Windows
+# is in docs/building.md ("The MSI").
 source "$(dirname "$0")/lib.sh"
 MSI=${2:?msi}
 WXS=${3:?wxs}
 WIXL=${4:?wixl}
+MSIBUILD=${5:?msibuild}
+BUILD_MSI=${6:?build-msi.sh}
 need
 cleanup_service
 PF="$WINEPREFIX/drive_c/Program Files/sessionbridge"
@@ -55,6 +58,24 @@ ping_ok() {
   done
   return 1
 }
+# Windows Installer stops the service and waits for STOPPED (up to 30 s)
+# before it replaces or deletes files. Wine 8's msiexec sends the stop and
+# goes straight on: while our service was still stopping (ending its
+# agent), an upgrade's new start found it STOP_PENDING and failed the
+# install (exit 1627, seen in CI), or its exe was still in use (exit
+# 3010); an uninstall deleted the files around a service that still held
+# its log open, and left the exes and the log. So the test stops it first
+# and waits, as Windows would.
+stop_and_wait() { # what-for
+  local _
+  W sc stop sessionbridge >/dev/null
+  for _ in $(seq 1 300); do
+    [ "$(state)" = STOPPED ] && ! alive 'Program Files.sessionbridge.sb(service|agent)' &&
+      return 0
+    sleep 0.1
+  done
+  msi_fail "the service did not stop before the $1: $(state)"
+}
 key_sum() { sha256sum "$DATA/control.key" | cut -d' ' -f1; }
 versions() { W reg query "$UN" /s | awk '/DisplayName.*sessionbridge/ { n++ } END { print n + 0 }'; }
 
@@ -82,22 +103,9 @@ pass "install: files in Program Files, service RUNNING, pong from session 1, Eve
 # The next version: same UpgradeCode, new ProductCode (Id="*").
 IFS=. read -r ma mi pa <<<"$(basename "$MSI" .msi | sed 's/^sessionbridge-//')"
 next="$ma.$mi.$((pa + 1))"
-(cd "$BIN" && "$WIXL" -a x64 -D Version="$next" -D SourceDir=. -o "$T/next.msi" "$WXS") ||
-  msi_fail "wixl $next"
-# Windows Installer stops the service and waits for STOPPED (up to 30 s)
-# before it replaces the files and starts the new one. Wine 8's msiexec
-# sends the stop and goes straight on: while our service was still
-# stopping (ending its agent), the new start found it STOP_PENDING and
-# failed the install (exit 1627, seen in CI), or its exe was still in use
-# (exit 3010). So the test stops it first and waits, as Windows would.
-W sc stop sessionbridge >/dev/null
-stopped=
-for _ in $(seq 1 300); do
-  [ "$(state)" = STOPPED ] && ! alive 'Program Files.sessionbridge.sb(service|agent)' &&
-    { stopped=1; break; }
-  sleep 0.1
-done
-[ -n "$stopped" ] || msi_fail "the service did not stop before the upgrade: $(state)"
+bash "$BUILD_MSI" "$WIXL" "$MSIBUILD" "$next" "$BIN" "$WXS" "$T/next.msi" ||
+  msi_fail "build-msi.sh $next"
+stop_and_wait upgrade
 msi upgrade /i "$T/next.msi" || msi_fail "upgrade: exit $?"
 [ "$(state)" = RUNNING ] || msi_fail "service not RUNNING after upgrade"
 ping_ok || msi_fail "no pong after upgrade"
@@ -106,22 +114,15 @@ ping_ok || msi_fail "no pong after upgrade"
 W reg query "$UN" /s | grep -q "DisplayVersion.*$next" || msi_fail "upgrade did not register $next"
 pass "major upgrade to $next: one product, service RUNNING, pong, key kept"
 
+stop_and_wait uninstall
 msi uninstall /x "$T/next.msi" || msi_fail "msiexec /x: exit $?"
 W sc query sessionbridge | grep -q STATE && fail "service still registered after uninstall"
 W reg query "$EL" 2>/dev/null | grep -q EventMessageFile && fail "Event Log source left"
 [ "$(versions)" = 0 ] || fail "product still registered"
-# Wine's msiexec deletes the files right after the service reported
-# STOPPED, while the service's process, and the agent it ended on the way,
-# may still be exiting (on Windows a file in use is replaced at reboot):
-# wait for both processes, then look. Seen in a CI run: both exes left.
-for _ in $(seq 1 50); do
-  alive 'Program Files.sessionbridge.sb(service|agent)' || break
-  sleep 0.1
-done
 left=$(ls -A "$PF" 2>/dev/null || true)
-if [ -n "$left" ]; then
-  echo "note: left in Program Files\\sessionbridge by Wine's msiexec: $left"
-  echo "$left" | grep -Eqv '^sb(service|agent)\.exe$' && fail "uninstall left $left"
-fi
-pass "uninstall: no service, no Event Log source, no product${left:+ (Wine left an exe that was still exiting)}"
+[ -n "$left" ] && fail "uninstall left in Program Files\\sessionbridge: $left"
+# The data folder: the files the service made are the MSI's RemoveFile
+# rows (packaging/win/build-msi.sh), the folder its RemoveFolder.
+[ -e "$DATA" ] && fail "uninstall left the data folder: $(ls -A "$DATA" | tr '\n' ' ')"
+pass "uninstall: no service, no Event Log source, no product, no program files, no data folder"
 echo "PASS"
