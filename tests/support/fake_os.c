@@ -19,6 +19,7 @@ static struct {
   int fail, empty;
   sbt_fakeos_counts_t n;
   struct sb_agent_proc procs[MAX_AGENTS];
+  char endpoint[SB_BOOTSTRAP_ENDPOINT_MAX + 1]; /* of the first launch */
 } F;
 
 static int fake_enum(void *ctx, sb_os_session_t *out, size_t cap,
@@ -45,9 +46,11 @@ static int fake_sddl(void *ctx, uint32_t session, char *buf, size_t cap) {
 
 static int fake_launch(void *ctx, uint32_t session, const sb_bootstrap_t *b,
                        sb_agent_proc_t **out, uint32_t *pid) {
-  (void)ctx, (void)session, (void)b;
+  (void)ctx, (void)session;
   sb_mutex_lock(F.lock);
   int i = F.n.launches++;
+  if (i == 0)
+    snprintf(F.endpoint, sizeof F.endpoint, "%s", b->endpoint);
   sb_mutex_unlock(F.lock);
   if (i >= MAX_AGENTS)
     return SB_ELIMIT;
@@ -90,11 +93,13 @@ static int allow_control(void *ctx, sb_stream_t *s) {
   return 0;
 }
 
-void sbt_fakeos_start(sbt_fakeos_t *r, const char *tag,
-                      const sb_os_session_t *session) {
-  static const sb_smgr_config_t sc = {500, 30000, 60000, 60000, 1000, 10000};
-  sb_service_config_t cfg;
-  sb_svc_platform_t plat;
+/* What the service's session manager waits and retries (the same for
+ * every test on the fake OS). */
+static const sb_smgr_config_t smgr_config = {500,   30000, 60000,
+                                             60000, 1000,  10000};
+
+void sbt_fakeos_init(sbt_fakeos_t *r, const char *tag,
+                     const sb_os_session_t *session) {
   char name[64];
   FILE *f;
   memset(r, 0, sizeof *r);
@@ -112,6 +117,21 @@ void sbt_fakeos_start(sbt_fakeos_t *r, const char *tag,
   CHECK(f != NULL);
   CHECK_EQ(fwrite(r->psk, 1, sizeof r->psk, f), sizeof r->psk);
   fclose(f);
+}
+
+void sbt_fakeos_config(const sbt_fakeos_t *r, sb_service_config_t *cfg) {
+  memset(cfg, 0, sizeof *cfg);
+  cfg->agent_path = "sbagent";
+  cfg->control_endpoint = r->ep;
+  cfg->control_key_path = r->key;
+  cfg->agent_prefix = r->prefix;
+  /* Enumerations every 20 ms, so a test sees one soon after a change. */
+  cfg->enum_interval_ms = 20;
+  cfg->smgr = &smgr_config;
+}
+
+void sbt_fakeos_serve(sbt_fakeos_t *r, const sb_service_config_t *cfg) {
+  sb_svc_platform_t plat;
   memset(&plat, 0, sizeof plat);
   plat.enum_sessions = fake_enum;
   plat.agent_sddl = fake_sddl;
@@ -121,15 +141,15 @@ void sbt_fakeos_start(sbt_fakeos_t *r, const char *tag,
   plat.agent_free = fake_free;
   plat.check_agent_peer = refuse_peer;
   plat.check_control_peer = allow_control;
-  memset(&cfg, 0, sizeof cfg);
-  cfg.agent_path = "sbagent";
-  cfg.control_endpoint = r->ep;
-  cfg.control_key_path = r->key;
-  cfg.agent_prefix = r->prefix;
-  /* Enumerations every 20 ms, so a test sees one soon after a change. */
-  cfg.enum_interval_ms = 20;
-  cfg.smgr = &sc;
-  CHECK_OK(sb_service_start(&r->svc, &cfg, &plat));
+  CHECK_OK(sb_service_start(&r->svc, cfg, &plat));
+}
+
+void sbt_fakeos_start(sbt_fakeos_t *r, const char *tag,
+                      const sb_os_session_t *session) {
+  sb_service_config_t cfg;
+  sbt_fakeos_init(r, tag, session);
+  sbt_fakeos_config(r, &cfg);
+  sbt_fakeos_serve(r, &cfg);
   /* The session is known (enumerated) before the test goes on. */
   size_t n = 0;
   for (int i = 0; i < sbtest_ms(5000) / 10 && n != 1; i++) {
@@ -165,4 +185,10 @@ sbt_fakeos_counts_t sbt_fakeos_counts(void) {
   sbt_fakeos_counts_t n = F.n;
   sb_mutex_unlock(F.lock);
   return n;
+}
+
+void sbt_fakeos_agent_endpoint(char *buf, size_t cap) {
+  sb_mutex_lock(F.lock);
+  snprintf(buf, cap, "%s", F.endpoint);
+  sb_mutex_unlock(F.lock);
 }

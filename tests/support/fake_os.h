@@ -5,10 +5,14 @@
  * the test describes it. Its agents are "launched" but never connect;
  * each runs until the service kills it and has exited then, so the
  * service's stop does not wait out its grace for a stuck agent. Agent
- * peers are refused, control clients allowed. One fake OS per test. */
+ * peers are refused, control clients allowed. One fake OS per test.
+ *
+ * A test of the service's config itself starts the service in three
+ * steps (init, config, serve) and changes the config between them. */
 #ifndef SBT_FAKE_OS_H
 #define SBT_FAKE_OS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "service.h"
@@ -30,10 +34,19 @@ typedef struct {
 } sbt_fakeos_counts_t;
 
 /* Start the fake OS listing `session` and a service core on it
- * (endpoints and key file named after tag, an enumeration every 20 ms);
- * returns once the service knows the session. */
+ * (sbt_fakeos_init, _config and _serve); returns once the service knows
+ * the session. */
 void sbt_fakeos_start(sbt_fakeos_t *r, const char *tag,
                       const sb_os_session_t *session);
+/* The fake OS listing `session`, and the endpoints and key file named
+ * after tag (in r), without a service yet. */
+void sbt_fakeos_init(sbt_fakeos_t *r, const char *tag,
+                     const sb_os_session_t *session);
+/* The config sbt_fakeos_start gives the service: r's endpoints, key file
+ * and prefix, an enumeration every 20 ms, fixed session manager times. */
+void sbt_fakeos_config(const sbt_fakeos_t *r, sb_service_config_t *cfg);
+/* Start the service core (r->svc) with cfg on the fake OS. */
+void sbt_fakeos_serve(sbt_fakeos_t *r, const sb_service_config_t *cfg);
 /* Stop the service (ending its agents) and the fake OS. */
 void sbt_fakeos_stop(sbt_fakeos_t *r);
 /* The session's state the next enumerations list ("active", ...). */
@@ -42,5 +55,7 @@ void sbt_fakeos_set_state(const char *state);
  * session. */
 void sbt_fakeos_set_enum(int fail, int empty);
 sbt_fakeos_counts_t sbt_fakeos_counts(void);
+/* The endpoint in the first agent launch's bootstrap ("" before one). */
+void sbt_fakeos_agent_endpoint(char *buf, size_t cap);
 
 #endif
