@@ -176,24 +176,18 @@ static void send_req(rig_t *g, uint64_t id, Sbwire__V1__Request *req) {
 }
 
 static void send_set(rig_t *g, uint64_t id, const char *text) {
-  Sbwire__V1__Request req = SBWIRE__V1__REQUEST__INIT;
-  Sbwire__V1__ClipboardSetRequest cs = SBWIRE__V1__CLIPBOARD_SET_REQUEST__INIT;
-  cs.data.data = (uint8_t *)text;
-  cs.data.len = strlen(text);
-  req.body_case = SBWIRE__V1__REQUEST__BODY_CLIPBOARD_SET;
-  req.clipboard_set = &cs;
+  Sbwire__V1__Request req;
+  Sbwire__V1__ClipboardSetRequest cs;
+  sbt_clip_set(&req, &cs, 0, 0, text);
   send_req(g, id, &req);
 }
 
 static void send_upload_decl(rig_t *g, uint64_t id, uint64_t total,
                              uint32_t deadline) {
-  Sbwire__V1__Request req = SBWIRE__V1__REQUEST__INIT;
-  Sbwire__V1__ClipboardSetRequest cs = SBWIRE__V1__CLIPBOARD_SET_REQUEST__INIT;
-  req.transfer_id = id;
-  req.total_size = total;
+  Sbwire__V1__Request req;
+  Sbwire__V1__ClipboardSetRequest cs;
+  sbt_clip_set(&req, &cs, id, total, NULL);
   req.deadline_ms = deadline;
-  req.body_case = SBWIRE__V1__REQUEST__BODY_CLIPBOARD_SET;
-  req.clipboard_set = &cs;
   send_req(g, id, &req);
 }
 

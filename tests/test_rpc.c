@@ -355,16 +355,9 @@ static void raw_ping(rig_t *r, uint64_t id) {
  * total bytes) and/or inline data, as given. */
 static void raw_decl(rig_t *r, uint64_t id, uint64_t tid, uint64_t total,
                      const char *inline_data) {
-  Sbwire__V1__Request req = SBWIRE__V1__REQUEST__INIT;
-  Sbwire__V1__ClipboardSetRequest cs = SBWIRE__V1__CLIPBOARD_SET_REQUEST__INIT;
-  req.transfer_id = tid;
-  req.total_size = total;
-  if (inline_data) {
-    cs.data.data = (uint8_t *)inline_data;
-    cs.data.len = strlen(inline_data);
-  }
-  req.body_case = SBWIRE__V1__REQUEST__BODY_CLIPBOARD_SET;
-  req.clipboard_set = &cs;
+  Sbwire__V1__Request req;
+  Sbwire__V1__ClipboardSetRequest cs;
+  sbt_clip_set(&req, &cs, tid, total, inline_data);
   raw_request(r, id, &req);
 }
 
@@ -432,10 +425,9 @@ static void rpc_upload_and_download_in(int mode) {
   uint8_t *data = malloc(big);
   sbtest_fill(data, big, 3);
   rig_open(&r, mode);
-  Sbwire__V1__Request req = SBWIRE__V1__REQUEST__INIT;
-  Sbwire__V1__ClipboardSetRequest cs = SBWIRE__V1__CLIPBOARD_SET_REQUEST__INIT;
-  req.body_case = SBWIRE__V1__REQUEST__BODY_CLIPBOARD_SET;
-  req.clipboard_set = &cs;
+  Sbwire__V1__Request req;
+  Sbwire__V1__ClipboardSetRequest cs;
+  sbt_clip_set(&req, &cs, 0, 0, NULL); /* the data goes as an upload */
   sb_rpc_result_t res;
   /* The deadline covers sending the 3 MiB too (valgrind is slow). */
   CHECK_OK(sb_rpc_call(r.client, &req, 60000, data, big, &res));

@@ -73,3 +73,17 @@ void sbt_pong(void *arg, sb_rpc_t *rpc, sb_rpc_incoming_t *in) {
   (void)arg;
   (void)sbt_answer_ping(rpc, in);
 }
+
+void sbt_clip_set(Sbwire__V1__Request *req, Sbwire__V1__ClipboardSetRequest *cs,
+                  uint64_t tid, uint64_t total, const char *text) {
+  *req = (Sbwire__V1__Request)SBWIRE__V1__REQUEST__INIT;
+  *cs = (Sbwire__V1__ClipboardSetRequest)SBWIRE__V1__CLIPBOARD_SET_REQUEST__INIT;
+  req->transfer_id = tid;
+  req->total_size = total;
+  if (text) {
+    cs->data.data = (uint8_t *)text;
+    cs->data.len = strlen(text);
+  }
+  req->body_case = SBWIRE__V1__REQUEST__BODY_CLIPBOARD_SET;
+  req->clipboard_set = cs;
+}

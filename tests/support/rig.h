@@ -34,5 +34,12 @@ int sbt_answer_ping(sb_rpc_t *rpc, sb_rpc_incoming_t *in);
 /* An rpc request handler for a peer that is only sent pings: answers
  * each (sbt_answer_ping). */
 void sbt_pong(void *arg, sb_rpc_t *rpc, sb_rpc_incoming_t *in);
+/* A clipboard_set request in req, with cs its body (both the caller's,
+ * initialised here): text inline (NULL: none) and the upload
+ * declaration, transfer tid of total bytes (0, 0: none), as given, so a
+ * test can also send an inconsistent one. The envelope, the deadline
+ * and the session are the caller's. */
+void sbt_clip_set(Sbwire__V1__Request *req, Sbwire__V1__ClipboardSetRequest *cs,
+                  uint64_t tid, uint64_t total, const char *text);
 
 #endif
