@@ -8,16 +8,29 @@
 #include "sbtest.h"
 #include "sbtest_run.h"
 
-static int run_sbctl(const char *const *args) {
-  char sbctl[512];
+/* Run sbctl on each argument list of `lists` (ended by an empty one),
+ * after --pipe and --key naming an endpoint where nobody listens; each
+ * must exit `want`. */
+static void run_with(const char *const lists[][12], int want) {
+  char sbctl[512], ep[256], key[600];
   sbtest_bin_path("sbctl", sbctl, sizeof sbctl);
-  return sbtest_run_program(sbctl, args, sbtest_ms(20000));
+  sbtest_endpoint("sbctl-nobody", ep, sizeof ep);
+  snprintf(key, sizeof key, "%s/none.key", sbtest_tmpdir());
+  for (size_t i = 0; lists[i][0]; i++) {
+    const char *args[16] = {"--pipe", ep, "--key", key};
+    size_t n = 4;
+    for (size_t j = 0; lists[i][j]; j++)
+      args[n++] = lists[i][j];
+    args[n] = NULL;
+    int rc = sbtest_run_program(sbctl, args, sbtest_ms(20000));
+    if (rc != want)
+      fprintf(stderr, "argument list %zu of the %s ones: exit %d\n", i,
+              want == 1 ? "refused" : "accepted", rc);
+    CHECK_EQ(rc, want);
+  }
 }
 
 SB_TEST(sbctl_numbers_out_of_range_refused) {
-  char ep[256], key[600];
-  sbtest_endpoint("sbctl-nobody", ep, sizeof ep);
-  snprintf(key, sizeof key, "%s/none.key", sbtest_tmpdir());
   const char *const bad[][12] = {
       {"--session", "1", "--timeout", "0", "ping", NULL},
       {"--session", "1", "--timeout", "600001", "ping", NULL},
@@ -31,15 +44,9 @@ SB_TEST(sbctl_numbers_out_of_range_refused) {
        NULL},
       {"events", "--count", "0", NULL},
       {"events", "--for-ms", "1e3", NULL},
+      {NULL},
   };
-  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-    const char *args[16] = {"--pipe", ep, "--key", key};
-    size_t n = 4;
-    for (size_t j = 0; bad[i][j]; j++)
-      args[n++] = bad[i][j];
-    args[n] = NULL;
-    CHECK_EQ(run_sbctl(args), 1);
-  }
+  run_with(bad, 1);
   /* The edges of each range are accepted: the parser lets them through
    * to the connection attempt. */
   const char *const good[][12] = {
@@ -48,13 +55,7 @@ SB_TEST(sbctl_numbers_out_of_range_refused) {
       {"--session", "1", "notify", "--wait-ms", "0", NULL},
       {"--session", "1", "message", "--title", "t", "--text", "x",
        "--timeout-ms", "600000", NULL},
+      {NULL},
   };
-  for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
-    const char *args[16] = {"--pipe", ep, "--key", key};
-    size_t n = 4;
-    for (size_t j = 0; good[i][j]; j++)
-      args[n++] = good[i][j];
-    args[n] = NULL;
-    CHECK_EQ(run_sbctl(args), 2);
-  }
+  run_with(good, 2);
 }
