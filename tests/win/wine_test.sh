@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # Runs one sbtest case under Wine: wine_test.sh WINE SBTEST_EXE NAME.
-# sbtest prints "START NAME" before the test's first line of code. In CI,
-# once in several thousand Wine starts, wine exited at once (0.01 s), non-zero
-# and silent, before sbtest's main: the test never ran, so its result says
-# nothing about our code. Such a start (no START line) is reported with its
-# exit code and time, and made once more; a second one fails the case. If
-# SB_WINE_RESTARTS names a file, each restart is appended to it, and
-# scripts/test.sh prints them in its summary. A test that started is never
-# run again: its exit code is the case's result.
+# sbtest prints "START NAME" before the test's first line of code. Wine
+# occasionally fails to start a process, about once in several hundred
+# starts here (docs/building.md): wine exited non-zero and silent before
+# sbtest's main (seen in CI after 0.01 s and after 125 ms), so the test
+# never ran and its result says nothing about our code. Such a start (no
+# START line) is reported with its exit code and time, and made once more;
+# a second one fails the case. If SB_WINE_RESTARTS names a file, each
+# restart is appended to it, and scripts/test.sh prints them in its
+# summary. A test that started is never run again: its exit code is the
+# case's result.
 wine=${1:?wine} exe=${2:?sbtest.exe} name=${3:?test name}
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
