@@ -15,5 +15,12 @@ void sbtest_bin_path(const char *name, char *buf, size_t cap);
  * it could not start or ran past the timeout (it is then killed). */
 int sbtest_run_program(const char *path, const char *const *args,
                        int timeout_ms);
+/* The same with the program's environment ours less `name`, plus
+ * name=value when value is not NULL (name NULL: ours as it is), and its
+ * stdout and stderr both written to out_path, created or truncated
+ * (NULL: ours). */
+int sbtest_run_program_env(const char *path, const char *const *args,
+                           const char *name, const char *value,
+                           const char *out_path, int timeout_ms);
 
 #endif

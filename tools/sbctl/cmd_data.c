@@ -276,7 +276,8 @@ int sbctl_cmd_screenshot(sbctl_t *c, int argc, char **argv) {
     return rc;
   }
   /* For scripts/bench.sh: where sbctl's own time went (stderr, so the
-   * output stays what it is). */
+   * output stays what it is). bench.sh parses the line as it is, and
+   * tests/test_sbctl_timing.c checks its format. */
   if (getenv("SBCTL_TIMING"))
     fprintf(stderr,
             "sbctl timing: connect %llu ms, screenshot answered %llu ms, "
