@@ -50,6 +50,12 @@ void sbtest_bin_path(const char *name, char *buf, size_t cap) {
            SB_EXE_SUFFIX);
 }
 
+/* The platform's part is sbtest_run_program_env (tests/posix, tests/win). */
+int sbtest_run_program(const char *path, const char *const *args,
+                       int timeout_ms) {
+  return sbtest_run_program_env(path, args, NULL, NULL, NULL, timeout_ms);
+}
+
 const char *sbtest_tmpdir(void) {
   if (!tmpdir[0])
     sbtest__make_tmpdir(tmpdir, sizeof tmpdir);

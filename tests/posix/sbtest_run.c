@@ -10,11 +10,6 @@
 #include "sbtest_platform.h"
 #include "sbtest_run.h"
 
-int sbtest_run_program(const char *path, const char *const *args,
-                       int timeout_ms) {
-  return sbtest_run_program_env(path, args, NULL, NULL, NULL, timeout_ms);
-}
-
 int sbtest_run_program_env(const char *path, const char *const *args,
                            const char *name, const char *value,
                            const char *out_path, int timeout_ms) {
