@@ -166,67 +166,148 @@ static uint64_t filter_bgra(uint8_t *out, const uint8_t *cur,
   return cost;
 }
 
-/* The same as filter_bgra(out, ..., t) for each t, specialised so the
- * compiler sees a loop without a switch inside. */
-static void filter_bgra_sub(uint8_t *o, const uint8_t *c, uint32_t w) {
-  o[0] = c[2], o[1] = c[1], o[2] = c[0];
-  for (size_t x = 1; x < w; x++) {
-    const uint8_t *p = c + x * 4;
-    o[x * 3] = (uint8_t)(p[2] - p[-2]);
-    o[x * 3 + 1] = (uint8_t)(p[1] - p[-3]);
-    o[x * 3 + 2] = (uint8_t)(p[0] - p[-4]);
+/* The same as filter_bgra for the rows below the first, two pixels at a
+ * time in a 64-bit word (byte k of the pixels' memory in bits 8k to
+ * 8k + 7, whatever the CPU's byte order), with byte-wise arithmetic on
+ * the whole word ("SWAR"): residuals of R, G and B come out of one
+ * subtraction, and the 4-to-3 byte shuffle of BGRA to RGB is a few
+ * shifts. A byte loop over BGRA does not vectorise (the compiler does not
+ * see through the shuffle), and filtering was a seventh of the encode
+ * (docs/performance.md, issue 13, third pass). The alpha byte is
+ * computed and dropped. */
+#define HI8 0x8080808080808080u
+#define LO7 0x7f7f7f7f7f7f7f7fu
+
+static inline uint64_t load_px2(const uint8_t *p) {
+  return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 |
+         (uint64_t)p[3] << 24 | (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 |
+         (uint64_t)p[6] << 48 | (uint64_t)p[7] << 56;
+}
+
+static inline uint64_t load_px1(const uint8_t *p) {
+  return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 |
+         (uint64_t)p[3] << 24;
+}
+
+/* a - b in each byte, modulo 256, no borrow between bytes. */
+static inline uint64_t sub8(uint64_t a, uint64_t b) {
+  return ((a | HI8) - (b & LO7)) ^ ((a ^ ~b) & HI8);
+}
+
+/* (a + b) >> 1 in each byte, as Avg wants it (rounded down). */
+static inline uint64_t avg8(uint64_t a, uint64_t b) {
+  return (a & b) + (((a ^ b) >> 1) & LO7);
+}
+
+/* The residual word of filter t (None, Sub, Up, Avg) from the pixels,
+ * their left and their up neighbours. */
+static inline uint64_t resid2(int t, uint64_t c, uint64_t l, uint64_t u) {
+  switch (t) {
+  case 1:
+    return sub8(c, l);
+  case 2:
+    return sub8(c, u);
+  case 3:
+    return sub8(c, avg8(l, u));
+  default:
+    return c;
   }
 }
 
-static void filter_bgra_up(uint8_t *o, const uint8_t *c, const uint8_t *u,
-                           uint32_t w) {
-  for (size_t x = 0; x < w; x++) {
-    o[x * 3] = (uint8_t)(c[x * 4 + 2] - u[x * 4 + 2]);
-    o[x * 3 + 1] = (uint8_t)(c[x * 4 + 1] - u[x * 4 + 1]);
-    o[x * 3 + 2] = (uint8_t)(c[x * 4] - u[x * 4]);
+/* Store the R, G, B bytes of the one (n 1) or two (n 2) pixels of r. */
+static inline void put_rgb(uint8_t *o, uint64_t r, int n) {
+  o[0] = (uint8_t)(r >> 16);
+  o[1] = (uint8_t)(r >> 8);
+  o[2] = (uint8_t)r;
+  if (n == 2) {
+    o[3] = (uint8_t)(r >> 48);
+    o[4] = (uint8_t)(r >> 40);
+    o[5] = (uint8_t)(r >> 32);
   }
 }
 
-static void filter_bgra_avg(uint8_t *o, const uint8_t *c, const uint8_t *u,
-                            uint32_t w) {
-  o[0] = (uint8_t)(c[2] - (u[2] >> 1));
-  o[1] = (uint8_t)(c[1] - (u[1] >> 1));
-  o[2] = (uint8_t)(c[0] - (u[0] >> 1));
-  for (size_t x = 1; x < w; x++) {
-    const uint8_t *p = c + x * 4, *q = u + x * 4;
-    o[x * 3] = (uint8_t)(p[2] - ((p[-2] + q[2]) >> 1));
-    o[x * 3 + 1] = (uint8_t)(p[1] - ((p[-3] + q[1]) >> 1));
-    o[x * 3 + 2] = (uint8_t)(p[0] - ((p[-4] + q[0]) >> 1));
+/* Filter a BGRA row c (up: the row above, not NULL) with t of None, Sub,
+ * Up, Avg into o (RGB residuals, no filter byte). Pixel 0 has no left
+ * neighbour: PNG takes it as zero, which is the pair shifted up a pixel. */
+static void filter_swar(uint8_t *o, const uint8_t *c, const uint8_t *u,
+                        uint32_t w, int t) {
+  uint32_t x = 0;
+  for (; x + 2 <= w; x += 2, o += 6) {
+    uint64_t cur = load_px2(c + (size_t)x * 4);
+    uint64_t left = x ? load_px2(c + (size_t)x * 4 - 4) : cur << 32;
+    put_rgb(o, resid2(t, cur, left, load_px2(u + (size_t)x * 4)), 2);
+  }
+  if (x < w) { /* an odd width's last pixel */
+    uint64_t left = x ? load_px1(c + (size_t)x * 4 - 4) : 0;
+    put_rgb(o, resid2(t, load_px1(c + (size_t)x * 4), left,
+                      load_px1(u + (size_t)x * 4)), 1);
   }
 }
 
-static void filter_bgra_paeth(uint8_t *o, const uint8_t *c, const uint8_t *u,
-                              uint32_t w) {
-  o[0] = (uint8_t)(c[2] - u[2]); /* no left neighbour: Paeth is Up */
-  o[1] = (uint8_t)(c[1] - u[1]);
-  o[2] = (uint8_t)(c[0] - u[0]);
-  for (size_t x = 1; x < w; x++) {
-    const uint8_t *p = c + x * 4, *q = u + x * 4;
-    o[x * 3] = (uint8_t)(p[2] - paeth(p[-2], q[2], q[-2]));
-    o[x * 3 + 1] = (uint8_t)(p[1] - paeth(p[-3], q[1], q[-3]));
-    o[x * 3 + 2] = (uint8_t)(p[0] - paeth(p[-4], q[0], q[-4]));
+/* |v| of each byte of r taken as signed, R, G and B only (alpha, bytes
+ * 3 and 7, cleared); no byte overflows, |-128| being 128. */
+static inline uint64_t abs8_rgb(uint64_t r) {
+  uint64_t neg = (r & HI8) >> 7;
+  return ((r ^ (neg * 0xffu)) + neg) & 0x00ffffff00ffffffu;
+}
+
+/* Add the bytes of v into four 16-bit lanes of *acc. */
+static inline void sum8(uint64_t *acc, uint64_t v) {
+  *acc += (v & 0x00ff00ff00ff00ffu) + ((v >> 8) & 0x00ff00ff00ff00ffu);
+}
+
+static uint64_t lanes16(uint64_t a) {
+  return (a & 0xffff) + (a >> 16 & 0xffff) + (a >> 32 & 0xffff) + (a >> 48);
+}
+
+/* The costs filter_bgra(NULL, c, u, w, t) gives for t = 0 to 3, in one
+ * pass over the row (u not NULL). Each lane gains at most 2 * 255 a
+ * pair, so the lanes are emptied every 64 pairs, before 65535. */
+static void cost4_swar(const uint8_t *c, const uint8_t *u, uint32_t w,
+                       uint64_t cost[4]) {
+  uint64_t acc[4] = {0}, total[4] = {0};
+  uint32_t x = 0, k = 0;
+  for (;;) {
+    uint64_t cur, left, up;
+    int last = 0;
+    if (x + 2 <= w) {
+      cur = load_px2(c + (size_t)x * 4);
+      left = x ? load_px2(c + (size_t)x * 4 - 4) : cur << 32;
+      up = load_px2(u + (size_t)x * 4);
+    } else if (x < w) {
+      cur = load_px1(c + (size_t)x * 4);
+      left = x ? load_px1(c + (size_t)x * 4 - 4) : 0;
+      up = load_px1(u + (size_t)x * 4);
+      last = 1;
+    } else {
+      break;
+    }
+    sum8(&acc[0], abs8_rgb(cur));
+    sum8(&acc[1], abs8_rgb(sub8(cur, left)));
+    sum8(&acc[2], abs8_rgb(sub8(cur, up)));
+    sum8(&acc[3], abs8_rgb(sub8(cur, avg8(left, up))));
+    x += 2;
+    if (++k == 64 || last || x >= w) {
+      for (int t = 0; t < 4; t++) {
+        total[t] += lanes16(acc[t]);
+        acc[t] = 0;
+      }
+      k = 0;
+    }
+    if (last)
+      break;
   }
+  for (int t = 0; t < 4; t++)
+    cost[t] = total[t];
 }
 
 static void filter_bgra_row(uint8_t *o, const uint8_t *c, const uint8_t *u,
                             uint32_t w, int t) {
   o[0] = (uint8_t)t;
-  o++;
-  if (t == 1)
-    filter_bgra_sub(o, c, w);
-  else if (t == 2 && u)
-    filter_bgra_up(o, c, u, w);
-  else if (t == 3 && u)
-    filter_bgra_avg(o, c, u, w);
-  else if (t == 4 && u)
-    filter_bgra_paeth(o, c, u, w);
-  else
-    filter_bgra(o, c, u, w, t);
+  if (u)
+    filter_swar(o + 1, c, u, w, t);
+  else /* the image's first row: "up" is zeros */
+    filter_bgra(o + 1, c, u, w, t);
 }
 
 /* How much of the picture is filtered before it is deflated. Up to
@@ -452,14 +533,17 @@ int sb_png_enc_rows(sb_png_enc_t *e, const uint8_t *bgra, size_t stride,
          * libdeflate's level 1 makes 6.58 MB of it against 6.18 MB of
          * Avg, and it costs twice Avg's time (docs/performance.md). On
          * windows and text, Up or Sub win. */
-        uint64_t best = UINT64_MAX;
-        for (int f = 0; f < 4; f++) {
-          uint64_t c = filter_bgra(NULL, p, up, e->w, f);
-          if (c < best) {
-            best = c;
+        uint64_t best = UINT64_MAX, cost[4];
+        if (up)
+          cost4_swar(p, up, e->w, cost);
+        else
+          for (int f = 0; f < 4; f++)
+            cost[f] = filter_bgra(NULL, p, up, e->w, f);
+        for (int f = 0; f < 4; f++)
+          if (cost[f] < best) {
+            best = cost[f];
             e->filter = f;
           }
-        }
       }
       filter_bgra_row(o, p, up, e->w, e->filter);
       /* Bytes in runs: 8-byte words of zeros. A smooth photo has many
