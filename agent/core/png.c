@@ -6,6 +6,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "sb_huff.h"
 #include "sessionbridge.h"
 
 /* PNG's CRC-32 is the same polynomial as gzip's; libdeflate's is the
@@ -40,14 +41,18 @@ struct sb_png_enc {
   uint32_t w, h, y;  /* size, rows taken so far */
   int level;         /* SB_PNG_FAST or SB_PNG_SMALL */
   size_t rowlen;     /* 1 + 3w: filter byte and RGB */
-  uint8_t *filtered; /* seg_rows rows of rowlen: what deflate compresses */
-  uint32_t seg_rows; /* rows the buffer holds (all h rows in one call) */
-  uint32_t seg_y;    /* rows in it now */
+  uint8_t *filtered; /* cap_rows rows of rowlen: pend_rows rows waiting
+                        for libdeflate, then the current segment's */
+  uint32_t cap_rows; /* rows the buffer holds */
+  uint32_t seg_rows; /* rows a segment has */
+  uint32_t seg_y;    /* rows in the current segment so far */
+  uint32_t pend_rows; /* rows of segments with runs, not yet deflated */
+  uint64_t pend_runs; /* their bytes in runs of zeros */
   uint8_t *cur, *prev; /* this and the last row as RGB (prev zero at y 0) */
   uint8_t *cand;     /* SB_PNG_SMALL: the candidate filtered rows */
   uint8_t *last;     /* fast: the last row taken, as BGRA (w * 4) */
   int filter;        /* fast: the filter of the current group of rows */
-  uint64_t runs;     /* filtered bytes in runs of zeros in the buffer */
+  uint64_t runs;     /* the current segment's bytes in runs of zeros */
   struct libdeflate_compressor *comp[7]; /* by level, made when needed */
   uint8_t *out;      /* HEAD, then the zlib stream so far */
   size_t out_len, out_cap;
@@ -310,20 +315,24 @@ static void filter_bgra_row(uint8_t *o, const uint8_t *c, const uint8_t *u,
     filter_bgra(o + 1, c, u, w, t);
 }
 
-/* How much of the picture is filtered before it is deflated. Up to
- * ONE_CALL_MAX filtered bytes (a 4K desktop is 24.9 MB) the whole picture
- * is deflated in one libdeflate call, the fastest way on one core. Above
- * it, in segments of about SEG_BYTES, each deflated on its own and joined
- * into the one zlib stream PNG needs, as pigz joins its blocks: the
- * memory of filtered rows then stays at one segment whatever the desktop
- * size (docs/performance.md has the figures). */
+/* How the rows go to deflate. They are filtered in segments of about
+ * SEG_BYTES, and each segment is classed by its runs of zeros (see
+ * flush_segment): photo-like segments are Huffman-coded (huff.c) at
+ * once, their blocks ours, so they join the stream without a walk and
+ * the buffer of filtered rows stays at one segment (a 4K photo touches
+ * 1 MiB of it, not 25 MB of fresh pages). Segments with runs (windows,
+ * text) wait, up to ONE_CALL_MAX bytes of them, and go to libdeflate
+ * in one call, whose matches then reach across them: a whole 4K desktop
+ * (24.9 MB) is one call, as before. A bigger run of them is deflated in
+ * pieces joined into the one zlib stream PNG needs, as pigz joins its
+ * blocks (docs/performance.md has the figures). */
 #define ONE_CALL_MAX ((size_t)32 << 20)
 #define SEG_BYTES ((size_t)1 << 20)
 
 int sb__png_enc_new_seg(uint32_t w, uint32_t h, int level, size_t one_call_max,
                         size_t seg_bytes, sb_png_enc_t **out) {
   sb_png_enc_t *e;
-  uint64_t raw;
+  uint64_t r;
   if (!out)
     return SB_EINVAL;
   *out = NULL;
@@ -332,20 +341,20 @@ int sb__png_enc_new_seg(uint32_t w, uint32_t h, int level, size_t one_call_max,
   /* Sizes in 64 bits and capped before anything is allocated. */
   if ((uint64_t)w * h > SB_PNG_PIXELS_MAX)
     return SB_ETOOBIG;
-  raw = ((uint64_t)w * 3 + 1) * h;
   if (!(e = sb_calloc(1, sizeof *e)))
     return SB_ENOMEM;
   e->w = w;
   e->h = h;
   e->level = level;
   e->rowlen = (size_t)w * 3 + 1;
-  e->seg_rows = h;
-  if (raw > one_call_max) {
-    uint64_t r = seg_bytes / e->rowlen;
-    e->seg_rows = r < 1 ? 1 : r > h ? h : (uint32_t)r;
-  }
+  r = seg_bytes / e->rowlen;
+  e->seg_rows = r < 1 ? 1 : r > h ? h : (uint32_t)r;
+  /* Room for what may wait and the segment after it. Pages of it never
+   * written (a photo's) cost nothing: only what is touched is resident. */
+  r = one_call_max / e->rowlen + e->seg_rows;
+  e->cap_rows = r > h ? h : (uint32_t)r;
   e->adler = 1;
-  e->filtered = sb_malloc(e->rowlen * e->seg_rows);
+  e->filtered = sb_malloc(e->rowlen * e->cap_rows);
   e->cur = sb_malloc(e->rowlen);
   e->prev = sb_calloc(1, e->rowlen);
   if (level == SB_PNG_SMALL)
@@ -389,7 +398,12 @@ static int out_reserve(sb_png_enc_t *e, size_t n) {
   need = (e->out_len ? e->out_len : HEAD) + n + TAIL;
   if (need <= e->out_cap)
     return 0;
+  /* The first time, room for a photo's stream (a fifth of its rows,
+   * Huffman-coded) at once: growing it by doubling copied it each time.
+   * What is reserved and never written costs no memory. */
   cap = e->out_cap ? e->out_cap : need;
+  if (!e->out_cap && cap < e->rowlen * e->h / 4)
+    cap = e->rowlen * e->h / 4;
   while (cap < need)
     cap = cap > SIZE_MAX / 2 ? need : cap * 2;
   uint8_t *o = sb_realloc(e->out, cap);
@@ -451,30 +465,35 @@ static int last_block(sb_png_enc_t *e, const uint8_t *s, size_t n,
   return 0;
 }
 
-/* Deflate the rows in the buffer and append them to the stream. The last
- * segment ends the stream; any other is made to continue it: its final
- * block's BFINAL bit cleared, then an empty stored block (three zero
- * header bits, zeros to the byte, LEN 0, NLEN 0xFFFF), which is what
- * zlib's Z_SYNC_FLUSH writes, so the next segment starts on a byte. A
- * segment's matches never reach back into the one before, so each can
- * be deflated alone. */
-static int flush_segment(sb_png_enc_t *e, int final) {
-  size_t bytes = e->rowlen * e->seg_y, bound, z;
-  int err, lv = 6;
-  /* The level follows the content. libdeflate's level 1 (greedy, short
-   * hash chains) is the fast one on photo-like pixels, where matches are
-   * few; on a flat desktop (windows, text: runs of zeros after the
-   * filter) it leaves a PNG three times zlib's, while level 6 (lazy
-   * matching) is no slower there, long runs being cheap to match; level
-   * 3 sits between for a mix. small is level 6 always
-   * (docs/performance.md). */
-  if (e->level == SB_PNG_FAST)
-    lv = e->runs * 4 >= (uint64_t)bytes * 3 ? 6 : e->runs * 4 >= bytes ? 3 : 1;
-  if (!e->comp[lv] && !(e->comp[lv] = libdeflate_alloc_compressor(lv)))
-    return SB_ENOMEM;
-  bound = libdeflate_deflate_compress_bound(e->comp[lv], bytes);
+/* Compress bytes of filtered rows at p and append them to the stream,
+ * with libdeflate at level lv, or with huff.c (lv HUFF). The last piece
+ * ends the stream; any other is made to continue it. huff.c does that
+ * itself (its blocks end with an empty stored block, on a byte). A
+ * libdeflate piece ends with a final block at a bit position libdeflate
+ * does not report: last_block finds it, its BFINAL bit is cleared, and
+ * an empty stored block follows (three zero header bits, zeros to the
+ * byte, LEN 0, NLEN 0xFFFF), which is what zlib's Z_SYNC_FLUSH writes,
+ * so the next piece starts on a byte. A piece's matches never reach
+ * back into the one before, so each can be compressed alone. */
+enum { HUFF = 0 };
+
+static int deflate_piece(sb_png_enc_t *e, const uint8_t *p, size_t bytes,
+                         int lv, int final) {
+  size_t bound, z, hbound = 0;
+  int err;
+  if (lv == HUFF) {
+    bound = sb__huff_bound(bytes);
+  } else {
+    if (!e->comp[lv] && !(e->comp[lv] = libdeflate_alloc_compressor(lv)))
+      return SB_ENOMEM;
+    bound = libdeflate_deflate_compress_bound(e->comp[lv], bytes);
+    /* small tries literals too, after libdeflate's stream, and keeps the
+     * smaller: on a photo they are (docs/performance.md). */
+    if (e->level == SB_PNG_SMALL)
+      hbound = sb__huff_bound(bytes);
+  }
   /* The zlib header first: deflate, 32 KiB window, no dictionary. */
-  if ((err = out_reserve(e, bound + 2 + 5)) != 0)
+  if ((err = out_reserve(e, bound + hbound + 2 + 5)) != 0)
     return err;
   if (!e->out_len) {
     e->out[HEAD] = 0x78;
@@ -482,31 +501,85 @@ static int flush_segment(sb_png_enc_t *e, int final) {
     e->out_len = HEAD + 2;
   }
   uint8_t *o = e->out + e->out_len;
-  z = libdeflate_deflate_compress(e->comp[lv], e->filtered, bytes, o, bound);
-  if (z == 0) /* cannot happen with the bound; say so if it does */
-    return SB_EIO;
-  e->adler = libdeflate_adler32(e->adler, e->filtered, bytes);
-  if (!final) {
-    uint64_t fb, eb;
-    if ((err = last_block(e, o, z, bytes, &fb, &eb)) != 0)
-      return err;
-    o[fb / 8] &= (uint8_t)~(1u << (fb % 8)); /* BFINAL off */
-    /* The stored block's three zero bits from eb, then zeros to the
-     * byte: every bit from eb on is zero. */
-    size_t end = (size_t)((eb + 3 + 7) / 8);
-    if (eb % 8)
-      o[eb / 8] &= (uint8_t)((1u << (eb % 8)) - 1);
-    for (size_t i = (size_t)((eb + 7) / 8); i < end; i++)
-      o[i] = 0;
-    o[end] = 0x00, o[end + 1] = 0x00, o[end + 2] = 0xff, o[end + 3] = 0xff;
-    z = end + 4;
+  e->adler = libdeflate_adler32(e->adler, p, bytes);
+  if (lv == HUFF) {
+    z = sb__huff_deflate(p, bytes, o, final);
+  } else {
+    z = libdeflate_deflate_compress(e->comp[lv], p, bytes, o, bound);
+    if (z == 0) /* cannot happen with the bound; say so if it does */
+      return SB_EIO;
+    if (hbound) {
+      size_t hz = sb__huff_deflate(p, bytes, o + bound, final);
+      if (hz < z) { /* already continued (or ended): no walk */
+        memmove(o, o + bound, hz);
+        e->out_len += hz;
+        goto done;
+      }
+    }
+    if (!final) {
+      uint64_t fb, eb;
+      if ((err = last_block(e, o, z, bytes, &fb, &eb)) != 0)
+        return err;
+      o[fb / 8] &= (uint8_t)~(1u << (fb % 8)); /* BFINAL off */
+      /* The stored block's three zero bits from eb, then zeros to the
+       * byte: every bit from eb on is zero. */
+      size_t end = (size_t)((eb + 3 + 7) / 8);
+      if (eb % 8)
+        o[eb / 8] &= (uint8_t)((1u << (eb % 8)) - 1);
+      for (size_t i = (size_t)((eb + 7) / 8); i < end; i++)
+        o[i] = 0;
+      o[end] = 0x00, o[end + 1] = 0x00, o[end + 2] = 0xff, o[end + 3] = 0xff;
+      z = end + 4;
+    }
   }
   e->out_len += z;
-  e->seg_y = 0;
-  e->runs = 0;
+done:
   if (e->out_len + TAIL > SB_SCREENSHOT_MAX)
     return SB_ETOOBIG; /* the PNG is more than one transfer may carry */
   return 0;
+}
+
+/* The rows waiting for libdeflate, in one call, at the level their runs
+ * call for: level 6 (lazy matching) when runs are most of them, as on a
+ * flat desktop, where it is no slower than level 1 (long runs are cheap
+ * to match) and a third of its size; level 3 for a mix. small is level
+ * 6 always. */
+static int flush_pending(sb_png_enc_t *e, int final) {
+  size_t bytes = e->rowlen * e->pend_rows;
+  int lv = 6, err;
+  if (e->level == SB_PNG_FAST && e->pend_runs * 4 < (uint64_t)bytes * 3)
+    lv = 3;
+  err = deflate_piece(e, e->filtered, bytes, lv, final);
+  e->pend_rows = 0;
+  e->pend_runs = 0;
+  return err;
+}
+
+/* The current segment is complete (final: and the picture too). fast
+ * classes it by its bytes in runs of zeros. Under a quarter (photo-like
+ * pixels, where matches are rare and cost more bits than they save):
+ * Huffman-coded literals, the smallest there (0.83x zlib 6 on the 4K
+ * photo) and the fastest (a quarter of libdeflate level 1's time), after
+ * the rows that wait, if any. Otherwise it joins the rows that wait for
+ * libdeflate, and they go once no further segment would fit. */
+static int flush_segment(sb_png_enc_t *e, int final) {
+  size_t bytes = e->rowlen * e->seg_y;
+  int err = 0;
+  if (e->level == SB_PNG_FAST && e->runs * 4 < (uint64_t)bytes) {
+    const uint8_t *p = e->filtered + e->rowlen * e->pend_rows;
+    if (!e->pend_rows || (err = flush_pending(e, 0)) == 0)
+      err = deflate_piece(e, p, bytes, HUFF, final);
+  } else {
+    /* The next segment: seg_rows, or the rows left if fewer. */
+    uint32_t next = e->h - e->y < e->seg_rows ? e->h - e->y : e->seg_rows;
+    e->pend_rows += e->seg_y;
+    e->pend_runs += e->runs;
+    if (final || e->pend_rows + next > e->cap_rows)
+      err = flush_pending(e, final);
+  }
+  e->seg_y = 0;
+  e->runs = 0;
+  return err;
 }
 
 int sb_png_enc_rows(sb_png_enc_t *e, const uint8_t *bgra, size_t stride,
@@ -524,7 +597,7 @@ int sb_png_enc_rows(sb_png_enc_t *e, const uint8_t *bgra, size_t stride,
       /* A full buffer with a row still to come: not the last segment. */
       if (e->seg_y == e->seg_rows && (err = flush_segment(e, 0)) != 0)
         return err;
-      o = e->filtered + (size_t)e->seg_y * e->rowlen;
+      o = e->filtered + (size_t)(e->pend_rows + e->seg_y) * e->rowlen;
       if (e->y % GROUP_ROWS == 0) {
         /* The filter for this group: of None, Sub, Up and Avg, the one
          * whose residuals on this row have the least sum of magnitudes
@@ -568,7 +641,7 @@ int sb_png_enc_rows(sb_png_enc_t *e, const uint8_t *bgra, size_t stride,
     int err;
     if (e->seg_y == e->seg_rows && (err = flush_segment(e, 0)) != 0)
       return err;
-    o = e->filtered + (size_t)e->seg_y * e->rowlen;
+    o = e->filtered + (size_t)(e->pend_rows + e->seg_y) * e->rowlen;
     for (uint32_t x = 0; x < e->w; x++) { /* BGRA -> RGB, alpha dropped */
       e->cur[x * 3] = p[x * 4 + 2];
       e->cur[x * 3 + 1] = p[x * 4 + 1];

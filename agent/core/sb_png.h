@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* The agent's PNG encoder: 8-bit RGB, rows filtered as they arrive (so a
- * screenshot is captured in bands and never held whole as BGRA), deflated
- * in one call by libdeflate: on a photo-like 4K desktop it is several
- * times faster than zlib at a size close to zlib's default level (the
- * measurements and the reasons for one call rather than joined segments
- * are in docs/performance.md). WIC is not dependable under Wine. */
+ * screenshot is captured in bands and never held whole as BGRA), in
+ * segments of about 1 MiB of filtered rows: photo-like segments are
+ * Huffman-coded literals (huff.c, no matches: on a photo both smaller and
+ * several times faster than libdeflate or zlib), segments with runs
+ * (windows, text) are deflated by libdeflate, up to 32 MiB of them in one
+ * call; the pieces are joined into one zlib stream (the measurements
+ * and the reasons are in docs/performance.md). WIC is not dependable
+ * under Wine. */
 #ifndef SB_AGENT_PNG_H
 #define SB_AGENT_PNG_H
 
@@ -15,13 +18,15 @@
 
 /* Most pixels one PNG is made of: SB_SCREENSHOT_PIXELS_MAX, 40 Mi, room
  * for an 8K monitor (33.2 M) or four 4K ones. The encoder holds at most
- * 32 MiB of filtered rows (3 bytes a pixel and a filter byte a row: a 4K
- * desktop whole, a bigger one 1 MiB at a time) and the compressed
- * stream, which is the answer. */
+ * 33 MiB of filtered rows (3 bytes a pixel and a filter byte a row: a
+ * photo-like desktop 1 MiB at a time, up to 32 MiB of rows with runs
+ * waiting for libdeflate) and the compressed stream, which is the
+ * answer. */
 #define SB_PNG_PIXELS_MAX SB_SCREENSHOT_PIXELS_MAX
 
-/* fast: a filter (None, Sub, Up or Avg) per group of 32 rows, libdeflate
- * level 1, 3 or 6 by content; small: the filter chosen
+/* fast: a filter (None, Sub, Up or Avg) per group of 32 rows; each
+ * segment Huffman-coded (few runs of zeros after the filter) or deflated
+ * by libdeflate at level 3 or 6 (more runs); small: the filter chosen
  * per row (least sum of magnitudes of five), libdeflate level 6. */
 enum { SB_PNG_FAST = 0, SB_PNG_SMALL = 1 };
 
@@ -40,10 +45,11 @@ int sb_png_enc_rows(sb_png_enc_t *e, const uint8_t *bgra, size_t stride,
 int sb_png_enc_finish(sb_png_enc_t *e, uint8_t **out, size_t *out_len);
 void sb_png_enc_free(sb_png_enc_t *e);
 
-/* sb_png_enc_new with the sizes it uses set by the caller: pictures of up
- * to one_call_max filtered bytes are deflated in one call, bigger ones in
- * segments of about seg_bytes (at least a row). For tests, which make the
- * segments small to check how they are joined. */
+/* sb_png_enc_new with the sizes it uses set by the caller: segments of
+ * about seg_bytes (at least a row), and up to one_call_max bytes of
+ * segments with runs deflated in one libdeflate call (0: each alone).
+ * For tests and the benchmark, which make them small to check how the
+ * pieces are joined. */
 int sb__png_enc_new_seg(uint32_t width, uint32_t height, int level,
                         size_t one_call_max, size_t seg_bytes,
                         sb_png_enc_t **out);
