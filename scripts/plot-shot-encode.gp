@@ -13,7 +13,7 @@ set ylabel "CPU ms (log scale)"
 set logscale y
 set grid
 set key top left
-plot dat using 1:2 with linespoints lw 2 title "ours, --compression fast (libdeflate)", \
-     dat using 1:3 with linespoints lw 2 title "ours, --compression small (libdeflate 6, filter per row)", \
+plot dat using 1:2 with linespoints lw 2 title "ours, --compression fast (literals or libdeflate by content)", \
+     dat using 1:3 with linespoints lw 2 title "ours, --compression small (libdeflate 6 or literals, filter per row)", \
      dat using 1:4 with linespoints lw 2 title "before: Sub + zlib 6", \
      dat using 1:5 with linespoints lw 2 title "Sub + zlib 1"

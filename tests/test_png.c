@@ -223,7 +223,8 @@ SB_TEST(png_segments_joined) {
    * (each segment's final block made non-final, an empty stored block
    * after it). Forced here onto small pictures, with segments of 1, 2, 3
    * and 13 rows, so the joins fall at every bit position and on every
-   * level (noise: level 1; half flat: 3; flat: 6), both compressions:
+   * coder (noise: huff.c's literals, stored; half flat: libdeflate level
+   * 3; flat: 6), both compressions:
    * libpng must decode each to the same pixels, and the stream must hold
    * exactly one final block (libpng checks the Adler-32 and that the
    * stream ends where the IDAT does). */

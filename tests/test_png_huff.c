@@ -174,8 +174,8 @@ SB_TEST(png_huff_photo_and_flat_joined) {
       sb_png_enc_t *e;
       uint8_t *png;
       size_t len;
-      CHECK_OK(sb__png_enc_new_seg(W, H, SB_PNG_FAST,
-                                   wait * (W * 3 + 1), 5 * (W * 3 + 1), &e));
+      CHECK_OK(sb__png_enc_new_seg(W, H, SB_PNG_FAST, wait * (W * 3 + 1),
+                                   5 * (W * 3 + 1), &e));
       for (uint32_t y = 0; y < H; y += 9)
         CHECK_OK(sb_png_enc_rows(e, px + (size_t)y * W * 4, W * 4,
                                  H - y < 9 ? H - y : 9));
@@ -199,8 +199,8 @@ SB_TEST(png_huff_photo_and_flat_joined) {
      * picture, libdeflate on the flat one. */
     uint8_t *png;
     size_t len;
-    CHECK_OK(sb_png_encode_bgra_level(px, W, H, W * 4, SB_PNG_SMALL, &png,
-                                      &len));
+    CHECK_OK(
+        sb_png_encode_bgra_level(px, W, H, W * 4, SB_PNG_SMALL, &png, &len));
     sbt_png_decode(png, len, W, H, rgb);
     for (int i = 0; i < W * H; i++)
       if (rgb[i * 3] != px[i * 4 + 2] || rgb[i * 3 + 1] != px[i * 4 + 1] ||
