@@ -29,7 +29,7 @@ size_t sb__huff_bound(size_t n) {
 void sb__huff_lengths(const uint32_t *freq, int n, int maxlen, uint8_t *len) {
   uint32_t w[2 * 288], f[288];
   uint16_t sym[288], parent[2 * 288];
-  uint8_t depth[2 * 288];
+  uint16_t depth[2 * 288]; /* up to m - 1 before the limit is applied */
   int m = 0;
   memset(len, 0, (size_t)n);
   for (int i = 0; i < n; i++)
@@ -70,13 +70,13 @@ void sb__huff_lengths(const uint32_t *freq, int n, int maxlen, uint8_t *len) {
     int deepest = 0;
     depth[2 * m - 2] = 0;
     for (int i = 2 * m - 3; i >= 0; i--) {
-      depth[i] = (uint8_t)(depth[parent[i]] + 1);
+      depth[i] = (uint16_t)(depth[parent[i]] + 1);
       if (i < m && depth[i] > deepest)
         deepest = depth[i];
     }
     if (deepest <= maxlen) {
       for (int i = 0; i < m; i++)
-        len[sym[i]] = depth[i];
+        len[sym[i]] = (uint8_t)depth[i];
       return;
     }
     /* Too deep: flatten the weights and build again. Halving (and
