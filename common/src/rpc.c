@@ -30,11 +30,21 @@ typedef struct {
   int err;
   uint64_t id;
   sb_msg_t *msg;
+  int answered; /* the Response or Error came (msg may be handed on) */
   int downloading;
   uint64_t total;
   uint8_t *data;
   size_t len;
   size_t cap;
+  /* sb_rpc_call_stream: the download's chunks wait here for the caller
+   * (at most SB_RPC_STREAM_CHUNKS) instead of being assembled. */
+  int streaming;
+  sb_msg_t *q[SB_RPC_STREAM_CHUNKS];
+  int qhead, qn;
+  uint64_t received;  /* bytes of the download that arrived */
+  int rx_complete;    /* its last chunk arrived */
+  sb_msg_t *end_msg;  /* the peer ended it early with this Error */
+  int peer_ended;     /* ... and it was (end_msg may be handed on) */
 } pending_t;
 
 typedef struct {
@@ -166,7 +176,19 @@ static int issued(sb_rpc_t *rpc, uint64_t id) {
   return id != 0 && (id & 1) != rpc->peer_parity && id < rpc->next_id;
 }
 
+/* Drop the chunks a streamed download still holds. */
+static void pending_drop_queue(pending_t *p) {
+  while (p->qn > 0) {
+    sb_msg_free(p->q[p->qhead]);
+    p->q[p->qhead] = NULL;
+    p->qhead = (p->qhead + 1) % SB_RPC_STREAM_CHUNKS;
+    p->qn--;
+  }
+}
+
 static void pending_release(pending_t *p) {
+  pending_drop_queue(p);
+  sb_msg_free(p->end_msg);
   sb_msg_free(p->msg);
   sb_free(p->data);
   memset(p, 0, sizeof *p);
@@ -376,7 +398,40 @@ static int on_answer(sb_rpc_t *rpc, sb_msg_t *m) {
   pending_t *p;
   sb_mutex_lock(rpc->lock);
   p = find_pending(rpc, id);
-  if (!p || p->msg) {
+  if (p && p->done && p->err) {
+    /* Cancelled or given up here, its slot not yet released: whatever
+     * the peer still sends for it is a late answer. */
+    rpc->late++;
+    sb_mutex_unlock(rpc->lock);
+    sb_msg_free(m);
+    return 0;
+  }
+  if (p && p->answered && p->downloading && !p->done &&
+      env->body_case == SBWIRE__V1__ENVELOPE__BODY_ERROR) {
+    /* The sender could not finish the download it declared (its source
+     * failed, its deadline passed, it was cancelled): the Error ends the
+     * transfer, and what arrived of it is thrown away, so the caller
+     * gets the status and never a part of the data (protocol.md,
+     * "Transfers"). */
+    if (p->streaming) {
+      pending_drop_queue(p);
+      p->end_msg = m;
+      p->peer_ended = 1;
+    } else {
+      sb_msg_free(p->msg);
+      if (p->data)
+        sb_memzero(p->data, p->cap);
+      sb_free(p->data);
+      p->data = NULL;
+      p->len = p->cap = 0;
+      p->msg = m;
+      p->downloading = 0;
+    }
+    complete(rpc, p, 0);
+    sb_mutex_unlock(rpc->lock);
+    return 0;
+  }
+  if (!p || p->answered) {
     int late = !p && issued(rpc, id);
     rpc->late += late;
     sb_mutex_unlock(rpc->lock);
@@ -386,6 +441,7 @@ static int on_answer(sb_rpc_t *rpc, sb_msg_t *m) {
     return late ? 0 : SB_EPROTO;
   }
   p->msg = m;
+  p->answered = 1;
   if (env->body_case == SBWIRE__V1__ENVELOPE__BODY_RESPONSE &&
       response_transfer(env->response, &tid, &total)) {
     if (tid != id || total > rpc->opts.max_transfer) {
@@ -396,6 +452,8 @@ static int on_answer(sb_rpc_t *rpc, sb_msg_t *m) {
     p->total = total;
     if (total == 0)
       complete(rpc, p, 0);
+    else if (p->streaming)
+      sb_cond_broadcast(rpc->cond); /* the caller relays from here on */
   } else {
     complete(rpc, p, 0);
   }
@@ -403,50 +461,110 @@ static int on_answer(sb_rpc_t *rpc, sb_msg_t *m) {
   return 0;
 }
 
-static int on_chunk(sb_rpc_t *rpc, const sb_envelope_t *env) {
+/* A chunk of a streamed download: checked like one that is assembled,
+ * then queued for the caller. With the queue full the reader waits for
+ * the caller to take one (this holds up the rest of the connection: the
+ * sender is slowed to the pace of the reader at the far end), at most
+ * SB_RPC_STREAM_STALL_MS; after that the download is given up
+ * (SB_EBUSY for the caller), so neither memory nor the wait is
+ * unbounded. Called and returns with the lock held; consumes m. */
+static int queue_chunk(sb_rpc_t *rpc, pending_t *p, sb_msg_t *m) {
+  const Sbwire__V1__TransferChunk *c = sb_msg_envelope(m)->chunk;
+  uint64_t id = p->id, until;
+  if (c->offset != p->received || c->data.len > p->total - p->received ||
+      c->last != (p->received + c->data.len == p->total)) {
+    sb_msg_free(m);
+    return SB_EPROTO;
+  }
+  p->received += c->data.len;
+  p->rx_complete = c->last;
+  until = sb_now_ms() + SB_RPC_STREAM_STALL_MS;
+  while (p->qn == SB_RPC_STREAM_CHUNKS && !p->done && !rpc->stopping) {
+    uint64_t now = sb_now_ms();
+    if (now >= until) {
+      sb_log(SB_LOG_WARN,
+             "rpc: download %llu: its reader took no chunk for %d ms with "
+             "%d waiting: given up",
+             (unsigned long long)id, SB_RPC_STREAM_STALL_MS,
+             SB_RPC_STREAM_CHUNKS);
+      pending_drop_queue(p);
+      complete(rpc, p, SB_EBUSY);
+      break;
+    }
+    sb_cond_wait(rpc->cond, rpc->lock, (int)(until - now));
+    /* The caller may have ended the download meanwhile. */
+    p = find_pending(rpc, id);
+    if (!p) {
+      rpc->late++;
+      sb_msg_free(m);
+      return 0;
+    }
+  }
+  if (p->done || rpc->stopping) {
+    sb_msg_free(m);
+    return 0;
+  }
+  p->q[(p->qhead + p->qn) % SB_RPC_STREAM_CHUNKS] = m;
+  p->qn++;
+  if (c->last)
+    p->done = 1; /* nothing more will come; the caller takes the rest */
+  sb_cond_broadcast(rpc->cond);
+  return 0;
+}
+
+/* Consumes m (a streamed download keeps it until its caller takes it). */
+static int on_chunk(sb_rpc_t *rpc, sb_msg_t *m) {
+  const sb_envelope_t *env = sb_msg_envelope(m);
   const Sbwire__V1__TransferChunk *c = env->chunk;
   uint64_t id = env->request_id;
+  sb_rpc_incoming_t *in = NULL;
+  upload_t *u;
   int err = 0;
   sb_mutex_lock(rpc->lock);
   if ((id & 1) == rpc->peer_parity && !find_upload(rpc, id) &&
       was_dropped(rpc, id)) {
     /* The rest of an upload we dropped (Cancel, deadline, a refused
      * declaration) is discarded. */
-    sb_mutex_unlock(rpc->lock);
-    return 0;
+    goto out;
   }
   if (c->transfer_id != id) {
-    sb_mutex_unlock(rpc->lock);
-    return SB_EPROTO;
+    err = SB_EPROTO;
+    goto out;
   }
   if ((id & 1) != rpc->peer_parity) {
     pending_t *p = find_pending(rpc, id);
-    if (!p || !p->downloading || p->done) {
+    if (p && p->done && p->err) {
+      rpc->late++; /* given up here: the rest is dropped */
+    } else if (p && p->streaming && p->downloading && !p->done) {
+      err = queue_chunk(rpc, p, m);
+      m = NULL;
+    } else if (!p || !p->downloading || p->done) {
       err = !p && issued(rpc, id) ? 0 : SB_EPROTO;
+      rpc->late += !err;
     } else {
       err = append_chunk(&p->data, &p->len, &p->cap, p->total, c);
       if (!err && c->last)
         complete(rpc, p, 0);
     }
-    sb_mutex_unlock(rpc->lock);
-    return err;
+    goto out;
   }
-  upload_t *u = find_upload(rpc, id);
+  u = find_upload(rpc, id);
   if (!u) {
     /* A chunk of no upload at all is a violation. */
-    sb_mutex_unlock(rpc->lock);
-    return SB_EPROTO;
+    err = SB_EPROTO;
+    goto out;
   }
   err = append_chunk(&u->in->data, &u->in->len, &u->cap, u->total, c);
-  if (err || !c->last) {
-    sb_mutex_unlock(rpc->lock);
-    return err;
+  if (!err && c->last) {
+    in = u->in;
+    memset(u, 0, sizeof *u);
   }
-  sb_rpc_incoming_t *in = u->in;
-  memset(u, 0, sizeof *u);
+out:
   sb_mutex_unlock(rpc->lock);
-  deliver(rpc, in);
-  return 0;
+  sb_msg_free(m);
+  if (in)
+    deliver(rpc, in);
+  return err;
 }
 
 /* A request that decodes but fails validation (a field over its limit, an
@@ -506,8 +624,7 @@ static int process_message(sb_rpc_t *rpc, const uint8_t *buf, size_t len) {
     err = on_answer(rpc, m);
     break;
   case SBWIRE__V1__ENVELOPE__BODY_CHUNK:
-    err = on_chunk(rpc, env);
-    sb_msg_free(m);
+    err = on_chunk(rpc, m);
     break;
   case SBWIRE__V1__ENVELOPE__BODY_EVENT: {
     sb_rpc_event_fn fn;
@@ -715,10 +832,12 @@ void sb_rpc_cancel_call(sb_rpc_t *rpc, sb_rpc_ticket_t *t) {
   sb_mutex_unlock(rpc->lock);
 }
 
-int sb_rpc_call_ticket(sb_rpc_t *rpc, Sbwire__V1__Request *req,
-                       uint32_t deadline_ms, const uint8_t *upload,
-                       size_t upload_len, sb_rpc_ticket_t *ticket,
-                       sb_rpc_result_t *res) {
+/* stream: NULL for an ordinary call; else the call returns as soon as a
+ * declared download begins (*stream = 1) and keeps its slot for
+ * sb_rpc_stream_next. */
+static int call(sb_rpc_t *rpc, Sbwire__V1__Request *req, uint32_t deadline_ms,
+                const uint8_t *upload, size_t upload_len,
+                sb_rpc_ticket_t *ticket, sb_rpc_result_t *res, int *stream) {
   Sbwire__V1__Envelope env = SBWIRE__V1__ENVELOPE__INIT;
   pending_t *p = NULL;
   uint64_t id, end;
@@ -727,6 +846,13 @@ int sb_rpc_call_ticket(sb_rpc_t *rpc, Sbwire__V1__Request *req,
   if (!rpc || !req || !res || (!upload && upload_len) || deadline_ms == 0 ||
       deadline_ms > SB_MSG_DEADLINE_MAX)
     return SB_EINVAL;
+  /* A streamed download is taken by the caller while the reader thread
+   * fills its queue; a caller that is also the reader would wait on
+   * itself. */
+  if (stream && (!ticket || rpc->opts.caller_reads))
+    return SB_EINVAL;
+  if (stream)
+    *stream = 0;
   memset(res, 0, sizeof *res);
   /* The deadline counts from before the request is sent: an upload's
    * chunks come out of it too. */
@@ -755,6 +881,7 @@ int sb_rpc_call_ticket(sb_rpc_t *rpc, Sbwire__V1__Request *req,
   memset(p, 0, sizeof *p);
   p->used = 1;
   p->id = id;
+  p->streaming = stream != NULL;
   if (ticket)
     ticket->id = id;
   sb_mutex_unlock(rpc->lock);
@@ -772,7 +899,7 @@ int sb_rpc_call_ticket(sb_rpc_t *rpc, Sbwire__V1__Request *req,
     goto out;
 
   sb_mutex_lock(rpc->lock);
-  while (!p->done) {
+  while (!p->done && !(p->streaming && p->downloading)) {
     uint64_t now = sb_now_ms();
     if (now >= end)
       break;
@@ -783,6 +910,17 @@ int sb_rpc_call_ticket(sb_rpc_t *rpc, Sbwire__V1__Request *req,
       lead_read(rpc, end);
     else
       sb_cond_wait(rpc->cond, rpc->lock, (int)(end - now));
+  }
+  if (stream && !p->done && p->downloading) {
+    /* A download begins: the caller takes its chunks as they come
+     * (sb_rpc_stream_next) and ends it with sb_rpc_stream_end, which
+     * frees the slot. */
+    res->msg = p->msg;
+    res->env = sb_msg_envelope(p->msg);
+    p->msg = NULL;
+    *stream = 1;
+    sb_mutex_unlock(rpc->lock);
+    return 0;
   }
   if (!p->done || (p->err == SB_ECANCELED && ticket && ticket->cancelled)) {
     /* Timed out, or cancelled by sb_rpc_cancel_call: the peer is told to
@@ -811,6 +949,115 @@ out:
   pending_release(p);
   sb_mutex_unlock(rpc->lock);
   return err;
+}
+
+int sb_rpc_call_ticket(sb_rpc_t *rpc, Sbwire__V1__Request *req,
+                       uint32_t deadline_ms, const uint8_t *upload,
+                       size_t upload_len, sb_rpc_ticket_t *ticket,
+                       sb_rpc_result_t *res) {
+  return call(rpc, req, deadline_ms, upload, upload_len, ticket, res, NULL);
+}
+
+int sb_rpc_call_stream(sb_rpc_t *rpc, Sbwire__V1__Request *req,
+                       uint32_t deadline_ms, const uint8_t *upload,
+                       size_t upload_len, sb_rpc_ticket_t *ticket,
+                       sb_rpc_result_t *res, int *streaming) {
+  if (!streaming)
+    return SB_EINVAL;
+  return call(rpc, req, deadline_ms, upload, upload_len, ticket, res,
+              streaming);
+}
+
+int sb_rpc_stream_next(sb_rpc_t *rpc, sb_rpc_ticket_t *t, uint64_t end_ms,
+                       sb_rpc_chunk_t *out) {
+  pending_t *p;
+  int err = 0;
+  if (!rpc || !t || !out)
+    return SB_EINVAL;
+  memset(out, 0, sizeof *out);
+  sb_mutex_lock(rpc->lock);
+  p = find_pending(rpc, t->id);
+  if (!p || !p->streaming) {
+    sb_mutex_unlock(rpc->lock);
+    return SB_ESTATE;
+  }
+  for (;;) {
+    uint64_t now = sb_now_ms();
+    if (t->cancelled) {
+      err = SB_ECANCELED;
+      break;
+    }
+    if (p->end_msg) {
+      /* The peer ended the download with an Error: its status. */
+      const Sbwire__V1__Error *e = sb_msg_envelope(p->end_msg)->error;
+      out->msg = p->end_msg;
+      out->detail = e->detail;
+      p->end_msg = NULL;
+      err = sb_status_to_err(e->status);
+      out->peer_error = 1;
+      if (!err)
+        err = SB_EPROTO; /* an Error that says OK ends it all the same */
+      break;
+    }
+    if (p->qn > 0) {
+      const Sbwire__V1__TransferChunk *c;
+      out->msg = p->q[p->qhead];
+      p->q[p->qhead] = NULL;
+      p->qhead = (p->qhead + 1) % SB_RPC_STREAM_CHUNKS;
+      p->qn--;
+      c = sb_msg_envelope(out->msg)->chunk;
+      out->offset = c->offset;
+      out->data = c->data.data;
+      out->len = c->data.len;
+      out->last = c->last;
+      sb_cond_broadcast(rpc->cond); /* room for the reader */
+      break;
+    }
+    if (p->done) {
+      /* Given up here (SB_EBUSY: read too slowly), the connection's end,
+       * or every chunk already taken. */
+      err = p->err ? p->err : SB_ESTATE;
+      break;
+    }
+    if (now >= end_ms) {
+      err = SB_ETIMEDOUT;
+      break;
+    }
+    sb_cond_wait(rpc->cond, rpc->lock, (int)(end_ms - now));
+  }
+  sb_mutex_unlock(rpc->lock);
+  return err;
+}
+
+void sb_rpc_chunk_free(sb_rpc_chunk_t *c) {
+  if (!c)
+    return;
+  sb_msg_free(c->msg);
+  memset(c, 0, sizeof *c);
+}
+
+void sb_rpc_stream_end(sb_rpc_t *rpc, sb_rpc_ticket_t *t) {
+  pending_t *p;
+  int tell = 0;
+  uint64_t id;
+  if (!rpc || !t)
+    return;
+  sb_mutex_lock(rpc->lock);
+  id = t->id;
+  p = find_pending(rpc, id);
+  if (p && p->streaming) {
+    /* The peer is still sending (the caller gave up: deadline, Cancel,
+     * its own reader gone): it is told to stop, and what it sends
+     * meanwhile is dropped as late. */
+    tell = !p->rx_complete && !p->peer_ended && !rpc->closed &&
+           !(p->done && p->err && p->err != SB_ECANCELED &&
+             p->err != SB_EBUSY);
+    pending_release(p);
+    sb_cond_broadcast(rpc->cond); /* a reader waiting for room */
+  }
+  sb_mutex_unlock(rpc->lock);
+  if (tell)
+    send_cancel(rpc, id);
 }
 
 uint32_t sb_rpc_hop_budget(const sb_rpc_incoming_t *in, uint64_t now) {
@@ -922,6 +1169,45 @@ int sb_rpc_respond(sb_rpc_t *rpc, sb_rpc_incoming_t *in,
   return err;
 }
 
+int sb_rpc_respond_begin(sb_rpc_t *rpc, sb_rpc_incoming_t *in,
+                         Sbwire__V1__Response *rsp, uint64_t total) {
+  Sbwire__V1__Envelope env = SBWIRE__V1__ENVELOPE__INIT;
+  if (!rpc || !in || !rsp || total == 0)
+    return SB_EINVAL;
+  /* Still outstanding until its last chunk: the peer has its answer only
+   * then. */
+  rsp->transfer_id = in->id;
+  rsp->total_size = total;
+  env.request_id = in->id;
+  env.body_case = SBWIRE__V1__ENVELOPE__BODY_RESPONSE;
+  env.response = rsp;
+  return sb_channel_send_envelope(rpc->ch, &env);
+}
+
+int sb_rpc_respond_chunk(sb_rpc_t *rpc, sb_rpc_incoming_t *in,
+                         uint64_t offset, const uint8_t *data, size_t len,
+                         int last) {
+  Sbwire__V1__Envelope env = SBWIRE__V1__ENVELOPE__INIT;
+  Sbwire__V1__TransferChunk chunk = SBWIRE__V1__TRANSFER_CHUNK__INIT;
+  int err;
+  if (!rpc || !in || (!data && len) || len > CHUNK_SIZE)
+    return SB_EINVAL;
+  if (last)
+    retire_incoming(rpc, in);
+  env.request_id = in->id;
+  env.body_case = SBWIRE__V1__ENVELOPE__BODY_CHUNK;
+  env.chunk = &chunk;
+  chunk.transfer_id = in->id;
+  chunk.offset = offset;
+  chunk.data.data = (uint8_t *)data;
+  chunk.data.len = len;
+  chunk.last = last != 0;
+  err = sb_channel_send_envelope(rpc->ch, &env);
+  if (last)
+    sb_rpc_incoming_free(in);
+  return err;
+}
+
 int sb_rpc_respond_error(sb_rpc_t *rpc, sb_rpc_incoming_t *in, int err,
                          const char *detail) {
   int r;
@@ -952,6 +1238,7 @@ void sb_rpc_stop(sb_rpc_t *rpc) {
     return;
   sb_mutex_lock(rpc->lock);
   rpc->stopping = 1;
+  sb_cond_broadcast(rpc->cond); /* a reader waiting to queue a chunk */
   sb_mutex_unlock(rpc->lock);
   (void)sb_channel_close(rpc->ch);
   if (rpc->opts.stream)

@@ -508,6 +508,81 @@ static int check_connected(sb_router_t *r, worker_t *w) {
   }
 }
 
+/* Relay a download to the caller as it arrives from the agent: the
+ * declaration at once, then each chunk as it is read, so the two pipe
+ * hops overlap instead of adding up (issue 13; docs/performance.md). The
+ * service holds at most SB_RPC_STREAM_CHUNKS chunks of it. A download
+ * that cannot be finished is ended with an Error after the chunks
+ * already sent (protocol.md, "Transfers"), and the agent is told to
+ * stop. Answers in (frees it). */
+static void relay(worker_t *w, agent_link_t *link, const sb_rpc_result_t *res,
+                  uint64_t end) {
+  control_conn_t *c = w->conn;
+  sb_router_t *r = c->router;
+  sb_rpc_incoming_t *in = w->in;
+  uint32_t session = in->req->session_id;
+  Sbwire__V1__Response *rsp = (Sbwire__V1__Response *)res->env->response;
+  char detail[200];
+  int err = sb_rpc_respond_begin(c->rpc, in, rsp, rsp->total_size);
+  if (err) /* the caller is gone: the answer goes nowhere */
+    sb_rpc_respond_error(c->rpc, in, SB_EPIPE, NULL);
+  while (!err) {
+    sb_rpc_chunk_t ch;
+    int last;
+    err = sb_rpc_stream_next(link->rpc, &w->ticket, end, &ch);
+    if (err) {
+      int code = err;
+      const char *d = detail;
+      if (ch.peer_error) {
+        d = ch.detail; /* the agent's own error, passed through */
+      } else if (err == SB_ECANCELED && service_stopping(r)) {
+        snprintf(detail, sizeof detail,
+                 "the service is stopping; the agent of session %u was "
+                 "told to stop",
+                 session);
+      } else if (err == SB_ECANCELED) {
+        snprintf(detail, sizeof detail,
+                 "cancelled by the caller during the download; the agent "
+                 "of session %u was told to stop",
+                 session);
+      } else if (err == SB_ETIMEDOUT) {
+        snprintf(detail, sizeof detail,
+                 "the download from the agent of session %u was not "
+                 "complete within the %u ms deadline",
+                 session, in->req->deadline_ms);
+      } else if (err == SB_EBUSY) {
+        snprintf(detail, sizeof detail,
+                 "the download was read too slowly: the service holds at "
+                 "most %d chunks of it for %d ms",
+                 SB_RPC_STREAM_CHUNKS, SB_RPC_STREAM_STALL_MS);
+      } else {
+        snprintf(detail, sizeof detail,
+                 "the agent of session %u went away during the download "
+                 "(%s)",
+                 session, sb_strerror(err));
+        code = SB_EPIPE;
+      }
+      sb_rpc_respond_error(c->rpc, in, code, d);
+      sb_rpc_chunk_free(&ch);
+      break;
+    }
+    last = ch.last;
+    err = sb_rpc_respond_chunk(c->rpc, in, ch.offset, ch.data, ch.len, last);
+    sb_rpc_chunk_free(&ch);
+    if (last)
+      break; /* in is answered and freed */
+    if (err) {
+      /* The caller is gone or not reading (the send timed out): its
+       * connection is ending; the answer goes nowhere. */
+      sb_rpc_respond_error(c->rpc, in, SB_EPIPE, NULL);
+      break;
+    }
+  }
+  /* Complete, or given up: a download the agent is still sending is
+   * cancelled there. */
+  sb_rpc_stream_end(link->rpc, &w->ticket);
+}
+
 static void forward(worker_t *w) {
   control_conn_t *c = w->conn;
   sb_router_t *r = c->router;
@@ -572,10 +647,23 @@ static void forward(worker_t *w) {
   }
   if (!err) {
     /* What the wait for a slot used comes off the agent's budget. */
-    budget = sb_rpc_hop_budget(in, sb_now_ms());
-    err = budget ? sb_rpc_call_ticket(link->rpc, req, budget, in->data,
-                                      in->len, &w->ticket, &res)
+    uint64_t start = sb_now_ms();
+    int streaming = 0;
+    budget = sb_rpc_hop_budget(in, start);
+    err = budget ? sb_rpc_call_stream(link->rpc, req, budget, in->data,
+                                      in->len, &w->ticket, &res, &streaming)
                  : SB_ETIMEDOUT;
+    if (!err && streaming) {
+      /* The call keeps its agent slot, and the worker its link (a
+       * Cancel reaches the agent through it), until the download is
+       * over. */
+      relay(w, link, &res, start + budget);
+      sb_rpc_result_free(&res);
+      link_leave(r, link);
+      unlink_worker(r, w);
+      release(r, link);
+      return;
+    }
     link_leave(r, link);
   }
   unlink_worker(r, w);

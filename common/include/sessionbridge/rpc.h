@@ -34,6 +34,15 @@ extern "C" {
  * deadline (protocol.md, "Deadlines"). */
 #define SB_RPC_HOP_MARGIN_MIN 20
 #define SB_RPC_HOP_MARGIN_MAX 500
+/* A streamed download (sb_rpc_call_stream) holds at most this many chunks
+ * (of up to 512 KiB) that its caller has not taken. With that many
+ * waiting, the reader waits for the caller to take one, at most
+ * SB_RPC_STREAM_STALL_MS, and then gives the download up (SB_EBUSY): the
+ * router relays to a client that reads slowly without holding more than
+ * this, or holding up the agent's other answers for longer
+ * (protocol.md, "Transfers"). */
+#define SB_RPC_STREAM_CHUNKS 4
+#define SB_RPC_STREAM_STALL_MS 1000
 
 typedef struct sb_rpc sb_rpc_t;
 
@@ -115,6 +124,39 @@ int sb_rpc_call_ticket(sb_rpc_t *rpc, Sbwire__V1__Request *req,
                        uint32_t deadline_ms, const uint8_t *upload,
                        size_t upload_len, sb_rpc_ticket_t *ticket,
                        sb_rpc_result_t *res);
+/* sb_rpc_call_ticket (ticket required; not with opts.caller_reads) that
+ * returns as soon as the peer's Response declares a download of more than
+ * 0 bytes: *streaming = 1, res holds that Response (res->data stays
+ * NULL), and the call keeps its slot: take the chunks with
+ * sb_rpc_stream_next as they arrive, then sb_rpc_stream_end. Otherwise
+ * (*streaming = 0) it is exactly sb_rpc_call_ticket. */
+int sb_rpc_call_stream(sb_rpc_t *rpc, Sbwire__V1__Request *req,
+                       uint32_t deadline_ms, const uint8_t *upload,
+                       size_t upload_len, sb_rpc_ticket_t *ticket,
+                       sb_rpc_result_t *res, int *streaming);
+/* One chunk of a streamed download, or the Error that ended it. */
+typedef struct {
+  sb_msg_t *msg; /* owns what follows: sb_rpc_chunk_free */
+  uint64_t offset;
+  const uint8_t *data;
+  size_t len;
+  int last;
+  int peer_error;     /* the peer ended the download with an Error... */
+  const char *detail; /* ...whose detail this is */
+} sb_rpc_chunk_t;
+/* Wait until end_ms (sb_now_ms clock) for the next chunk. 0: *out holds
+ * it (after the one with last, do not call again). Else the download is
+ * over: SB_ECANCELED (the ticket was cancelled), SB_ETIMEDOUT (end_ms
+ * passed), SB_EBUSY (the chunks were not taken in time, see
+ * SB_RPC_STREAM_STALL_MS), the connection's error (it ended or the peer
+ * broke the transfer rules), or the peer's Error as its SB_E* code with
+ * out->peer_error set (free *out then too). */
+int sb_rpc_stream_next(sb_rpc_t *rpc, sb_rpc_ticket_t *t, uint64_t end_ms,
+                       sb_rpc_chunk_t *out);
+void sb_rpc_chunk_free(sb_rpc_chunk_t *c);
+/* End a streamed download, complete or not, and free its slot; one the
+ * peer is still sending is cancelled there (its rest is dropped). */
+void sb_rpc_stream_end(sb_rpc_t *rpc, sb_rpc_ticket_t *t);
 /* Cancel the call of ticket, from any thread: a call not yet sent is
  * never sent; a call in flight returns SB_ECANCELED at once and a Cancel
  * for it goes to the peer. A call already answered keeps its answer. */
@@ -140,6 +182,16 @@ int sb_rpc_respond(sb_rpc_t *rpc, sb_rpc_incoming_t *in,
                    size_t download_len);
 int sb_rpc_respond_error(sb_rpc_t *rpc, sb_rpc_incoming_t *in, int err,
                          const char *detail);
+/* Answer with a download sent as it is produced: the Response declaring
+ * total (> 0) bytes, then sb_rpc_respond_chunk for each piece in order
+ * (the one with last frees in). A download that cannot be finished is
+ * ended with sb_rpc_respond_error, which the peer reports instead of the
+ * data (protocol.md, "Transfers"). in stays outstanding until then. */
+int sb_rpc_respond_begin(sb_rpc_t *rpc, sb_rpc_incoming_t *in,
+                         Sbwire__V1__Response *rsp, uint64_t total);
+int sb_rpc_respond_chunk(sb_rpc_t *rpc, sb_rpc_incoming_t *in,
+                         uint64_t offset, const uint8_t *data, size_t len,
+                         int last);
 /* Send a complete envelope as-is (events, or tests building raw ones). */
 int sb_rpc_send_raw(sb_rpc_t *rpc, const sb_envelope_t *env);
 /* Answers and download chunks dropped because they came for a request
