@@ -516,7 +516,7 @@ static int check_connected(sb_router_t *r, worker_t *w) {
  * already sent (protocol.md, "Transfers"), and the agent is told to
  * stop. Answers in (frees it). */
 static void relay(worker_t *w, agent_link_t *link, const sb_rpc_result_t *res,
-                  uint64_t end) {
+                  uint64_t end, uint32_t deadline) {
   control_conn_t *c = w->conn;
   sb_router_t *r = c->router;
   sb_rpc_incoming_t *in = w->in;
@@ -549,7 +549,7 @@ static void relay(worker_t *w, agent_link_t *link, const sb_rpc_result_t *res,
         snprintf(detail, sizeof detail,
                  "the download from the agent of session %u was not "
                  "complete within the %u ms deadline",
-                 session, in->req->deadline_ms);
+                 session, deadline);
       } else if (err == SB_EBUSY) {
         snprintf(detail, sizeof detail,
                  "the download was read too slowly: the service holds at "
@@ -589,6 +589,9 @@ static void forward(worker_t *w) {
   sb_rpc_incoming_t *in = w->in;
   Sbwire__V1__Request *req = (Sbwire__V1__Request *)in->req;
   uint32_t session = req->session_id;
+  /* The caller's deadline, for the details: the call to the agent writes
+   * the agent's budget into req. */
+  uint32_t deadline = req->deadline_ms;
   /* The agent gets what is left of the deadline (counted from the
    * request's first byte, so an upload's transfer and the wait for a
    * worker come off it) minus the hop margin: its TIMEOUT, or ours if it
@@ -657,7 +660,7 @@ static void forward(worker_t *w) {
       /* The call keeps its agent slot, and the worker its link (a
        * Cancel reaches the agent through it), until the download is
        * over. */
-      relay(w, link, &res, start + budget);
+      relay(w, link, &res, start + budget, deadline);
       sb_rpc_result_free(&res);
       link_leave(r, link);
       unlink_worker(r, w);
@@ -684,7 +687,7 @@ static void forward(worker_t *w) {
       snprintf(detail, sizeof detail,
                "the agent of session %u did not answer within the %u ms "
                "deadline",
-               session, req->deadline_ms);
+               session, deadline);
     else if (err == SB_EBUSY)
       snprintf(detail, sizeof detail,
                "the agent of session %u has too many requests outstanding",
