@@ -293,6 +293,16 @@ SB_TEST(router_relay_before_complete) {
   CHECK_OK(agent_chunk(g.r.agent, 2 * PIECE, PIECE, 1));
   expect_chunk(g.ch, 1, 2 * PIECE, PIECE, 1);
   expect_ping(g.ch, 3); /* the connection goes on */
+  /* A download that has come whole before the service's worker took it
+   * up (its chunks wait in the queue) is relayed whole too. */
+  send_shot(g.ch, 5, 0);
+  CHECK(agent_count(&ag.shots, 2, 5000));
+  CHECK_OK(agent_declare(g.r.agent, 2 * PIECE));
+  CHECK_OK(agent_chunk(g.r.agent, 0, PIECE, 0));
+  CHECK_OK(agent_chunk(g.r.agent, PIECE, PIECE, 1));
+  expect_declaration(g.ch, 5, 2 * PIECE);
+  expect_chunk(g.ch, 5, 0, PIECE, 0);
+  expect_chunk(g.ch, 5, PIECE, PIECE, 1);
   CHECK_EQ(ag.cancels, 0);
   rig_stop(&g);
 }

@@ -911,7 +911,10 @@ static int call(sb_rpc_t *rpc, Sbwire__V1__Request *req, uint32_t deadline_ms,
     else
       sb_cond_wait(rpc->cond, rpc->lock, (int)(end - now));
   }
-  if (stream && !p->done && p->downloading) {
+  /* (All of it may have come already: its chunks are in the queue. A
+   * download given up for a slow reader is the caller's to report.) */
+  if (stream && p->downloading && p->total > 0 &&
+      (!p->done || !p->err || p->err == SB_EBUSY)) {
     /* A download begins: the caller takes its chunks as they come
      * (sb_rpc_stream_next) and ends it with sb_rpc_stream_end, which
      * frees the slot. */
