@@ -41,9 +41,18 @@ static int read_all(FILE *f, uint8_t **out, size_t *len) {
   return EXIT_OK;
 }
 
+/* Called only with the whole download in hand (a download that ended
+ * early never gets here, so an older file of that name is left as it
+ * was); a write that fails half way removes what it wrote rather than
+ * leave a truncated PNG behind. */
 static int write_file(const char *path, const uint8_t *data, size_t len) {
   FILE *f = fopen(path, "wb");
-  if (!f || fwrite(data, 1, len, f) != len || fclose(f) != 0) {
+  int ok = f && fwrite(data, 1, len, f) == len;
+  if (f && fclose(f) != 0)
+    ok = 0;
+  if (!ok) {
+    if (f)
+      (void)remove(path);
     fprintf(stderr, "sbctl: cannot write %s\n", path);
     return EXIT_LOCAL;
   }
