@@ -3,24 +3,31 @@
 # The benchmark of issue 6: builds natively (RelWithDebInfo) and prints
 # six groups of figures (group 6, screenshot encode, from issue 13), every comparison a ratio measured in the same
 # run (docs/performance.md explains the method). No pass/fail.
-#   scripts/bench.sh [--quick] [--json] [--no-wine]
+#   scripts/bench.sh [--quick] [--json] [--no-wine] [--wine-shot]
 #   --quick    a reduced run (fewer rounds, fewer clients; under a minute
 #              once the Wine prefix exists)
 #   --json     end with one JSON object (the figures, for tooling)
 #   --no-wine  leave out group 5 (Wine) and the win64 build it needs
+#   --wine-shot only group 5's 4K screenshot (with its breakdown)
+#   SB_BENCH_WIN_BASE=DIR  also run the 4K screenshot with the Windows
+#              binaries in DIR (sbservice/sbagent/sbctl of another build,
+#              "before"), alternating round by round with build/win64's
+#              in the same run window: a before/after on a loaded machine
+#   SB_BENCH_SHOT_RUNS=N  rounds of the 4K screenshot (default 3)
 # Installs what it needs (apt-get, as root, only what is missing): libdbus
 # headers and dbus-daemon for group 2, gnuplot for the plot. Writes the
 # latency CDF plot to docs/performance-rtt-cdf.png.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-QUICK= JSON= WINE=1
+QUICK= JSON= WINE=1 SHOT_ONLY=
 for a in "$@"; do
   case $a in
     --quick) QUICK=--quick ;;
     --json) JSON=1 ;;
     --no-wine) WINE= ;;
-    *) echo "usage: scripts/bench.sh [--quick] [--json] [--no-wine]" >&2; exit 2 ;;
+    --wine-shot) SHOT_ONLY=1 ;;
+    *) echo "usage: scripts/bench.sh [--quick] [--json] [--no-wine] [--wine-shot]" >&2; exit 2 ;;
   esac
 done
 
@@ -41,7 +48,8 @@ fi
 
 # ---- build ----
 BUILD=${SB_BENCH_BUILD:-$SB_BUILD/bench}
-sb_configure_native "$BUILD" -DSB_BENCH=ON
+# (--wine-shot needs only the Windows binaries.)
+[ -n "$SHOT_ONLY" ] || sb_configure_native "$BUILD" -DSB_BENCH=ON
 BIN=$BUILD/bin
 # Group 5 runs the Windows binaries: build them too (incremental; the
 # first time on a machine this cross-builds the dependencies, minutes),
@@ -66,8 +74,11 @@ trap cleanup EXIT
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), kernel $(uname -r)"
 echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg) (a shared machine: figures are medians of interleaved runs)"
 
+RESULT='{}'
 # ---- groups 1-4: sbbench, with a private D-Bus session bus for group 2 ----
-if command -v dbus-daemon >/dev/null && [ -x "$BIN/sbbench-dbus-echo" ]; then
+if [ -n "$SHOT_ONLY" ]; then
+  :
+elif command -v dbus-daemon >/dev/null && [ -x "$BIN/sbbench-dbus-echo" ]; then
   dbus-daemon --session --nofork --print-address=3 3>"$TMP/bus" >/dev/null 2>&1 &
   DBUS_PID=$!
   for _ in $(seq 1 50); do [ -s "$TMP/bus" ] && break; sleep 0.1; done
@@ -77,12 +88,16 @@ else
   sb_log "no dbus-daemon or libdbus: group 2 left out"
   unset DBUS_SESSION_BUS_ADDRESS
 fi
-"$BIN/sbbench" $QUICK --json --cdf "$TMP/cdf.dat" >"$TMP/out"
-head -n -1 "$TMP/out" # the tables; the JSON line is merged below
-RESULT=$(tail -n1 "$TMP/out")
+if [ -z "$SHOT_ONLY" ]; then
+  "$BIN/sbbench" $QUICK --json --cdf "$TMP/cdf.dat" >"$TMP/out"
+  head -n -1 "$TMP/out" # the tables; the JSON line is merged below
+  RESULT=$(tail -n1 "$TMP/out")
+fi
 
 # ---- the plot: 64 B latency CDF, ours vs raw vs D-Bus ----
-if command -v gnuplot >/dev/null; then
+if [ -n "$SHOT_ONLY" ]; then
+  :
+elif command -v gnuplot >/dev/null; then
   gnuplot <<EOF
 set terminal pngcairo size 900,560 noenhanced
 set output "$SB_ROOT/docs/performance-rtt-cdf.png"
@@ -106,7 +121,9 @@ fi
 # measured it: ImageMagick's plasma:fractal (seeded, so every run encodes
 # the same pixels), blurred. The flat desktop is drawn by sbbench-shot.
 SHOT_JSON='"shot_encode_ms_4k_photo": null'
-if command -v convert >/dev/null && [ -x "$BIN/sbbench-shot" ]; then
+if [ -n "$SHOT_ONLY" ]; then
+  :
+elif command -v convert >/dev/null && [ -x "$BIN/sbbench-shot" ]; then
   convert -seed 1 -size 3840x2160 plasma:fractal -blur 0x2 -depth 8 \
     "bgra:$TMP/photo.bgra"
   "$BIN/sbbench-shot" "$TMP/photo.bgra" $QUICK --json --plot "$TMP/shot.dat" \
@@ -138,6 +155,7 @@ if [ -n "$WINE" ] && command -v wine >/dev/null && [ -x "$WIN_BIN/sbservice.exe"
       awk '$1 == 1 && $2 == "connected" { f = 1 } END { exit !f }'
   }
   W "$WIN_BIN/sbservice.exe" uninstall >/dev/null 2>&1 || true
+  if [ -z "$SHOT_ONLY" ]; then
   W "$WIN_BIN/sbservice.exe" install >/dev/null
   t0=$(date +%s%N)
   W "$WIN_BIN/sbservice.exe" start >/dev/null
@@ -180,26 +198,39 @@ if [ -n "$WINE" ] && command -v wine >/dev/null && [ -x "$WIN_BIN/sbservice.exe"
   WINE_JSON="\"wine_agent_connected_ms\": ${conn_ms:-null}, \"wine_ping_rtt_us\": ${rtt_us:-null}"
   W "$WIN_BIN/sbservice.exe" stop >/dev/null || true
   W "$WIN_BIN/sbservice.exe" uninstall >/dev/null || true
+  fi
 
   # A 4K screenshot under Wine (issue 13): a fresh Xvfb of 3840x2160 with
   # group 6's photo-like picture as the root window's background, then
   # `sbctl screenshot` minus `sbctl ping` in the same run (the difference
   # takes out Wine's process start and the connection), median of 3.
+  # With SB_BENCH_WIN_BASE, the base build's binaries take every other
+  # round (each round installs and starts its own service), so the two
+  # are measured under the same load.
   sb_wine_stop
   sb_wine_start 3840x2160x24
   shot_ms= SHOT_PARTS=
   [ -f "$TMP/photo.bgra" ] ||
     convert -seed 1 -size 3840x2160 plasma:fractal -blur 0x2 -depth 8 "bgra:$TMP/photo.bgra"
+  use_bin() { # DIR: install and start that build's service, wait for its agent
+    W "$CUR_BIN/sbservice.exe" stop >/dev/null 2>&1 || true
+    W "$CUR_BIN/sbservice.exe" uninstall >/dev/null 2>&1 || true
+    CUR_BIN=$1
+    W "$CUR_BIN/sbservice.exe" install >/dev/null
+    W "$CUR_BIN/sbservice.exe" start >/dev/null
+    for _ in $(seq 1 100); do
+      W "$CUR_BIN/sbctl.exe" sessions |
+        awk '$1 == 1 && $2 == "connected" { f = 1 } END { exit !f }' && break
+    done
+    W "$CUR_BIN/sbctl.exe" ping --session 1 >/dev/null
+  }
+  CUR_BIN=$WIN_BIN
+  use_bin "$WIN_BIN"
   # The root is painted once the agent is up: Wine's desktop process,
   # started with the first window call, paints the root black when it
   # starts. display sets the root's background and exits (with status 1
   # under a bare Xvfb), so each capture's corner is compared with the
   # picture instead.
-  W "$WIN_BIN/sbservice.exe" uninstall >/dev/null 2>&1 || true
-  W "$WIN_BIN/sbservice.exe" install >/dev/null
-  W "$WIN_BIN/sbservice.exe" start >/dev/null
-  for _ in $(seq 1 100); do connected && break; done
-  W "$WIN_BIN/sbctl.exe" ping --session 1 >/dev/null
   convert -size 3840x2160 -depth 8 "bgra:$TMP/photo.bgra" -alpha off "$TMP/photo.png" &&
     convert "$TMP/photo.png" -crop 64x64+0+0 +repage "$TMP/corner.png" &&
     { display -window root "$TMP/photo.png" >/dev/null 2>&1 || true; }
@@ -207,48 +238,47 @@ if [ -n "$WINE" ] && command -v wine >/dev/null && [ -x "$WIN_BIN/sbservice.exe"
     convert "$1" -crop 64x64+0+0 +repage "$TMP/c.png" 2>/dev/null &&
       compare -metric AE "$TMP/c.png" "$TMP/corner.png" null: 2>&1 | cut -d' ' -f1
   }
-  import -window root "$TMP/root.png" 2>/dev/null || true
-  if [ "$(corner_diff "$TMP/root.png")" = 0 ]; then
-    runs=$([ -n "$QUICK" ] && echo 1 || echo 3)
-    diffs=() sizes=
+  # One round with the service of $CUR_BIN: ping, screenshot; appends the
+  # difference to $TMP/diffs.TAG and the breakdown to $TMP/parts.TAG.
+  shot_round() { # TAG
+    rm -f "$WINEPREFIX/drive_c/sbshot.png"
+    a=$(date +%s%N); W "$CUR_BIN/sbctl.exe" ping --session 1 >/dev/null; b=$(date +%s%N)
+    SBCTL_TIMING=1 timeout 60 wine "$CUR_BIN/sbctl.exe" screenshot --session 1 \
+      -o 'C:\sbshot.png' </dev/null 2>"$TMP/ctl.err" >/dev/null || true
+    c=$(date +%s%N)
     # Where the time goes: the agent logs one line per screenshot (capture,
     # filter+deflate, finish, the send to the service) in the user's temp
     # folder, and sbctl prints its own part with SBCTL_TIMING set.
-    : >"$TMP/parts"
-    for _ in $(seq 1 "$runs"); do
-      rm -f "$WINEPREFIX/drive_c/sbshot.png"
-      a=$(date +%s%N); W "$WIN_BIN/sbctl.exe" ping --session 1 >/dev/null; b=$(date +%s%N)
-      SBCTL_TIMING=1 timeout 60 wine "$WIN_BIN/sbctl.exe" screenshot --session 1 \
-        -o 'C:\sbshot.png' </dev/null 2>"$TMP/ctl.err" >/dev/null || true
-      c=$(date +%s%N)
-      agent_line=$(find "$WINEPREFIX/drive_c/users" -name 'sbagent-*.log' \
-        -exec grep -h 'screenshot 3840x2160:' {} + 2>/dev/null | tail -n1)
-      ctl_line=$(tr -d '\r' <"$TMP/ctl.err" | grep -m1 '^sbctl timing:' || true)
-      # capture filter+deflate finish sent | connect answered written
-      printf '%s | %s\n' "$agent_line" "$ctl_line" |
-        sed -E 's/.*capture ([0-9]+) ms, filter\+deflate ([0-9]+) ms, finish ([0-9]+) ms, PNG [0-9]+ bytes, sent in ([0-9]+) ms.*connect ([0-9]+) ms, screenshot answered ([0-9]+) ms, file written ([0-9]+) ms.*/\1 \2 \3 \4 \5 \6 \7/;t;d' \
-        >>"$TMP/parts"
-      # Only a whole 4K PNG of the picture counts: a failed or black
-      # capture is quick and meaningless.
-      got=$(identify -format '%wx%h' "$WINEPREFIX/drive_c/sbshot.png" 2>/dev/null || true)
-      if [ "$got" = 3840x2160 ] && [ "$(corner_diff "$WINEPREFIX/drive_c/sbshot.png")" = 0 ]; then
-        diffs+=($(( ((c - b) - (b - a)) / 1000000 )))
-        sizes=$(stat -c %s "$WINEPREFIX/drive_c/sbshot.png")
-      else
-        sb_log "wine: the 4K screenshot gave [$got]"
-      fi
-    done
-    shot_ms=$(printf '%s\n' "${diffs[@]:-}" | grep . | sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}') || true
+    agent_line=$(find "$WINEPREFIX/drive_c/users" -name 'sbagent-*.log' \
+      -exec grep -h 'screenshot 3840x2160:' {} + 2>/dev/null | tail -n1)
+    ctl_line=$(tr -d '\r' <"$TMP/ctl.err" | grep -m1 '^sbctl timing:' || true)
+    # capture filter+deflate finish sent | connect answered written
+    printf '%s | %s\n' "$agent_line" "$ctl_line" |
+      sed -E 's/.*capture ([0-9]+) ms, filter\+deflate ([0-9]+) ms, finish ([0-9]+) ms, PNG [0-9]+ bytes, sent in ([0-9]+) ms.*connect ([0-9]+) ms, screenshot answered ([0-9]+) ms, file written ([0-9]+) ms.*/\1 \2 \3 \4 \5 \6 \7/;t;d' \
+      >>"$TMP/parts.$1"
+    # Only a whole 4K PNG of the picture counts: a failed or black
+    # capture is quick and meaningless.
+    got=$(identify -format '%wx%h' "$WINEPREFIX/drive_c/sbshot.png" 2>/dev/null || true)
+    if [ "$got" = 3840x2160 ] && [ "$(corner_diff "$WINEPREFIX/drive_c/sbshot.png")" = 0 ]; then
+      echo $(( ((c - b) - (b - a)) / 1000000 )) >>"$TMP/diffs.$1"
+      sizes=$(stat -c %s "$WINEPREFIX/drive_c/sbshot.png")
+    else
+      sb_log "wine ($1): the 4K screenshot gave [$got]"
+    fi
+  }
+  median() { sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
+  # The breakdown of TAG's rounds (medians). "transfer" is what sbctl
+  # waited beyond the agent's capture and encode: the agent -> service ->
+  # sbctl transfer (the agent's own send is also shown) and the request.
+  shot_report() { # TAG LABEL
+    local d="$TMP/diffs.$1" pf="$TMP/parts.$1" ms
+    ms=$(median <"$d" 2>/dev/null) || true
     printf '   %-44s %8s   (median of %d: %s; PNG %s bytes)\n' \
-      "4K photo screenshot minus ping (ms)" "${shot_ms:-failed}" "$runs" \
-      "${diffs[*]:-}" "${sizes:-?}"
-    # The breakdown, medians of the same runs. "transfer" is what sbctl
-    # waited beyond the agent's capture and encode: the agent -> service ->
-    # sbctl transfer (the agent's own send is also shown) and the request.
-    if [ -s "$TMP/parts" ]; then
-      med() { cut -d' ' -f"$1" "$TMP/parts" | sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
-      awk '{print $6 - $1 - $2 - $3}' "$TMP/parts" >"$TMP/xfer"
-      xfer=$(sort -n "$TMP/xfer" | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}')
+      "4K photo screenshot minus ping (ms)$2" "${ms:-failed}" \
+      "$(wc -l <"$d" 2>/dev/null || echo 0)" "$(tr '\n' ' ' <"$d" 2>/dev/null)" "${sizes:-?}"
+    if [ -s "$pf" ]; then
+      med() { cut -d' ' -f"$1" "$pf" | median; }
+      xfer=$(awk '{print $6 - $1 - $2 - $3}' "$pf" | median)
       printf '   %-44s %8s\n' "  agent: capture (BitBlt, GdiFlush) (ms)" "$(med 1)" \
         "  agent: filter + deflate as rows come (ms)" "$(med 2)" \
         "  agent: PNG finish (ms)" "$(med 3)" \
@@ -260,9 +290,34 @@ if [ -n "$WINE" ] && command -v wine >/dev/null && [ -x "$WIN_BIN/sbservice.exe"
     else
       sb_log "wine: no timing lines from the agent's log or sbctl"
     fi
+    shot_ms=$ms
+  }
+  import -window root "$TMP/root.png" 2>/dev/null || true
+  if [ "$(corner_diff "$TMP/root.png")" = 0 ]; then
+    runs=$([ -n "$QUICK" ] && echo 1 || echo 3)
+    runs=${SB_BENCH_SHOT_RUNS:-$runs}
+    BASE_BIN=${SB_BENCH_WIN_BASE:-}
+    [ -n "$BASE_BIN" ] && [ ! -x "$BASE_BIN/sbservice.exe" ] &&
+      { sb_log "SB_BENCH_WIN_BASE: no $BASE_BIN/sbservice.exe"; BASE_BIN=; }
+    sizes=
+    for _ in $(seq 1 "$runs"); do
+      if [ -n "$BASE_BIN" ]; then
+        use_bin "$BASE_BIN"
+        shot_round base
+        use_bin "$WIN_BIN"
+      fi
+      shot_round cur
+    done
+    if [ -n "$BASE_BIN" ]; then
+      echo "   base build ($BASE_BIN), rounds interleaved with this one's:"
+      shot_report base " [base]"
+      echo "   this build:"
+    fi
+    shot_report cur ""
   else
     echo "   4K photo screenshot: left out (ImageMagick could not set the root window)"
   fi
+  WIN_BIN=$CUR_BIN
   W "$WIN_BIN/sbservice.exe" stop >/dev/null || true
   W "$WIN_BIN/sbservice.exe" uninstall >/dev/null || true
   sb_wine_stop
