@@ -11,6 +11,7 @@
 #   --wine-shot only group 5's 4K screenshot (with its breakdown)
 #   SB_BENCH_WIN_BASE=DIR  also run the 4K screenshot with the Windows
 #              binaries in DIR (sbservice/sbagent/sbctl of another build,
+#              in a folder only its owner may write: the service checks,
 #              "before"), alternating round by round with build/win64's
 #              in the same run window: a before/after on a loaded machine
 #   SB_BENCH_SHOT_RUNS=N  rounds of the 4K screenshot (default 3)
@@ -223,17 +224,17 @@ if [ -n "$WINE" ] && command -v wine >/dev/null && [ -x "$WIN_BIN/sbservice.exe"
         awk '$1 == 1 && $2 == "connected" { f = 1 } END { exit !f }' && break
     done
     W "$CUR_BIN/sbctl.exe" ping --session 1 >/dev/null
+    # The root is painted once the agent is up (again for each service:
+    # Wine's desktop process, started with the first window call, paints
+    # the root black when it starts). display sets the root's background
+    # and exits (with status 1 under a bare Xvfb), so each capture's
+    # corner is compared with the picture instead.
+    display -window root "$TMP/photo.png" >/dev/null 2>&1 || true
   }
+  convert -size 3840x2160 -depth 8 "bgra:$TMP/photo.bgra" -alpha off "$TMP/photo.png" &&
+    convert "$TMP/photo.png" -crop 64x64+0+0 +repage "$TMP/corner.png"
   CUR_BIN=$WIN_BIN
   use_bin "$WIN_BIN"
-  # The root is painted once the agent is up: Wine's desktop process,
-  # started with the first window call, paints the root black when it
-  # starts. display sets the root's background and exits (with status 1
-  # under a bare Xvfb), so each capture's corner is compared with the
-  # picture instead.
-  convert -size 3840x2160 -depth 8 "bgra:$TMP/photo.bgra" -alpha off "$TMP/photo.png" &&
-    convert "$TMP/photo.png" -crop 64x64+0+0 +repage "$TMP/corner.png" &&
-    { display -window root "$TMP/photo.png" >/dev/null 2>&1 || true; }
   corner_diff() { # PNG: pixels of its top-left 64x64 that differ from the photo's
     convert "$1" -crop 64x64+0+0 +repage "$TMP/c.png" 2>/dev/null &&
       compare -metric AE "$TMP/c.png" "$TMP/corner.png" null: 2>&1 | cut -d' ' -f1
@@ -250,7 +251,7 @@ if [ -n "$WINE" ] && command -v wine >/dev/null && [ -x "$WIN_BIN/sbservice.exe"
     # filter+deflate, finish, the send to the service) in the user's temp
     # folder, and sbctl prints its own part with SBCTL_TIMING set.
     agent_line=$(find "$WINEPREFIX/drive_c/users" -name 'sbagent-*.log' \
-      -exec grep -h 'screenshot 3840x2160:' {} + 2>/dev/null | tail -n1)
+      -exec grep -h 'screenshot 3840x2160:' {} + 2>/dev/null | tail -n1 || true)
     ctl_line=$(tr -d '\r' <"$TMP/ctl.err" | grep -m1 '^sbctl timing:' || true)
     # capture filter+deflate finish sent | connect answered written
     printf '%s | %s\n' "$agent_line" "$ctl_line" |
@@ -263,7 +264,7 @@ if [ -n "$WINE" ] && command -v wine >/dev/null && [ -x "$WIN_BIN/sbservice.exe"
       echo $(( ((c - b) - (b - a)) / 1000000 )) >>"$TMP/diffs.$1"
       sizes=$(stat -c %s "$WINEPREFIX/drive_c/sbshot.png")
     else
-      sb_log "wine ($1): the 4K screenshot gave [$got]"
+      sb_log "wine ($1): the 4K screenshot gave [$got]: $(tr -d '\r' <"$TMP/ctl.err" | head -c 300)"
     fi
   }
   median() { sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
@@ -272,7 +273,8 @@ if [ -n "$WINE" ] && command -v wine >/dev/null && [ -x "$WIN_BIN/sbservice.exe"
   # sbctl transfer (the agent's own send is also shown) and the request.
   shot_report() { # TAG LABEL
     local d="$TMP/diffs.$1" pf="$TMP/parts.$1" ms
-    ms=$(median <"$d" 2>/dev/null) || true
+    touch "$d"
+    ms=$(median <"$d") || true
     printf '   %-44s %8s   (median of %d: %s; PNG %s bytes)\n' \
       "4K photo screenshot minus ping (ms)$2" "${ms:-failed}" \
       "$(wc -l <"$d" 2>/dev/null || echo 0)" "$(tr '\n' ' ' <"$d" 2>/dev/null)" "${sizes:-?}"
