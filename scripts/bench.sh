@@ -75,7 +75,7 @@ trap cleanup EXIT
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), kernel $(uname -r)"
 echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg) (a shared machine: figures are medians of interleaved runs)"
 
-RESULT='{}'
+RESULT='{"wine_shot_only": true}'
 # ---- groups 1-4: sbbench, with a private D-Bus session bus for group 2 ----
 if [ -n "$SHOT_ONLY" ]; then
   :
@@ -199,6 +199,8 @@ if [ -n "$WINE" ] && command -v wine >/dev/null && [ -x "$WIN_BIN/sbservice.exe"
   WINE_JSON="\"wine_agent_connected_ms\": ${conn_ms:-null}, \"wine_ping_rtt_us\": ${rtt_us:-null}"
   W "$WIN_BIN/sbservice.exe" stop >/dev/null || true
   W "$WIN_BIN/sbservice.exe" uninstall >/dev/null || true
+  else
+    WINE_JSON='"wine_agent_connected_ms": null, "wine_ping_rtt_us": null'
   fi
 
   # A 4K screenshot under Wine (issue 13): a fresh Xvfb of 3840x2160 with
