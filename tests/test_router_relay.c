@@ -343,6 +343,32 @@ SB_TEST(router_relay_agent_dies) {
   rig_stop(&g);
 }
 
+/* The agent sends a chunk at the wrong offset after the caller had the
+ * declaration and a chunk: the service drops the agent's connection (a
+ * transfer rule broken), ends the caller's download with
+ * STATUS_AGENT_LOST, and serves the caller on. */
+SB_TEST(router_relay_bad_chunk) {
+  rig_t g;
+  sb_msg_t *m;
+  rig_start(&g);
+  start_download(&g, 0);
+  CHECK_OK(agent_chunk(g.r.agent, 2 * PIECE, PIECE, 1)); /* skips one */
+  CHECK_EQ(expect_error(g.ch, 1, 5000), SBWIRE__V1__STATUS__STATUS_AGENT_LOST);
+  for (int i = 0; i < 500 && !sb_rpc_closed(g.r.agent); i++)
+    sb_sleep_ms(10);
+  CHECK(sb_rpc_closed(g.r.agent));
+  Sbwire__V1__Request req = SBWIRE__V1__REQUEST__INIT;
+  Sbwire__V1__SessionListRequest sl = SBWIRE__V1__SESSION_LIST_REQUEST__INIT;
+  req.body_case = SBWIRE__V1__REQUEST__BODY_SESSION_LIST;
+  req.session_list = &sl;
+  send_req(g.ch, 3, &req);
+  const sb_envelope_t *env = recv_env(g.ch, &m, 5000);
+  CHECK_EQ(env->request_id, 3);
+  CHECK_EQ(env->body_case, SBWIRE__V1__ENVELOPE__BODY_RESPONSE);
+  sb_msg_free(m);
+  rig_stop(&g);
+}
+
 /* The request's deadline passes mid-download: the caller gets the
  * service's STATUS_TIMEOUT before its own deadline, and the agent is told
  * to stop. */
