@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* clipboard get/set and screenshot: the data-carrying tasks. */
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 
 #include "sbctl.h"
@@ -51,7 +52,10 @@ static int write_file(const char *path, const uint8_t *data, size_t len) {
   if (f && fclose(f) != 0)
     ok = 0;
   if (!ok) {
-    if (f)
+    struct stat st;
+    /* Only a regular file is removed: a device or pipe named by -o (for
+     * root, /dev/full) is not sbctl's to delete. */
+    if (f && stat(path, &st) == 0 && S_ISREG(st.st_mode))
       (void)remove(path);
     fprintf(stderr, "sbctl: cannot write %s\n", path);
     return EXIT_LOCAL;
