@@ -57,7 +57,7 @@ static void handler(void *arg, sb_rpc_t *rpc, sb_rpc_incoming_t *in) {
   }
   case SBWIRE__V1__REQUEST__BODY_CLIPBOARD_GET: {
     Sbwire__V1__ClipboardGetResponse c = SBWIRE__V1__CLIPBOARD_GET_RESPONSE__INIT;
-    uint8_t *data = malloc(st->download_len);
+    uint8_t *data = malloc(st->download_len ? st->download_len : 1);
     sbtest_fill(data, st->download_len, 7);
     rsp.body_case = SBWIRE__V1__RESPONSE__BODY_CLIPBOARD_GET;
     rsp.clipboard_get = &c;
@@ -457,6 +457,35 @@ SB_TEST(rpc_upload_and_download) { rpc_upload_and_download_in(1); }
 
 /* The same with caller_reads: no client reader thread. */
 SB_TEST(rpc_upload_and_download_caller_reads) { rpc_upload_and_download_in(2); }
+
+/* protocol.md, Transfers: a download of total_size 0 is followed by one
+ * empty chunk with last. The receiver has the answer at the declaration;
+ * that chunk, read before or after the caller took the answer, must not
+ * end the connection: every call and the pings between them succeed. */
+static void rpc_empty_download_in(int mode) {
+  rig_t r;
+  rig_open(&r, mode);
+  r.st.download_len = 0;
+  Sbwire__V1__Request g = SBWIRE__V1__REQUEST__INIT;
+  Sbwire__V1__ClipboardGetRequest cg = SBWIRE__V1__CLIPBOARD_GET_REQUEST__INIT;
+  g.body_case = SBWIRE__V1__REQUEST__BODY_CLIPBOARD_GET;
+  g.clipboard_get = &cg;
+  for (int i = 0; i < 20; i++) {
+    sb_rpc_result_t res;
+    CHECK_OK(sb_rpc_call(r.client, &g, 5000, NULL, 0, &res));
+    CHECK_OK(sb_rpc_result_err(&res, NULL));
+    CHECK_EQ(res.len, 0);
+    sb_rpc_result_free(&res);
+    CHECK_OK(ping(r.client, 5000));
+  }
+  CHECK_EQ(r.st.closed, 0);
+  rig_close(&r);
+}
+
+SB_TEST(rpc_empty_download) { rpc_empty_download_in(1); }
+
+/* The same with caller_reads: no client reader thread. */
+SB_TEST(rpc_empty_download_caller_reads) { rpc_empty_download_in(2); }
 
 static void raw_upload_start(rig_t *r, uint64_t id, uint64_t total) {
   raw_decl(r, id, id, total, NULL);

@@ -33,6 +33,7 @@ typedef struct {
   int answered; /* the Response or Error came (msg may be handed on) */
   int downloading;
   uint64_t total;
+  int empty_end; /* total 0: its one empty chunk came */
   uint8_t *data;
   size_t len;
   size_t cap;
@@ -538,6 +539,12 @@ static int on_chunk(sb_rpc_t *rpc, sb_msg_t *m) {
     } else if (p && p->streaming && p->downloading && !p->done) {
       err = queue_chunk(rpc, p, m);
       m = NULL;
+    } else if (p && p->downloading && p->total == 0 && !p->empty_end &&
+               c->offset == 0 && c->data.len == 0 && c->last) {
+      /* A download of total_size 0 is complete at its declaration; the
+       * one empty chunk protocol.md has its sender send after it ends
+       * it, and may come before or after the caller took the answer. */
+      p->empty_end = 1;
     } else if (!p || !p->downloading || p->done) {
       err = !p && issued(rpc, id) ? 0 : SB_EPROTO;
       rpc->late += !err;
@@ -1166,7 +1173,8 @@ int sb_rpc_respond(sb_rpc_t *rpc, sb_rpc_incoming_t *in,
   env.body_case = SBWIRE__V1__ENVELOPE__BODY_RESPONSE;
   env.response = rsp;
   err = sb_channel_send_envelope(rpc->ch, &env);
-  if (!err && download && download_len)
+  /* total_size 0 too: one empty chunk with last (protocol.md). */
+  if (!err && download)
     err = send_chunks(rpc, in->id, download, download_len);
   sb_rpc_incoming_free(in);
   return err;
