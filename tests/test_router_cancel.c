@@ -165,14 +165,7 @@ static void rig_stop(rig_t *g) {
 }
 
 static void send_req(rig_t *g, uint64_t id, Sbwire__V1__Request *req) {
-  Sbwire__V1__Envelope env = SBWIRE__V1__ENVELOPE__INIT;
-  req->session_id = 1;
-  if (!req->deadline_ms)
-    req->deadline_ms = (uint32_t)sbtest_ms(10000);
-  env.request_id = id;
-  env.body_case = SBWIRE__V1__ENVELOPE__BODY_REQUEST;
-  env.request = req;
-  CHECK_OK(sb_channel_send_envelope(g->ch, &env));
+  sbt_router_send(g->ch, id, req);
 }
 
 static void send_set(rig_t *g, uint64_t id, const char *text) {
@@ -193,34 +186,18 @@ static void send_upload_decl(rig_t *g, uint64_t id, uint64_t total,
 
 static void send_chunk(rig_t *g, uint64_t id, uint64_t off, const char *data,
                        int last) {
-  Sbwire__V1__Envelope env = SBWIRE__V1__ENVELOPE__INIT;
-  Sbwire__V1__TransferChunk c = SBWIRE__V1__TRANSFER_CHUNK__INIT;
-  c.transfer_id = id;
-  c.offset = off;
-  c.data.data = (uint8_t *)data;
-  c.data.len = strlen(data);
-  c.last = last;
-  env.request_id = id;
-  env.body_case = SBWIRE__V1__ENVELOPE__BODY_CHUNK;
-  env.chunk = &c;
+  Sbwire__V1__Envelope env;
+  Sbwire__V1__TransferChunk c;
+  sbt_chunk_env(&env, &c, id, off, (const uint8_t *)data, strlen(data), last);
   CHECK_OK(sb_channel_send_envelope(g->ch, &env));
 }
 
 static void send_cancel(rig_t *g, uint64_t id, uint64_t target) {
-  Sbwire__V1__Request req = SBWIRE__V1__REQUEST__INIT;
-  Sbwire__V1__CancelRequest c = SBWIRE__V1__CANCEL_REQUEST__INIT;
-  c.target_request_id = target;
-  req.body_case = SBWIRE__V1__REQUEST__BODY_CANCEL;
-  req.cancel = &c;
-  send_req(g, id, &req);
+  sbt_router_send_cancel(g->ch, id, target);
 }
 
 static void send_ping(rig_t *g, uint64_t id) {
-  Sbwire__V1__Request req = SBWIRE__V1__REQUEST__INIT;
-  Sbwire__V1__PingRequest p = SBWIRE__V1__PING_REQUEST__INIT;
-  req.body_case = SBWIRE__V1__REQUEST__BODY_PING;
-  req.ping = &p;
-  send_req(g, id, &req);
+  sbt_router_send_ping(g->ch, id);
 }
 
 /* The answers to ids a and b, in whichever order they come: the status of

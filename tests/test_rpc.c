@@ -494,16 +494,9 @@ static void raw_upload_start(rig_t *r, uint64_t id, uint64_t total) {
 static void raw_chunk(rig_t *r, uint64_t id, uint64_t off, size_t len,
                       int last) {
   static uint8_t buf[1000];
-  Sbwire__V1__Envelope env = SBWIRE__V1__ENVELOPE__INIT;
-  Sbwire__V1__TransferChunk c = SBWIRE__V1__TRANSFER_CHUNK__INIT;
-  c.transfer_id = id;
-  c.offset = off;
-  c.data.data = buf;
-  c.data.len = len;
-  c.last = last;
-  env.request_id = id;
-  env.body_case = SBWIRE__V1__ENVELOPE__BODY_CHUNK;
-  env.chunk = &c;
+  Sbwire__V1__Envelope env;
+  Sbwire__V1__TransferChunk c;
+  sbt_chunk_env(&env, &c, id, off, buf, len, last);
   raw_send(r, &env);
 }
 

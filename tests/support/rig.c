@@ -87,3 +87,18 @@ void sbt_clip_set(Sbwire__V1__Request *req, Sbwire__V1__ClipboardSetRequest *cs,
   req->body_case = SBWIRE__V1__REQUEST__BODY_CLIPBOARD_SET;
   req->clipboard_set = cs;
 }
+
+void sbt_chunk_env(Sbwire__V1__Envelope *env, Sbwire__V1__TransferChunk *c,
+                   uint64_t id, uint64_t off, const uint8_t *data, size_t len,
+                   int last) {
+  *env = (Sbwire__V1__Envelope)SBWIRE__V1__ENVELOPE__INIT;
+  *c = (Sbwire__V1__TransferChunk)SBWIRE__V1__TRANSFER_CHUNK__INIT;
+  c->transfer_id = id;
+  c->offset = off;
+  c->data.data = (uint8_t *)data;
+  c->data.len = len;
+  c->last = last;
+  env->request_id = id;
+  env->body_case = SBWIRE__V1__ENVELOPE__BODY_CHUNK;
+  env->chunk = c;
+}

@@ -42,4 +42,10 @@ void sbt_pong(void *arg, sb_rpc_t *rpc, sb_rpc_incoming_t *in);
 void sbt_clip_set(Sbwire__V1__Request *req, Sbwire__V1__ClipboardSetRequest *cs,
                   uint64_t tid, uint64_t total, const char *text);
 
+/* Fill env and c as the chunk of transfer id (request id = transfer id)
+ * at off: len bytes of data, last as given. Nothing is copied. */
+void sbt_chunk_env(Sbwire__V1__Envelope *env, Sbwire__V1__TransferChunk *c,
+                   uint64_t id, uint64_t off, const uint8_t *data, size_t len,
+                   int last);
+
 #endif

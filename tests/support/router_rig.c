@@ -63,3 +63,31 @@ void sbt_router_rig_stop(sbt_router_rig_t *r) {
   sb_server_stop(r->asrv);
   sb_router_free(r->router);
 }
+
+void sbt_router_send(sb_channel_t *ch, uint64_t id, Sbwire__V1__Request *req) {
+  Sbwire__V1__Envelope env = SBWIRE__V1__ENVELOPE__INIT;
+  req->session_id = 1;
+  if (!req->deadline_ms)
+    req->deadline_ms = (uint32_t)sbtest_ms(10000);
+  env.request_id = id;
+  env.body_case = SBWIRE__V1__ENVELOPE__BODY_REQUEST;
+  env.request = req;
+  CHECK_OK(sb_channel_send_envelope(ch, &env));
+}
+
+void sbt_router_send_ping(sb_channel_t *ch, uint64_t id) {
+  Sbwire__V1__Request req = SBWIRE__V1__REQUEST__INIT;
+  Sbwire__V1__PingRequest p = SBWIRE__V1__PING_REQUEST__INIT;
+  req.body_case = SBWIRE__V1__REQUEST__BODY_PING;
+  req.ping = &p;
+  sbt_router_send(ch, id, &req);
+}
+
+void sbt_router_send_cancel(sb_channel_t *ch, uint64_t id, uint64_t target) {
+  Sbwire__V1__Request req = SBWIRE__V1__REQUEST__INIT;
+  Sbwire__V1__CancelRequest c = SBWIRE__V1__CANCEL_REQUEST__INIT;
+  c.target_request_id = target;
+  req.body_case = SBWIRE__V1__REQUEST__BODY_CANCEL;
+  req.cancel = &c;
+  sbt_router_send(ch, id, &req);
+}

@@ -34,4 +34,12 @@ void sbt_router_rig_start(sbt_router_rig_t *r, const char *tag, int max,
  * them first. */
 void sbt_router_rig_stop(sbt_router_rig_t *r);
 
+/* Send req as request id on a control channel, for session 1 and with a
+ * 10 s deadline (scaled) unless req has one; fails the test if the send
+ * does. */
+void sbt_router_send(sb_channel_t *ch, uint64_t id, Sbwire__V1__Request *req);
+/* The same for a ping, and for a Cancel of target. */
+void sbt_router_send_ping(sb_channel_t *ch, uint64_t id);
+void sbt_router_send_cancel(sb_channel_t *ch, uint64_t id, uint64_t target);
+
 #endif
