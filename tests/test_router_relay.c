@@ -389,13 +389,13 @@ SB_TEST(router_relay_cancel) {
 
 /* ---- a caller that does not read ---- */
 
-/* 8 MiB: twice what the service may hold and forward before it gives up
+/* 6 MiB: more than the service may hold and forward before it gives up
  * (SB_RPC_STREAM_CHUNKS + 4 chunks, checked below). The caller reads
  * nothing until the agent has sent all of it, and the service drops a
  * caller that leaves a frame it is writing half-read for 5 s (the frame
  * deadline, not scaled for slow runs): at 24 MiB a valgrind run took
  * longer than that and the caller was disconnected (SB_ETRUNC). */
-enum { BIG_CHUNKS = 16 };
+enum { BIG_CHUNKS = 12 };
 
 typedef struct {
   sb_rpc_t *agent;
@@ -413,10 +413,10 @@ static void send_all(void *arg) {
   }
 }
 
-/* The caller asks for 8 MiB and reads nothing while the agent sends it
+/* The caller asks for 6 MiB and reads nothing while the agent sends it
  * all: the service holds a few chunks, not the download (the agent gets
  * through all of it, the caller later finds the download ended with
- * STATUS_BUSY after a few chunks, not the 16), and meanwhile another
+ * STATUS_BUSY after a few chunks, not the 12), and meanwhile another
  * connection is served, by the agent too. */
 SB_TEST(router_relay_slow_reader) {
   rig_t g;
