@@ -508,6 +508,51 @@ static int check_connected(sb_router_t *r, worker_t *w) {
   }
 }
 
+/* The error a caller gets when its call to the agent failed with err,
+ * before the answer (downloading 0) or during a relayed download
+ * (downloading 1), and its detail in detail[cap]: one ladder for both, so
+ * the two say the same things in the same order. */
+static int agent_call_error(sb_router_t *r, int err, int downloading,
+                            uint32_t session, uint32_t deadline, char *detail,
+                            size_t cap) {
+  if (err == SB_ECANCELED && service_stopping(r))
+    snprintf(detail, cap,
+             "the service is stopping; the agent of session %u was told "
+             "to stop",
+             session);
+  else if (err == SB_ECANCELED)
+    snprintf(detail, cap,
+             "cancelled by the caller%s; the agent of session %u was told "
+             "to stop",
+             downloading ? " during the download" : "", session);
+  else if (err == SB_ETIMEDOUT && downloading)
+    snprintf(detail, cap,
+             "the download from the agent of session %u was not complete "
+             "within the %u ms deadline",
+             session, deadline);
+  else if (err == SB_ETIMEDOUT)
+    snprintf(detail, cap,
+             "the agent of session %u did not answer within the %u ms "
+             "deadline",
+             session, deadline);
+  else if (err == SB_EBUSY && downloading)
+    snprintf(detail, cap,
+             "the download was read too slowly: the service holds at most "
+             "%d chunks of it for %d ms",
+             SB_RPC_STREAM_CHUNKS, SB_RPC_STREAM_STALL_MS);
+  else if (err == SB_EBUSY)
+    snprintf(detail, cap,
+             "the agent of session %u has too many requests outstanding",
+             session);
+  else {
+    snprintf(detail, cap, "the agent of session %u went away %s (%s)",
+             session, downloading ? "during the download" : "before answering",
+             sb_strerror(err));
+    return SB_EPIPE;
+  }
+  return err;
+}
+
 /* Relay a download to the caller as it arrives from the agent: the
  * declaration at once, then each chunk as it is read, so the two pipe
  * hops overlap instead of adding up (issue 13; docs/performance.md). The
@@ -531,38 +576,13 @@ static void relay(worker_t *w, agent_link_t *link, const sb_rpc_result_t *res,
     int last;
     err = sb_rpc_stream_next(link->rpc, &w->ticket, end, &ch);
     if (err) {
-      int code = err;
-      const char *d = detail;
-      if (ch.peer_error) {
-        d = ch.detail; /* the agent's own error, passed through */
-      } else if (err == SB_ECANCELED && service_stopping(r)) {
-        snprintf(detail, sizeof detail,
-                 "the service is stopping; the agent of session %u was "
-                 "told to stop",
-                 session);
-      } else if (err == SB_ECANCELED) {
-        snprintf(detail, sizeof detail,
-                 "cancelled by the caller during the download; the agent "
-                 "of session %u was told to stop",
-                 session);
-      } else if (err == SB_ETIMEDOUT) {
-        snprintf(detail, sizeof detail,
-                 "the download from the agent of session %u was not "
-                 "complete within the %u ms deadline",
-                 session, deadline);
-      } else if (err == SB_EBUSY) {
-        snprintf(detail, sizeof detail,
-                 "the download was read too slowly: the service holds at "
-                 "most %d chunks of it for %d ms",
-                 SB_RPC_STREAM_CHUNKS, SB_RPC_STREAM_STALL_MS);
-      } else {
-        snprintf(detail, sizeof detail,
-                 "the agent of session %u went away during the download "
-                 "(%s)",
-                 session, sb_strerror(err));
-        code = SB_EPIPE;
-      }
-      sb_rpc_respond_error(c->rpc, in, code, d);
+      if (ch.peer_error) /* the agent's own error, passed through */
+        sb_rpc_respond_error(c->rpc, in, err, ch.detail);
+      else
+        sb_rpc_respond_error(c->rpc, in,
+                             agent_call_error(r, err, 1, session, deadline,
+                                              detail, sizeof detail),
+                             detail);
       sb_rpc_chunk_free(&ch);
       break;
     }
@@ -600,7 +620,7 @@ static void forward(worker_t *w) {
   agent_link_t *link = NULL;
   sb_rpc_result_t res;
   char detail[160];
-  int err;
+  int err, relayed = 0;
 
   if (!budget) {
     answer_spent(c, in, "before it could be forwarded");
@@ -662,43 +682,19 @@ static void forward(worker_t *w) {
        * over. */
       relay(w, link, &res, start + budget, deadline);
       sb_rpc_result_free(&res);
-      link_leave(r, link);
-      unlink_worker(r, w);
-      release(r, link);
-      return;
+      relayed = 1;
     }
     link_leave(r, link);
   }
   unlink_worker(r, w);
   release(r, link);
+  if (relayed)
+    return; /* answered by relay */
   if (err) {
-    int code = err;
-    if (err == SB_ECANCELED && service_stopping(r))
-      snprintf(detail, sizeof detail,
-               "the service is stopping; the agent of session %u was told "
-               "to stop",
-               session);
-    else if (err == SB_ECANCELED)
-      snprintf(detail, sizeof detail,
-               "cancelled by the caller; the agent of session %u was told "
-               "to stop",
-               session);
-    else if (err == SB_ETIMEDOUT)
-      snprintf(detail, sizeof detail,
-               "the agent of session %u did not answer within the %u ms "
-               "deadline",
-               session, deadline);
-    else if (err == SB_EBUSY)
-      snprintf(detail, sizeof detail,
-               "the agent of session %u has too many requests outstanding",
-               session);
-    else {
-      snprintf(detail, sizeof detail,
-               "the agent of session %u went away before answering (%s)",
-               session, sb_strerror(err));
-      code = SB_EPIPE;
-    }
-    sb_rpc_respond_error(c->rpc, in, code, detail);
+    sb_rpc_respond_error(c->rpc, in,
+                         agent_call_error(r, err, 0, session, deadline, detail,
+                                          sizeof detail),
+                         detail);
     return;
   }
   if (res.env->body_case == SBWIRE__V1__ENVELOPE__BODY_ERROR) {
