@@ -104,24 +104,39 @@ void sbt_ctl_start(sbt_ctl_rig_t *t, const char *tag, sbt_ctl_mode_t mode) {
 
 int sbt_ctl_run(sbt_ctl_rig_t *t, const char *const *args, char *out,
                 size_t cap) {
-  const char *argv[20] = {"--pipe", t->r.control_ep, "--key", t->key,
-                          "--session", "1"};
-  size_t n = 6, got = 0;
+  const char *argv[24];
+  char script[512];
+  size_t n = 0, first, got = 0;
   FILE *f;
+  if (t->prelude) {
+    /* $0 is sbctl, "$@" its arguments. */
+    snprintf(script, sizeof script, "%s; exec \"$0\" \"$@\"", t->prelude);
+    argv[n++] = "-c";
+    argv[n++] = script;
+    argv[n++] = t->sbctl;
+  }
+  argv[n++] = "--pipe";
+  argv[n++] = t->r.control_ep;
+  argv[n++] = "--key";
+  argv[n++] = t->key;
+  argv[n++] = "--session";
+  argv[n++] = "1";
+  first = n;
   for (; *args; args++) {
-    CHECK(n < 19);
+    CHECK(n < 23);
     argv[n++] = *args;
   }
   argv[n] = NULL;
-  int rc = sbtest_run_program_env(t->sbctl, argv, NULL, NULL, t->log,
-                                  sbtest_ms(20000));
+  int rc = sbtest_run_program_env(t->prelude ? "/bin/sh" : t->sbctl, argv,
+                                  NULL, NULL, t->log, sbtest_ms(20000));
   if ((f = fopen(t->log, "rb")) != NULL) {
     got = fread(out, 1, cap - 1, f);
     fclose(f);
   }
   out[got] = '\0';
-  fprintf(stderr, "sbctl");
-  for (size_t i = 6; i < n; i++)
+  fprintf(stderr, "%s%ssbctl", t->prelude ? t->prelude : "",
+          t->prelude ? "; " : "");
+  for (size_t i = first; i < n; i++)
     fprintf(stderr, " %s", argv[i]);
   fprintf(stderr, ": exit %d\n%.400s\n", rc, out);
   return rc;

@@ -25,6 +25,10 @@ typedef struct {
   char sbctl[512];
   char key[600]; /* the control key's file */
   char log[600]; /* sbctl's stdout and stderr, each run */
+  /* POSIX: shell commands run before sbctl (it is then started by
+   * /bin/sh -c "PRELUDE; exec sbctl ..."), to set a limit or a signal's
+   * disposition for sbctl alone (ulimit -f, trap '' PIPE); NULL: none. */
+  const char *prelude;
 } sbt_ctl_rig_t;
 
 /* Start the router and its fake agent (answering as mode says), and

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* clipboard get/set and screenshot: the data-carrying tasks. */
 #include <stdlib.h>
-#include <sys/stat.h>
 #include <string.h>
 
 #include "sbctl.h"
@@ -52,12 +51,16 @@ static int write_file(const char *path, const uint8_t *data, size_t len) {
   if (f && fclose(f) != 0)
     ok = 0;
   if (!ok) {
-    struct stat st;
-    /* Only a regular file is removed: a device or pipe named by -o (for
-     * root, /dev/full) is not sbctl's to delete. */
-    if (f && stat(path, &st) == 0 && S_ISREG(st.st_mode))
-      (void)remove(path);
-    fprintf(stderr, "sbctl: cannot write %s\n", path);
+    /* Only a regular file is removed, and only when the name itself is
+     * one: a device or pipe named by -o (for root, /dev/full) is not
+     * sbctl's to delete, nor is a link such as /dev/stdout, which names
+     * a regular file whenever stdout is redirected to one (a stat that
+     * follows the link said "regular", and the link was removed). */
+    int removed = f && sbctl_remove_plain(path);
+    fprintf(stderr, "sbctl: cannot write %s%s\n", path,
+            removed ? " (the part written was removed)"
+            : f     ? " (not a regular file: left as it is)"
+                    : "");
     return EXIT_LOCAL;
   }
   return EXIT_OK;

@@ -45,6 +45,11 @@ void sbctl_json_str(FILE *f, const char *s);
 /* Platform: the arguments as UTF-8, and binary stdio. */
 char **sbctl_utf8_argv(int *argc, char **argv);
 void sbctl_stdio_binary(void);
+/* Platform: remove path if the name itself is a regular file (not a
+ * symbolic link or other reparse point, whatever it points to; not a
+ * device, pipe or directory). 1 if removed, else 0. What a failed write
+ * leaves at -o is removed only so. */
+int sbctl_remove_plain(const char *path);
 
 int sbctl_cmd_sessions(sbctl_t *c, int argc, char **argv);
 int sbctl_cmd_ping(sbctl_t *c, int argc, char **argv);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The command line as UTF-8. main()'s argv is in the ANSI code page on
  * Windows, which cannot hold "Grüße ✓"; take the wide command line
- * instead, so clipboard text and titles arrive intact. */
+ * instead, so clipboard text and titles arrive intact. Files are judged
+ * by their own handle (sbctl_remove_plain). */
 #include <windows.h>
 
 #include <fcntl.h>
@@ -42,4 +43,28 @@ void sbctl_stdio_binary(void) {
   _setmode(_fileno(stdout), _O_BINARY);
   _setmode(_fileno(stdin), _O_BINARY);
   SetConsoleOutputCP(CP_UTF8);
+}
+
+int sbctl_remove_plain(const char *path) {
+  BY_HANDLE_FILE_INFORMATION info;
+  int plain = 0;
+  /* The name as it is: a reparse point (symbolic link, junction) is
+   * opened itself, not followed; a device (NUL, CON, COM1) or a pipe is
+   * not a disk file. The same ANSI name fopen opened. */
+  HANDLE h = CreateFileA(path, FILE_READ_ATTRIBUTES,
+                         FILE_SHARE_READ | FILE_SHARE_WRITE |
+                             FILE_SHARE_DELETE,
+                         NULL, OPEN_EXISTING,
+                         FILE_FLAG_OPEN_REPARSE_POINT |
+                             FILE_FLAG_BACKUP_SEMANTICS,
+                         NULL);
+  if (h == INVALID_HANDLE_VALUE)
+    return 0;
+  if (GetFileType(h) == FILE_TYPE_DISK &&
+      GetFileInformationByHandle(h, &info))
+    plain = !(info.dwFileAttributes &
+              (FILE_ATTRIBUTE_DIRECTORY | FILE_ATTRIBUTE_REPARSE_POINT |
+               FILE_ATTRIBUTE_DEVICE));
+  CloseHandle(h);
+  return plain && DeleteFileA(path);
 }
