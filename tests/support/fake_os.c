@@ -20,6 +20,8 @@ static struct {
   sbt_fakeos_counts_t n;
   struct sb_agent_proc procs[MAX_AGENTS];
   char endpoint[SB_BOOTSTRAP_ENDPOINT_MAX + 1]; /* of the first launch */
+  int inproc;                  /* sbt_fakeos_inproc_agents */
+  uint8_t psk[SB_PSK_SIZE];    /* the first launch's key (inproc only) */
 } F;
 
 static int fake_enum(void *ctx, sb_os_session_t *out, size_t cap,
@@ -49,12 +51,16 @@ static int fake_launch(void *ctx, uint32_t session, const sb_bootstrap_t *b,
   (void)ctx, (void)session;
   sb_mutex_lock(F.lock);
   int i = F.n.launches++;
+  int inproc = F.inproc;
   if (i == 0)
     snprintf(F.endpoint, sizeof F.endpoint, "%s", b->endpoint);
+  if (i == 0 && inproc)
+    memcpy(F.psk, b->psk, SB_PSK_SIZE);
   sb_mutex_unlock(F.lock);
   if (i >= MAX_AGENTS)
     return SB_ELIMIT;
-  F.procs[i].pid = 4000u + (uint32_t)i;
+  /* The service checks an agent's peer pid against the launch's. */
+  F.procs[i].pid = inproc ? sb_getpid() : 4000u + (uint32_t)i;
   F.procs[i].killed = 0;
   *out = &F.procs[i];
   *pid = F.procs[i].pid;
@@ -85,7 +91,10 @@ static void fake_free(void *ctx, sb_agent_proc_t *p) { (void)ctx, (void)p; }
 
 static int refuse_peer(void *ctx, sb_stream_t *s, uint32_t pid, uint32_t id) {
   (void)ctx, (void)s, (void)pid, (void)id;
-  return SB_EPEER;
+  sb_mutex_lock(F.lock);
+  int inproc = F.inproc;
+  sb_mutex_unlock(F.lock);
+  return inproc ? 0 : SB_EPEER;
 }
 
 static int allow_control(void *ctx, sb_stream_t *s) {
@@ -164,6 +173,7 @@ void sbt_fakeos_stop(sbt_fakeos_t *r) {
   sb_service_stop(r->svc, NULL, NULL);
   r->svc = NULL;
   sb_memzero(r->psk, sizeof r->psk);
+  sb_memzero(F.psk, sizeof F.psk);
   sb_mutex_free(F.lock);
 }
 
@@ -190,5 +200,17 @@ sbt_fakeos_counts_t sbt_fakeos_counts(void) {
 void sbt_fakeos_agent_endpoint(char *buf, size_t cap) {
   sb_mutex_lock(F.lock);
   snprintf(buf, cap, "%s", F.endpoint);
+  sb_mutex_unlock(F.lock);
+}
+
+void sbt_fakeos_inproc_agents(int on) {
+  sb_mutex_lock(F.lock);
+  F.inproc = on;
+  sb_mutex_unlock(F.lock);
+}
+
+void sbt_fakeos_agent_key(uint8_t key[SB_PSK_SIZE]) {
+  sb_mutex_lock(F.lock);
+  memcpy(key, F.psk, SB_PSK_SIZE);
   sb_mutex_unlock(F.lock);
 }

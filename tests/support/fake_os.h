@@ -2,10 +2,12 @@
 /* A fake OS under the service core (the sb_svc_platform_t seam, for what
  * Wine cannot show: other sessions, disconnects, an enumeration that
  * fails), and a service core started on it. The OS lists one session, as
- * the test describes it. Its agents are "launched" but never connect;
- * each runs until the service kills it and has exited then, so the
- * service's stop does not wait out its grace for a stuck agent. Agent
- * peers are refused, control clients allowed. One fake OS per test.
+ * the test describes it. Its agents are "launched" but never connect
+ * (unless the test connects its own: sbt_fakeos_inproc_agents); each
+ * runs until the service kills it and has exited then, so the service's
+ * stop does not wait out its grace for a stuck agent. Agent peers are
+ * refused (unless in-process), control clients allowed. One fake OS per
+ * test.
  *
  * A test of the service's config itself starts the service in three
  * steps (init, config, serve) and changes the config between them. */
@@ -57,5 +59,14 @@ void sbt_fakeos_set_enum(int fail, int empty);
 sbt_fakeos_counts_t sbt_fakeos_counts(void);
 /* The endpoint in the first agent launch's bootstrap ("" before one). */
 void sbt_fakeos_agent_endpoint(char *buf, size_t cap);
+/* Agents launched from now on are the test's, in this process (call it
+ * between sbt_fakeos_init and _serve): a launch keeps its bootstrap's
+ * key and gives this process's pid, and the agent peer check lets such
+ * an agent in, so the test connects one (sbt_connect_rpc to the
+ * launch's endpoint with its key) as the real agent would. A kill still
+ * "ends" it at once; the service then closes its pipe. Off by default. */
+void sbt_fakeos_inproc_agents(int on);
+/* The key in the first agent launch's bootstrap (zeros before one). */
+void sbt_fakeos_agent_key(uint8_t key[SB_PSK_SIZE]);
 
 #endif
