@@ -33,9 +33,10 @@ static uint8_t *chunk(uint8_t *o, const char *type, const uint8_t *data,
   return o + 12 + len;
 }
 
-/* Bytes before the deflate stream in the output (signature, IHDR, IDAT's
- * length and type) and after it (zlib's Adler-32, IDAT's CRC, IEND). */
-enum { HEAD = 8 + 25 + 8, TAIL = 4 + 4 + 12 };
+/* Bytes of the file before the first IDAT (signature, IHDR), of an
+ * IDAT's length and type, and after the last piece of the deflate stream
+ * (zlib's Adler-32, the last IDAT's CRC, IEND). */
+enum { PROLOGUE = 8 + 25, IDAT_HEAD = 8, TAIL = 4 + 4 + 12 };
 
 struct sb_png_enc {
   uint32_t w, h, y;  /* size, rows taken so far */
@@ -54,8 +55,19 @@ struct sb_png_enc {
   int filter;        /* fast: the filter of the current group of rows */
   uint64_t runs;     /* the current segment's bytes in runs of zeros */
   struct libdeflate_compressor *comp[7]; /* by level, made when needed */
-  uint8_t *out;      /* HEAD, then the zlib stream so far */
+  uint8_t *out;      /* the PNG so far (with a sink: what is not yet
+                        handed out), the open IDAT last */
   size_t out_len, out_cap;
+  size_t idat;       /* where in out the open IDAT's length goes */
+  int idat_open;     /* an IDAT's header is in out, its CRC not yet */
+  int started;       /* the prologue and the zlib header are written */
+  size_t max;        /* most bytes the PNG may have */
+  uint64_t sent;     /* bytes handed to the sink so far */
+  sb_png_sink_fn sink; /* NULL: the PNG is kept whole for finish */
+  void *sink_arg;
+  size_t piece_max;  /* the size of every piece but the last */
+  int err;           /* once an encode call failed: what every later one
+                        returns (the stream is cut where it failed) */
   uint32_t adler;    /* of every filtered byte deflated so far */
   z_stream walk;     /* finds where a segment's last block starts */
   int walk_ready;
@@ -354,6 +366,7 @@ int sb__png_enc_new_seg(uint32_t w, uint32_t h, int level, size_t one_call_max,
   r = one_call_max / e->rowlen + e->seg_rows;
   e->cap_rows = r > h ? h : (uint32_t)r;
   e->adler = 1;
+  e->max = SB_SCREENSHOT_MAX;
   e->filtered = sb_malloc(e->rowlen * e->cap_rows);
   e->cur = sb_malloc(e->rowlen);
   e->prev = sb_calloc(1, e->rowlen);
@@ -390,22 +403,40 @@ void sb_png_enc_free(sb_png_enc_t *e) {
   sb_free(e);
 }
 
+int sb_png_enc_set_sink(sb_png_enc_t *e, size_t piece_max, sb_png_sink_fn fn,
+                        void *arg) {
+  if (!e || !fn || piece_max == 0 || e->y || e->started || e->err)
+    return SB_EINVAL;
+  e->sink = fn;
+  e->sink_arg = arg;
+  e->piece_max = piece_max;
+  return 0;
+}
+
+int sb__png_enc_set_max(sb_png_enc_t *e, size_t max) {
+  if (!e || e->y || e->started)
+    return SB_EINVAL;
+  e->max = max;
+  return 0;
+}
+
 /* Room for n more bytes of output (and the TAIL after them). */
 static int out_reserve(sb_png_enc_t *e, size_t n) {
   size_t need, cap;
-  if (n > SIZE_MAX - TAIL - e->out_len - HEAD)
+  if (n > SIZE_MAX - TAIL - e->out_len)
     return SB_ETOOBIG;
-  need = (e->out_len ? e->out_len : HEAD) + n + TAIL;
+  need = e->out_len + n + TAIL;
   if (need <= e->out_cap)
     return 0;
-  /* The first time, room for a photo's stream (a fifth of its rows,
-   * Huffman-coded) at once: growing it by doubling copied it each time.
-   * What is reserved and never written costs no memory. */
+  /* Kept whole, the first time room for a photo's stream (a fifth of its
+   * rows, Huffman-coded) at once: growing it by doubling copied it each
+   * time. What is reserved and never written costs no memory. With a
+   * sink, the buffer only ever holds one call's output and a piece. */
   cap = e->out_cap ? e->out_cap : need;
-  if (!e->out_cap && cap < e->rowlen * e->h / 4)
+  if (!e->out_cap && !e->sink && cap < e->rowlen * e->h / 4)
     cap = e->rowlen * e->h / 4;
   while (cap < need)
-    cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+    cap = cap > SIZE_MAX / 2 || e->sink ? need : cap * 2;
   uint8_t *o = sb_realloc(e->out, cap);
   if (!o)
     return SB_ENOMEM;
@@ -477,6 +508,75 @@ static int last_block(sb_png_enc_t *e, const uint8_t *s, size_t n,
  * back into the one before, so each can be compressed alone. */
 enum { HUFF = 0 };
 
+/* Before the first bytes of the stream, the PNG's start: signature, IHDR
+ * and the zlib header (deflate, 32 KiB window, no dictionary), this in
+ * the first IDAT. Then an IDAT is opened whenever none is: its length is
+ * written when it closes. out_reserve made room. */
+static void open_idat(sb_png_enc_t *e) {
+  uint8_t *o = e->out + e->out_len;
+  int zhdr = 0;
+  if (!e->started) {
+    uint8_t ihdr[13];
+    memcpy(o, "\x89PNG\r\n\x1a\n", 8);
+    be32(ihdr, e->w);
+    be32(ihdr + 4, e->h);
+    ihdr[8] = 8;  /* bit depth */
+    ihdr[9] = 2;  /* colour type: RGB */
+    ihdr[10] = 0; /* deflate */
+    ihdr[11] = 0; /* adaptive filtering (a filter type per row) */
+    ihdr[12] = 0; /* no interlace */
+    o = chunk(o + 8, "IHDR", ihdr, sizeof ihdr);
+    e->out_len += PROLOGUE;
+    e->started = zhdr = 1;
+  }
+  if (!e->idat_open) {
+    e->idat = e->out_len;
+    memcpy(o + 4, "IDAT", 4);
+    e->out_len += IDAT_HEAD;
+    e->idat_open = 1;
+  }
+  if (zhdr) {
+    e->out[e->out_len] = 0x78;
+    e->out[e->out_len + 1] = 0x01;
+    e->out_len += 2;
+  }
+}
+
+/* The open IDAT's length, now known, and its CRC over type and data
+ * (4 bytes of room kept by out_reserve). */
+static void close_idat(sb_png_enc_t *e) {
+  uint8_t *c = e->out + e->idat;
+  size_t n = e->out_len - e->idat - IDAT_HEAD;
+  be32(c, (uint32_t)n);
+  be32(c + IDAT_HEAD + n, png_crc(c + 4, n + 4, 0));
+  e->out_len += 4;
+  e->idat_open = 0;
+}
+
+/* Hand the sink every full piece in out, straight from out (no copy),
+ * and move what is left, less than a piece, to out's start; last: every
+ * byte, the last piece shorter if need be and marked last. */
+static int hand_out(sb_png_enc_t *e, int last) {
+  size_t at = 0, left = e->out_len;
+  int err = 0;
+  while (left >= e->piece_max || (last && left)) {
+    size_t n = left < e->piece_max ? left : e->piece_max;
+    int fin = last && n == left;
+    err = e->sink(e->sink_arg, e->out + at, n, fin);
+    if (err)
+      break;
+    at += n;
+    left -= n;
+  }
+  e->sent += at;
+  if (at && left)
+    memmove(e->out, e->out + at, left);
+  e->out_len = left;
+  if (err > 0) /* not an SB_E*: say the sink misbehaved */
+    err = SB_EINVAL;
+  return err;
+}
+
 static int deflate_piece(sb_png_enc_t *e, const uint8_t *p, size_t bytes,
                          int lv, int final) {
   size_t bound, z, hbound = 0;
@@ -492,14 +592,12 @@ static int deflate_piece(sb_png_enc_t *e, const uint8_t *p, size_t bytes,
     if (e->level == SB_PNG_SMALL)
       hbound = sb__huff_bound(bytes);
   }
-  /* The zlib header first: deflate, 32 KiB window, no dictionary. */
-  if ((err = out_reserve(e, bound + hbound + 2 + 5)) != 0)
+  /* Room for the prologue and zlib header, an IDAT header, the piece and
+   * the stored block that may follow it, and the IDAT's CRC. */
+  if ((err = out_reserve(e, PROLOGUE + 2 + IDAT_HEAD + bound + hbound + 5 +
+                                4)) != 0)
     return err;
-  if (!e->out_len) {
-    e->out[HEAD] = 0x78;
-    e->out[HEAD + 1] = 0x01;
-    e->out_len = HEAD + 2;
-  }
+  open_idat(e);
   uint8_t *o = e->out + e->out_len;
   e->adler = libdeflate_adler32(e->adler, p, bytes);
   if (lv == HUFF) {
@@ -534,8 +632,17 @@ static int deflate_piece(sb_png_enc_t *e, const uint8_t *p, size_t bytes,
   }
   e->out_len += z;
 done:
-  if (e->out_len + TAIL > SB_SCREENSHOT_MAX)
-    return SB_ETOOBIG; /* the PNG is more than one transfer may carry */
+  /* The PNG is more than one transfer may carry: what it has so far and
+   * the least that must follow is already over. */
+  if (e->sent + e->out_len + TAIL > e->max)
+    return SB_ETOOBIG;
+  /* With a sink, the piece is final: it ends its own IDAT and what fills
+   * pieces goes out. The last piece of the stream waits for the Adler-32
+   * in the same IDAT (finish). */
+  if (e->sink && !final) {
+    close_idat(e);
+    return hand_out(e, 0);
+  }
   return 0;
 }
 
@@ -587,6 +694,8 @@ int sb_png_enc_rows(sb_png_enc_t *e, const uint8_t *bgra, size_t stride,
   size_t n;
   if (!e || !bgra || stride < (size_t)e->w * 4 || rows > e->h - e->y)
     return SB_EINVAL;
+  if (e->err)
+    return e->err;
   n = (size_t)e->w * 3;
   if (e->level == SB_PNG_FAST) {
     for (uint32_t r = 0; r < rows; r++, e->y++, e->seg_y++) {
@@ -596,7 +705,7 @@ int sb_png_enc_rows(sb_png_enc_t *e, const uint8_t *bgra, size_t stride,
       int err;
       /* A full buffer with a row still to come: not the last segment. */
       if (e->seg_y == e->seg_rows && (err = flush_segment(e, 0)) != 0)
-        return err;
+        return e->err = err;
       o = e->filtered + (size_t)(e->pend_rows + e->seg_y) * e->rowlen;
       if (e->y % GROUP_ROWS == 0) {
         /* The filter for this group: of None, Sub, Up and Avg, the one
@@ -640,7 +749,7 @@ int sb_png_enc_rows(sb_png_enc_t *e, const uint8_t *bgra, size_t stride,
     uint8_t *o, *t;
     int err;
     if (e->seg_y == e->seg_rows && (err = flush_segment(e, 0)) != 0)
-      return err;
+      return e->err = err;
     o = e->filtered + (size_t)(e->pend_rows + e->seg_y) * e->rowlen;
     for (uint32_t x = 0; x < e->w; x++) { /* BGRA -> RGB, alpha dropped */
       e->cur[x * 3] = p[x * 4 + 2];
@@ -665,45 +774,51 @@ int sb_png_enc_rows(sb_png_enc_t *e, const uint8_t *bgra, size_t stride,
   return 0;
 }
 
-int sb_png_enc_finish(sb_png_enc_t *e, uint8_t **out, size_t *out_len) {
-  uint8_t ihdr[13], *o;
-  size_t z;
+/* Once every row is in: the last segment, the zlib stream's end (the
+ * Adler-32 of everything deflated, big-endian), the last IDAT closed and
+ * IEND, in the room out_reserve kept (TAIL). */
+static int finish(sb_png_enc_t *e) {
   int err;
-  if (!e || !out || !out_len || e->y != e->h)
+  if (e->err)
+    return e->err;
+  if ((err = flush_segment(e, 1)) != 0)
+    return e->err = err;
+  be32(e->out + e->out_len, e->adler);
+  e->out_len += 4;
+  close_idat(e);
+  chunk(e->out + e->out_len, "IEND", NULL, 0);
+  e->out_len += 12;
+  return 0;
+}
+
+int sb_png_enc_finish(sb_png_enc_t *e, uint8_t **out, size_t *out_len) {
+  int err;
+  if (!e || !out || !out_len || e->y != e->h || e->sink)
     return SB_EINVAL;
   *out = NULL;
   *out_len = 0;
-  if ((err = flush_segment(e, 1)) != 0)
+  if ((err = finish(e)) != 0)
     return err;
-  /* The zlib stream's end: Adler-32 of everything deflated, big-endian
-   * (out_reserve kept room for it and the TAIL). */
-  be32(e->out + e->out_len, e->adler);
-  e->out_len += 4;
-  z = e->out_len - HEAD;
-  o = e->out;
-  memcpy(o, "\x89PNG\r\n\x1a\n", 8);
-  o += 8;
-  be32(ihdr, e->w);
-  be32(ihdr + 4, e->h);
-  ihdr[8] = 8;  /* bit depth */
-  ihdr[9] = 2;  /* colour type: RGB */
-  ihdr[10] = 0; /* deflate */
-  ihdr[11] = 0; /* adaptive filtering (a filter type per row) */
-  ihdr[12] = 0; /* no interlace */
-  o = chunk(o, "IHDR", ihdr, sizeof ihdr);
-  /* IDAT's data is already in place after its length and type. */
-  be32(o, (uint32_t)z);
-  memcpy(o + 4, "IDAT", 4);
-  be32(o + 8 + z, png_crc(o + 4, z + 4, 0));
-  o += 12 + z;
-  o = chunk(o, "IEND", NULL, 0);
-  *out_len = (size_t)(o - e->out);
+  *out_len = e->out_len;
   /* Give back what the worst-case bound reserved. */
-  *out = sb_realloc(e->out, *out_len);
+  *out = sb_realloc(e->out, e->out_len);
   if (!*out)
     *out = e->out;
   e->out = NULL;
   e->out_cap = e->out_len = 0;
+  e->err = SB_EINVAL; /* done: nothing more to take */
+  return 0;
+}
+
+int sb_png_enc_finish_sink(sb_png_enc_t *e, size_t *total_len) {
+  int err;
+  if (!e || !total_len || e->y != e->h || !e->sink)
+    return SB_EINVAL;
+  *total_len = 0;
+  if ((err = finish(e)) != 0 || (err = hand_out(e, 1)) != 0)
+    return e->err = err;
+  *total_len = (size_t)e->sent;
+  e->err = SB_EINVAL; /* done: nothing more to take */
   return 0;
 }
 

@@ -36,7 +36,10 @@ enum { SB_PNG_FAST = 0, SB_PNG_SMALL = 1 };
  * order; alpha ignored), stride bytes apart; sb_png_enc_finish, once all
  * height rows are in, writes the PNG into an sb_malloc'd buffer
  * (SB_ETOOBIG if it would be over SB_SCREENSHOT_MAX, what one transfer
- * carries). sb_png_enc_free in every case. */
+ * carries); the zlib stream is then in one IDAT. Once sb_png_enc_rows
+ * or a finish failed (the stream is cut there), every later call on e
+ * returns that error, and after a finish that succeeded, SB_EINVAL.
+ * sb_png_enc_free in every case. */
 typedef struct sb_png_enc sb_png_enc_t;
 int sb_png_enc_new(uint32_t width, uint32_t height, int level,
                    sb_png_enc_t **out);
@@ -44,6 +47,45 @@ int sb_png_enc_rows(sb_png_enc_t *e, const uint8_t *bgra, size_t stride,
                     uint32_t rows);
 int sb_png_enc_finish(sb_png_enc_t *e, uint8_t **out, size_t *out_len);
 void sb_png_enc_free(sb_png_enc_t *e);
+
+/* Sink mode: the PNG handed out in pieces while it is encoded, so a
+ * screenshot can go out as transfer chunks before its last row is in and
+ * the encoder never holds the whole file.
+ *
+ * The sink gets the PNG file in order as consecutive pieces (signature,
+ * IHDR, IDAT chunks, IEND: the zlib stream is split over several IDATs,
+ * one for each piece of it the encoder completes, which PNG allows).
+ * Every piece is exactly piece_max bytes except the last, which is 1 to
+ * piece_max bytes and the only one with last set; it is handed out by
+ * sb_png_enc_finish_sink, the others by sb_png_enc_rows or
+ * sb_png_enc_finish_sink. data points into the encoder and is valid only
+ * during the call. The sink returns 0 to go on, or a negative SB_E* that
+ * stops the encode: the call that was running returns it, and so does
+ * every later call on e (a positive return is taken as SB_EINVAL).
+ *
+ * Bytes go out as soon as they are final and a piece is full: after each
+ * segment (about 1 MiB of filtered rows) Huffman-coded, and after each
+ * libdeflate call. Segments with runs (flat desktops, windows, text) wait
+ * for one libdeflate call of up to 32 MiB as they do without a sink, so
+ * on such pictures, and with SB_PNG_SMALL, which waits the same way, most
+ * of the file goes out at the end.
+ *
+ * Memory: the encoder's working set (as without a sink), plus what one
+ * libdeflate or huff.c call writes (bounded by its input) and less than
+ * one piece waiting to be filled; never the whole PNG.
+ *
+ * sb_png_enc_set_sink: before the first sb_png_enc_rows (SB_EINVAL after
+ * it, for a NULL fn or a piece_max of 0). SB_ETOOBIG when the PNG would
+ * be over SB_SCREENSHOT_MAX, possibly after pieces went out.
+ * sb_png_enc_finish_sink: once all rows are in, ends the stream, hands
+ * out the rest with the last piece, and sets *total_len to the bytes of
+ * the whole PNG. With a sink set sb_png_enc_finish is SB_EINVAL, and
+ * without one sb_png_enc_finish_sink is. */
+typedef int (*sb_png_sink_fn)(void *arg, const uint8_t *data, size_t len,
+                              int last);
+int sb_png_enc_set_sink(sb_png_enc_t *e, size_t piece_max, sb_png_sink_fn fn,
+                        void *arg);
+int sb_png_enc_finish_sink(sb_png_enc_t *e, size_t *total_len);
 
 /* sb_png_enc_new with the sizes it uses set by the caller: segments of
  * about seg_bytes (at least a row), and up to one_call_max bytes of
@@ -53,6 +95,10 @@ void sb_png_enc_free(sb_png_enc_t *e);
 int sb__png_enc_new_seg(uint32_t width, uint32_t height, int level,
                         size_t one_call_max, size_t seg_bytes,
                         sb_png_enc_t **out);
+/* The most bytes the PNG may have, SB_SCREENSHOT_MAX unless set here
+ * (before the first row): the tests' way to reach SB_ETOOBIG without a
+ * picture of 64 MiB. */
+int sb__png_enc_set_max(sb_png_enc_t *e, size_t max);
 
 /* The same in one call, for pixels already in memory. */
 int sb_png_encode_bgra_level(const uint8_t *pixels, uint32_t width,
