@@ -94,7 +94,29 @@ static size_t zlib_encode(const uint8_t *px, int lv, uint8_t *row,
 typedef struct {
   double ms;
   size_t size;
+  double first_ms; /* sink: CPU time to the first piece handed out */
 } fig_t;
+
+/* The sink of kind 5: takes pieces as the agent would send them, notes
+ * when the first came, and keeps nothing (the encoder is measured, not
+ * the sending). */
+typedef struct {
+  double t0, first;
+  size_t len, pieces;
+} sink_rec_t;
+
+static int bench_sink(void *arg, const uint8_t *data, size_t len, int last) {
+  sink_rec_t *r = arg;
+  (void)data;
+  (void)last;
+  if (!r->pieces++)
+    r->first = now_ms() - r->t0;
+  r->len += len;
+  return 0;
+}
+
+/* The agent's piece size (SB_MSG_CHUNK_MAX): one transfer chunk each. */
+#define PIECE ((size_t)SB_MSG_CHUNK_MAX)
 
 static double median(double *v, int n) {
   for (int i = 1; i < n; i++)
@@ -108,15 +130,37 @@ static double median(double *v, int n) {
 
 /* kinds: 0 ours fast, 1 ours small, 2 zlib 6, 3 zlib 1, 4 ours fast with
  * every 1 MiB segment compressed alone (no rows with runs wait for one
- * libdeflate call; photo-like segments are alone anyway); reps interleaved
- * so a change of load on the shared machine hits all of them alike. */
+ * libdeflate call; photo-like segments are alone anyway), 5 ours fast
+ * with a sink of 512 KiB pieces, the rows in 4 MiB bands as a capture
+ * gives them; reps interleaved so a change of load on the shared machine
+ * hits all of them alike. */
 static void measure(const uint8_t *px, int reps, int nkinds, fig_t *f,
                     uint8_t *row, uint8_t *zbuf, size_t zcap) {
-  double t[5][16];
+  double t[6][16], first[16];
   for (int r = 0; r < reps; r++)
     for (int k = 0; k < nkinds; k++) {
       double t0 = now_ms();
-      if (k < 2 || k == 4) {
+      if (k == 5) {
+        sb_png_enc_t *e = NULL;
+        sink_rec_t rec = {t0, 0, 0, 0};
+        size_t total = 0;
+        uint32_t band = (4u << 20) / (W * 4);
+        int err = sb_png_enc_new(W, H, SB_PNG_FAST, &e);
+        if (!err)
+          err = sb_png_enc_set_sink(e, PIECE, bench_sink, &rec);
+        for (uint32_t y = 0; !err && y < H; y += band)
+          err = sb_png_enc_rows(e, px + (size_t)y * W * 4, W * 4,
+                                H - y < band ? H - y : band);
+        if (!err)
+          err = sb_png_enc_finish_sink(e, &total);
+        sb_png_enc_free(e);
+        if (err || total != rec.len) {
+          fprintf(stderr, "sbbench-shot: sink encode failed\n");
+          exit(1);
+        }
+        f[k].size = total;
+        first[r] = rec.first;
+      } else if (k < 2 || k == 4) {
         uint8_t *png = NULL;
         size_t len = 0;
         sb_png_enc_t *e = NULL;
@@ -143,6 +187,8 @@ static void measure(const uint8_t *px, int reps, int nkinds, fig_t *f,
     }
   for (int k = 0; k < nkinds; k++)
     f[k].ms = median(t[k], reps);
+  if (nkinds > 5)
+    f[5].first_ms = median(first, reps);
 }
 
 /* Peak resident memory of one encode, as a capture feeds it: bands of
@@ -168,8 +214,15 @@ typedef struct {
   size_t size;
 } peak_t;
 
+static int discard(void *arg, const uint8_t *data, size_t len, int last) {
+  (void)data;
+  (void)last;
+  *(size_t *)arg += len;
+  return 0;
+}
+
 static int peak_encode(const uint8_t *photo, uint32_t w, uint32_t h,
-                       size_t one_call_max, peak_t *out) {
+                       size_t one_call_max, int sink, peak_t *out) {
   uint32_t band = (4u << 20) / (w * 4);
   uint8_t *buf = malloc((size_t)w * 4 * band), *png = NULL;
   sb_png_enc_t *e = NULL;
@@ -186,6 +239,8 @@ static int peak_encode(const uint8_t *photo, uint32_t w, uint32_t h,
   double t0 = now_ms();
   int err = sb__png_enc_new_seg(w, h, SB_PNG_FAST, one_call_max,
                                 (size_t)1 << 20, &e);
+  if (!err && sink)
+    err = sb_png_enc_set_sink(e, PIECE, discard, &len);
   for (uint32_t y = 0; !err && y < h; y += band) {
     uint32_t rows = h - y < band ? h - y : band;
     for (uint32_t r = 0; r < rows; r++)
@@ -197,7 +252,8 @@ static int peak_encode(const uint8_t *photo, uint32_t w, uint32_t h,
     err = sb_png_enc_rows(e, buf, (size_t)w * 4, rows);
   }
   if (!err)
-    err = sb_png_enc_finish(e, &png, &len);
+    err = sink ? sb_png_enc_finish_sink(e, &len)
+               : sb_png_enc_finish(e, &png, &len);
   sb_png_enc_free(e);
   out->ms = now_ms() - t0;
   out->peak_mb = (status_kb("VmHWM:") - base) / 1024.0;
@@ -245,16 +301,20 @@ int main(int argc, char **argv) {
    * no cap on the rows that wait for one libdeflate call (as the encoder
    * was before segments: a photo's rows no longer wait, so that is now
    * the same as the default). */
-  peak_t pk[4];
+  enum { NPEAK = 6 };
+  peak_t pk[NPEAK];
   static const struct {
     uint32_t mul;
     size_t one_call_max;
+    int sink;
     const char *name;
-  } pcase[4] = {{1, (size_t)32 << 20, "3840x2160 photo"},
-                {1, 0, "3840x2160 photo, segments alone"},
-                {2, (size_t)32 << 20, "7680x4320 photo"},
-                {2, SIZE_MAX, "7680x4320 photo, no cap on waiting"}};
-  for (int k = 0; k < 4; k++) {
+  } pcase[NPEAK] = {{1, (size_t)32 << 20, 0, "3840x2160 photo"},
+                    {1, 0, 0, "3840x2160 photo, segments alone"},
+                    {2, (size_t)32 << 20, 0, "7680x4320 photo"},
+                    {2, SIZE_MAX, 0, "7680x4320 photo, no cap on waiting"},
+                    {1, (size_t)32 << 20, 1, "3840x2160 photo, sink"},
+                    {2, (size_t)32 << 20, 1, "7680x4320 photo, sink"}};
+  for (int k = 0; k < NPEAK; k++) {
     int fd[2];
     pid_t pid;
     if (pipe(fd) || (pid = fork()) < 0)
@@ -263,7 +323,7 @@ int main(int argc, char **argv) {
       close(fd[0]);
       peak_t r;
       int err = peak_encode(photo, pcase[k].mul * W, pcase[k].mul * H,
-                            pcase[k].one_call_max, &r);
+                            pcase[k].one_call_max, pcase[k].sink, &r);
       if (err || write(fd[1], &r, sizeof r) != (ssize_t)sizeof r)
         _exit(1);
       _exit(0);
@@ -279,21 +339,21 @@ int main(int argc, char **argv) {
     }
   }
   int reps = quick ? 1 : 3;
-  fig_t ph[5], fl[5];
-  measure(photo, reps, 5, ph, row, zbuf, zcap);
-  measure(flat, reps, 5, fl, row, zbuf, zcap);
+  fig_t ph[6], fl[6];
+  measure(photo, reps, 6, ph, row, zbuf, zcap);
+  measure(flat, reps, 6, fl, row, zbuf, zcap);
 
   printf("\n6. screenshot encode, 3840x2160, CPU time, median of %d "
          "interleaved runs\n", reps);
   printf("   %-34s %10s %12s %10s %10s\n", "", "CPU ms", "bytes", "ms zlib6/",
          "bytes/");
   printf("   %-34s %10s %12s %10s %10s\n", "", "", "", "this", "zlib6");
-  const char *names[5] = {"ours --compression fast", "ours --compression small",
+  const char *names[6] = {"ours --compression fast", "ours --compression small",
                           "before: Sub + zlib 6", "Sub + zlib 1",
-                          "ours fast, segments alone"};
+                          "ours fast, segments alone", "ours fast, sink 512 KiB"};
   for (int s = 0; s < 2; s++) {
     fig_t *f = s ? fl : ph;
-    for (int k = 0; k < 5; k++) {
+    for (int k = 0; k < 6; k++) {
       char label[64];
       snprintf(label, sizeof label, "%s %s", s ? "flat " : "photo", names[k]);
       printf("   %-34s %10.1f %12zu %10.2f %10.3f\n", label, f[k].ms,
@@ -304,9 +364,16 @@ int main(int argc, char **argv) {
   printf("\n   peak memory of one fast encode fed in 4 MiB bands, each in a "
          "fresh process (VmHWM over VmRSS before)\n");
   printf("   %-34s %10s %12s %10s\n", "", "CPU ms", "bytes", "peak MB");
-  for (int k = 0; k < 4; k++)
+  for (int k = 0; k < NPEAK; k++)
     printf("   %-34s %10.1f %12zu %10.1f\n", pcase[k].name, pk[k].ms,
            pk[k].size, pk[k].peak_mb);
+
+  printf("\n   with a sink (512 KiB pieces, rows in 4 MiB bands): CPU time "
+         "to the first piece, median\n");
+  printf("   %-34s %10.1f of %.1f ms\n", "photo first piece", ph[5].first_ms,
+         ph[5].ms);
+  printf("   %-34s %10.1f of %.1f ms\n", "flat first piece", fl[5].first_ms,
+         fl[5].ms);
 
   if (plot) {
     FILE *pf = fopen(plot, "w");
@@ -340,11 +407,17 @@ int main(int argc, char **argv) {
            "\"shot_zlib6_bytes_4k_photo\": %zu, \"shot_peak_mb_4k\": %.1f, "
            "\"shot_peak_mb_8k\": %.1f, \"shot_peak_mb_8k_one_call\": %.1f, "
            "\"shot_encode_ms_8k_photo\": %.1f, "
-           "\"shot_encode_ms_4k_photo_segments\": %.1f}\n",
+           "\"shot_encode_ms_4k_photo_segments\": %.1f, "
+           "\"shot_encode_ms_4k_photo_sink\": %.1f, "
+           "\"shot_encode_ms_4k_flat_sink\": %.1f, "
+           "\"shot_first_piece_ms_4k_photo\": %.1f, "
+           "\"shot_first_piece_ms_4k_flat\": %.1f, "
+           "\"shot_peak_mb_4k_sink\": %.1f, \"shot_peak_mb_8k_sink\": %.1f}\n",
            ph[0].ms, fl[0].ms, ph[0].ms / ph[2].ms,
            (double)ph[0].size / ph[2].size, ph[0].size, fl[0].size, ph[1].ms,
            ph[1].size, ph[2].ms, ph[2].size, pk[0].peak_mb, pk[2].peak_mb,
-           pk[3].peak_mb, pk[2].ms, pk[1].ms);
+           pk[3].peak_mb, pk[2].ms, pk[1].ms, ph[5].ms, fl[5].ms,
+           ph[5].first_ms, fl[5].first_ms, pk[4].peak_mb, pk[5].peak_mb);
   free(photo);
   free(flat);
   free(mix);
