@@ -121,6 +121,9 @@ fi
 # A photo-like 3840x2160 desktop, as the issue that brought this group in
 # measured it: ImageMagick's plasma:fractal (seeded, so every run encodes
 # the same pixels), blurred. The flat desktop is drawn by sbbench-shot.
+# Each picture is also encoded through a sink of 512 KiB pieces (as the
+# agent sends a screenshot while it encodes), with the time to the first
+# piece and the peak memory with a sink.
 SHOT_JSON='"shot_encode_ms_4k_photo": null'
 if [ -n "$SHOT_ONLY" ]; then
   :

@@ -6,8 +6,9 @@
  * several times faster than libdeflate or zlib), segments with runs
  * (windows, text) are deflated by libdeflate, up to 32 MiB of them in one
  * call; the pieces are joined into one zlib stream (the measurements
- * and the reasons are in docs/performance.md). WIC is not dependable
- * under Wine. */
+ * and the reasons are in docs/performance.md). The PNG is
+ * either kept whole for the caller or handed out in pieces as it is
+ * encoded (sink mode, below). WIC is not dependable under Wine. */
 #ifndef SB_AGENT_PNG_H
 #define SB_AGENT_PNG_H
 
@@ -21,7 +22,8 @@
  * 33 MiB of filtered rows (3 bytes a pixel and a filter byte a row: a
  * photo-like desktop 1 MiB at a time, up to 32 MiB of rows with runs
  * waiting for libdeflate) and the compressed stream, which is the
- * answer. */
+ * answer (with a sink, below: one call's output and less than a
+ * piece). */
 #define SB_PNG_PIXELS_MAX SB_SCREENSHOT_PIXELS_MAX
 
 /* fast: a filter (None, Sub, Up or Avg) per group of 32 rows; each
