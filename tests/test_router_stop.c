@@ -18,6 +18,9 @@
  *   the agent is told to stop; sb_service_stop returns and leaves no
  *   thread behind (counted where the OS lists a process's threads) and,
  *   under ASan or valgrind, no leak.
+ * - The same with the library's client (sb_client_screenshot) as the
+ *   caller: the call fails with SB_ECANCELED and that detail, and hands
+ *   out no data.
  * - The caller leaves mid-download: the agent gets a Cancel for it, and
  *   the service goes on serving another caller, through the same agent,
  *   a download to its end. */
@@ -400,6 +403,63 @@ SB_TEST(router_stop_mid_download) {
     CHECK_EQ(threads1, threads0);
   else
     fprintf(stderr, "(no thread count here: not checked)\n");
+}
+
+typedef struct {
+  sb_client_t *client;
+  int err;
+  uint8_t *png;
+  size_t len;
+  char status[64], detail[256];
+} shot_call_t;
+
+static void client_shot(void *arg) {
+  shot_call_t *c = arg;
+  uint32_t w = 0, h = 0;
+  int32_t x = 0, y = 0;
+  c->err = sb_client_screenshot(c->client, 3, SB_SCREEN_ALL, NULL, 0,
+                                (uint32_t)sbtest_ms(30000), &c->png, &c->len,
+                                &w, &h, &x, &y);
+  /* Per thread: read here, on the thread that made the call. */
+  snprintf(c->status, sizeof c->status, "%s", sb_client_error_status());
+  snprintf(c->detail, sizeof c->detail, "%s", sb_client_error_detail());
+}
+
+SB_TEST(router_stop_mid_download_client) {
+  rig_t g;
+  sb_thread_t *call, *t;
+  stopper_t st;
+  shot_call_t c;
+  memset(&c, 0, sizeof c);
+  rig_start(&g, "stopcl");
+  CHECK_OK(sb_client_open(&c.client, g.os.ep, g.os.key,
+                          (uint32_t)sbtest_ms(5000)));
+  CHECK_OK(sb_thread_create(&call, client_shot, &c, 0));
+  /* The client has a few pieces (the service relays each as it comes). */
+  CHECK(agent_wait(&ag.sent, 3, 5000));
+  st.svc = g.os.svc;
+  st.took = 0;
+  g.os.svc = NULL;
+  uint64_t t0 = sb_now_ms();
+  CHECK_OK(sb_thread_create(&t, stop_service, &st, 0));
+  sb_thread_join(call);
+  uint64_t answered = sb_now_ms() - t0;
+  sb_thread_join(t);
+  fprintf(stderr,
+          "the call returned %s (%s: %s) %llu ms after the stop began, "
+          "with %zu bytes; the agent had sent %d of %d pieces; "
+          "sb_service_stop took %llu ms\n",
+          sb_err_name(c.err), c.status, c.detail,
+          (unsigned long long)answered, c.len, read_int(&ag.sent), PIECES,
+          (unsigned long long)st.took);
+  CHECK_ERR(c.err, SB_ECANCELED);
+  CHECK(strcmp(c.status, "CANCELLED") == 0);
+  CHECK(strstr(c.detail, "the service is stopping") != NULL);
+  CHECK(c.png == NULL);
+  CHECK_EQ(c.len, 0);
+  CHECK(read_int(&ag.sent) < PIECES);
+  sb_client_close(c.client);
+  rig_stop(&g);
 }
 
 SB_TEST(router_client_leaves_mid_download) {
