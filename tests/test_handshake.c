@@ -123,7 +123,7 @@ SB_TEST(handshake_unsupported_version) {
   uint8_t pk[32] = {9}, nonce[32] = {7}, buf[256];
   size_t len = 0;
   sbt_pair_new(&p, sbt_psk_a, sbt_psk_a, sbtest_ms(1000));
-  hello.version = 1; /* the protocol before version 2 */
+  hello.version = 2; /* the protocol before version 3 */
   hello.kx_public_key.data = pk;
   hello.kx_public_key.len = 32;
   hello.nonce.data = nonce;

@@ -89,7 +89,8 @@ static int agent_declare(sb_rpc_t *agent, uint64_t total) {
   s.width = 3;
   s.height = 2;
   rsp.transfer_id = id;
-  rsp.total_size = total;
+  rsp.size_unknown = total == SB_RPC_SIZE_UNKNOWN;
+  rsp.total_size = rsp.size_unknown ? 0 : total;
   rsp.body_case = SBWIRE__V1__RESPONSE__BODY_SCREENSHOT;
   rsp.screenshot = &s;
   env.request_id = id;
@@ -171,7 +172,8 @@ static const sb_envelope_t *recv_env(sb_channel_t *ch, sb_msg_t **m, int ms) {
 }
 
 /* The service's declaration for request id: a screenshot response with
- * transfer_id = id and total_size = total. */
+ * transfer_id = id and total_size = total (SB_RPC_SIZE_UNKNOWN:
+ * size_unknown and total_size 0). */
 static void expect_declaration(sb_channel_t *ch, uint64_t id, uint64_t total) {
   sb_msg_t *m;
   const sb_envelope_t *env = recv_env(ch, &m, 5000);
@@ -179,7 +181,8 @@ static void expect_declaration(sb_channel_t *ch, uint64_t id, uint64_t total) {
   CHECK_EQ(env->body_case, SBWIRE__V1__ENVELOPE__BODY_RESPONSE);
   CHECK_EQ(env->response->body_case, SBWIRE__V1__RESPONSE__BODY_SCREENSHOT);
   CHECK_EQ(env->response->transfer_id, id);
-  CHECK_EQ(env->response->total_size, total);
+  CHECK_EQ(env->response->size_unknown, total == SB_RPC_SIZE_UNKNOWN);
+  CHECK_EQ(env->response->total_size, total == SB_RPC_SIZE_UNKNOWN ? 0 : total);
   CHECK_EQ(env->response->screenshot->width, 3);
   sb_msg_free(m);
 }
@@ -267,6 +270,36 @@ SB_TEST(router_relay_before_complete) {
   expect_declaration(g.ch, 5, 2 * PIECE);
   expect_chunk(g.ch, 5, 0, PIECE, 0);
   expect_chunk(g.ch, 5, PIECE, PIECE, 1);
+  CHECK_EQ(ag.cancels, 0);
+  rig_stop(&g);
+}
+
+/* A download of unknown size (protocol 3: the agent sends a screenshot as
+ * it encodes it) reaches the caller as one of unknown size, chunk by
+ * chunk as the agent sends them, up to its empty last chunk; one of
+ * total_size 0 as a transfer too, with its one empty chunk. */
+SB_TEST(router_relay_unknown_size) {
+  rig_t g;
+  rig_start(&g);
+  send_shot(g.ch, 1, 0);
+  CHECK(agent_count(&ag.shots, 1, 5000));
+  CHECK_OK(agent_declare(g.r.agent, SB_RPC_SIZE_UNKNOWN));
+  CHECK_OK(agent_chunk(g.r.agent, 0, PIECE, 0));
+  expect_declaration(g.ch, 1, SB_RPC_SIZE_UNKNOWN);
+  expect_chunk(g.ch, 1, 0, PIECE, 0);
+  expect_quiet(g.ch, 200);
+  CHECK_OK(agent_chunk(g.r.agent, PIECE, 10, 0));
+  expect_chunk(g.ch, 1, PIECE, 10, 0);
+  CHECK_OK(agent_chunk(g.r.agent, PIECE + 10, 0, 1));
+  expect_chunk(g.ch, 1, PIECE + 10, 0, 1);
+  expect_ping(g.ch, 3);
+  send_shot(g.ch, 5, 0);
+  CHECK(agent_count(&ag.shots, 2, 5000));
+  CHECK_OK(agent_declare(g.r.agent, 0));
+  CHECK_OK(agent_chunk(g.r.agent, 0, 0, 1));
+  expect_declaration(g.ch, 5, 0);
+  expect_chunk(g.ch, 5, 0, 0, 1);
+  expect_ping(g.ch, 7);
   CHECK_EQ(ag.cancels, 0);
   rig_stop(&g);
 }

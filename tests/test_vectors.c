@@ -170,7 +170,7 @@ SB_TEST(vectors_session_1) {
   ad[0] = (uint8_t)conf_len;
   ad[1] = (uint8_t)(conf_len >> 8);
   ad[2] = ad[3] = 0;
-  ad[4] = 2; /* protocol version 2 */
+  ad[4] = 3; /* protocol version 3 */
   ad[5] = 'S';
   CHECK(conf_len < sizeof plain);
   CHECK_OK(crypto_secretstream_xchacha20poly1305_pull(
@@ -195,7 +195,7 @@ SB_TEST(vectors_session_1) {
   if (getenv("SB_VECTORS_WRITE")) {
     FILE *f = fopen(path, "wb");
     CHECK(f != NULL);
-    fputs("# sessionbridge protocol v2, test vector 1: handshake, one ping\n"
+    fputs("# sessionbridge protocol v3, test vector 1: handshake, one ping\n"
           "# request (request_id 1, session 1, deadline 5000 ms, payload\n"
           "# \"ping\"), its response, then TAG_FINAL from client and server.\n"
           "# Random bytes: ChaCha20 keystream, key \"sessionbridge test\n"

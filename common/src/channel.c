@@ -362,7 +362,7 @@ static void send_version_error(sb_channel_t *ch) {
   uint8_t buf[SB_HANDSHAKE_FRAME_MAX];
   size_t len = 0;
   e.status = SBWIRE__V1__STATUS__STATUS_UNSUPPORTED_VERSION;
-  e.detail = "this endpoint speaks sessionbridge protocol version 2 only";
+  e.detail = "this endpoint speaks sessionbridge protocol version 3 only";
   env.body_case = SBWIRE__V1__ENVELOPE__BODY_ERROR;
   env.error = &e;
   if (pack_env(&env, buf, sizeof buf, &len) == 0)

@@ -648,15 +648,23 @@ int sb_client_screenshot(sb_client_t *c, uint32_t session, int monitor,
     return err;
   const Sbwire__V1__ScreenshotResponse *r = res.env->response->screenshot;
   int transfer = res.env->response->transfer_id != 0;
-  const uint8_t *src = transfer ? res.data : r->png.data;
   size_t n = transfer ? res.len : r->png.len;
-  uint8_t *out = sb_malloc(n ? n : 1);
+  uint8_t *out;
+  if (transfer && res.data) {
+    /* The assembled download is handed over, not copied: a screenshot
+     * may be 64 MiB. It grew by doubling; the rest is given back. */
+    out = sb_realloc(res.data, n ? n : 1);
+    if (out)
+      res.data = NULL;
+  } else {
+    out = sb_malloc(n ? n : 1);
+    if (out && n)
+      memcpy(out, r->png.data, n);
+  }
   if (!out) {
     sb_rpc_result_free(&res);
     return fail_local(SB_ENOMEM, "%s%s", NULL);
   }
-  if (n)
-    memcpy(out, src, n);
   if (width)
     *width = r->width;
   if (height)

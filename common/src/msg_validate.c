@@ -226,6 +226,13 @@ static int check_rules(const ProtobufCMessage *m, const char **why) {
     const Sbwire__V1__Response *r = (const void *)m;
     if (r->body_case == SBWIRE__V1__RESPONSE__BODY__NOT_SET)
       return fail(why, "response body not set", SB_EONEOF);
+    /* A download of unknown size (protocol 3) is declared with its id
+     * and no size: a size as well would say two things at once. */
+    if (r->size_unknown && (r->transfer_id == 0 || r->total_size != 0))
+      return fail(why,
+                  "Response.size_unknown needs transfer_id set and "
+                  "total_size 0",
+                  SB_EFIELD);
     return check_transfer_total(
         r->total_size,
         r->body_case == SBWIRE__V1__RESPONSE__BODY_CLIPBOARD_GET, why);

@@ -32,8 +32,11 @@ typedef struct {
   sb_msg_t *msg;
   int answered; /* the Response or Error came (msg may be handed on) */
   int downloading;
+  /* The declared size, or for a download of unknown size (unknown set)
+   * the most it may bring: the connection's cap, and the clipboard's for
+   * a clipboard_get. */
   uint64_t total;
-  int empty_end; /* total 0: its one empty chunk came */
+  int unknown;
   uint8_t *data;
   size_t len;
   size_t cap;
@@ -106,6 +109,21 @@ static int response_transfer(const Sbwire__V1__Response *rsp, uint64_t *id,
   *id = rsp->transfer_id;
   *total = rsp->total_size;
   return rsp->transfer_id != 0;
+}
+
+/* Whether chunk c may follow the `received` bytes of a transfer: at the
+ * next offset and within its total; a transfer of known size ends at
+ * exactly its total, one of unknown size (total is then its cap) at the
+ * chunk marked last, and every chunk before that carries data, so a
+ * transfer always moves on (protocol.md, "Transfers"). Every download
+ * and upload, of total_size 0 too, ends at its chunk marked last. */
+static int chunk_fits(const Sbwire__V1__TransferChunk *c, uint64_t received,
+                      uint64_t total, int unknown) {
+  if (c->offset != received || c->data.len > total - received)
+    return 0;
+  if (unknown)
+    return c->last || c->data.len > 0;
+  return c->last == (received + c->data.len == total);
 }
 
 /* ---- sending ---- */
@@ -250,8 +268,9 @@ static sb_rpc_incoming_t *take_upload(sb_rpc_t *rpc, upload_t *u) {
  * actually arrived, never to the declared total up front, so a peer that
  * declares 64 MiB and sends nothing costs nothing. */
 static int append_chunk(uint8_t **buf, size_t *len, size_t *cap,
-                        uint64_t total, const Sbwire__V1__TransferChunk *c) {
-  if (c->offset != *len || c->data.len > total - *len)
+                        uint64_t total, int unknown,
+                        const Sbwire__V1__TransferChunk *c) {
+  if (!chunk_fits(c, *len, total, unknown))
     return SB_EPROTO;
   if (*len + c->data.len > *cap) {
     size_t ncap = *cap ? *cap : 64 * 1024;
@@ -268,8 +287,6 @@ static int append_chunk(uint8_t **buf, size_t *len, size_t *cap,
   if (c->data.len)
     memcpy(*buf + *len, c->data.data, c->data.len);
   *len += c->data.len;
-  if (c->last != (*len == total))
-    return SB_EPROTO;
   return 0;
 }
 
@@ -393,6 +410,18 @@ static int on_request(sb_rpc_t *rpc, sb_msg_t *m) {
   return 0;
 }
 
+/* The most a download of unknown size may bring: what this connection
+ * takes, and no more than the clipboard's cap for a clipboard_get (the
+ * same caps a declared total_size is held to, msg_validate.c). */
+static uint64_t download_cap(const sb_rpc_t *rpc,
+                             const Sbwire__V1__Response *rsp) {
+  uint64_t cap = rpc->opts.max_transfer;
+  if (rsp->body_case == SBWIRE__V1__RESPONSE__BODY_CLIPBOARD_GET &&
+      cap > SB_CLIPBOARD_MAX)
+    cap = SB_CLIPBOARD_MAX;
+  return cap;
+}
+
 static int on_answer(sb_rpc_t *rpc, sb_msg_t *m) {
   const sb_envelope_t *env = sb_msg_envelope(m);
   uint64_t id = env->request_id, tid, total;
@@ -450,10 +479,10 @@ static int on_answer(sb_rpc_t *rpc, sb_msg_t *m) {
       return SB_EPROTO;
     }
     p->downloading = 1;
-    p->total = total;
-    if (total == 0)
-      complete(rpc, p, 0);
-    else if (p->streaming)
+    p->unknown = env->response->size_unknown;
+    p->total = p->unknown ? download_cap(rpc, env->response) : total;
+    /* Even a download of total_size 0 ends at its (empty) last chunk. */
+    if (p->streaming)
       sb_cond_broadcast(rpc->cond); /* the caller relays from here on */
   } else {
     complete(rpc, p, 0);
@@ -472,8 +501,7 @@ static int on_answer(sb_rpc_t *rpc, sb_msg_t *m) {
 static int queue_chunk(sb_rpc_t *rpc, pending_t *p, sb_msg_t *m) {
   const Sbwire__V1__TransferChunk *c = sb_msg_envelope(m)->chunk;
   uint64_t id = p->id, until;
-  if (c->offset != p->received || c->data.len > p->total - p->received ||
-      c->last != (p->received + c->data.len == p->total)) {
+  if (!chunk_fits(c, p->received, p->total, p->unknown)) {
     sb_msg_free(m);
     return SB_EPROTO;
   }
@@ -539,17 +567,12 @@ static int on_chunk(sb_rpc_t *rpc, sb_msg_t *m) {
     } else if (p && p->streaming && p->downloading && !p->done) {
       err = queue_chunk(rpc, p, m);
       m = NULL;
-    } else if (p && p->downloading && p->total == 0 && !p->empty_end &&
-               c->offset == 0 && c->data.len == 0 && c->last) {
-      /* A download of total_size 0 is complete at its declaration; the
-       * one empty chunk protocol.md has its sender send after it ends
-       * it, and may come before or after the caller took the answer. */
-      p->empty_end = 1;
     } else if (!p || !p->downloading || p->done) {
       err = !p && issued(rpc, id) ? 0 : SB_EPROTO;
       rpc->late += !err;
     } else {
-      err = append_chunk(&p->data, &p->len, &p->cap, p->total, c);
+      err = append_chunk(&p->data, &p->len, &p->cap, p->total, p->unknown,
+                         c);
       if (!err && c->last)
         complete(rpc, p, 0);
     }
@@ -561,7 +584,7 @@ static int on_chunk(sb_rpc_t *rpc, sb_msg_t *m) {
     err = SB_EPROTO;
     goto out;
   }
-  err = append_chunk(&u->in->data, &u->in->len, &u->cap, u->total, c);
+  err = append_chunk(&u->in->data, &u->in->len, &u->cap, u->total, 0, c);
   if (!err && c->last) {
     in = u->in;
     memset(u, 0, sizeof *u);
@@ -920,7 +943,7 @@ static int call(sb_rpc_t *rpc, Sbwire__V1__Request *req, uint32_t deadline_ms,
   }
   /* (All of it may have come already: its chunks are in the queue. A
    * download given up for a slow reader is the caller's to report.) */
-  if (stream && p->downloading && p->total > 0 &&
+  if (stream && p->downloading &&
       (!p->done || !p->err || p->err == SB_EBUSY)) {
     /* A download begins: the caller takes its chunks as they come
      * (sb_rpc_stream_next) and ends it with sb_rpc_stream_end, which
@@ -1169,6 +1192,7 @@ int sb_rpc_respond(sb_rpc_t *rpc, sb_rpc_incoming_t *in,
   retire_incoming(rpc, in);
   rsp->transfer_id = download ? in->id : 0;
   rsp->total_size = download ? download_len : 0;
+  rsp->size_unknown = 0;
   env.request_id = in->id;
   env.body_case = SBWIRE__V1__ENVELOPE__BODY_RESPONSE;
   env.response = rsp;
@@ -1183,12 +1207,14 @@ int sb_rpc_respond(sb_rpc_t *rpc, sb_rpc_incoming_t *in,
 int sb_rpc_respond_begin(sb_rpc_t *rpc, sb_rpc_incoming_t *in,
                          Sbwire__V1__Response *rsp, uint64_t total) {
   Sbwire__V1__Envelope env = SBWIRE__V1__ENVELOPE__INIT;
-  if (!rpc || !in || !rsp || total == 0)
+  if (!rpc || !in || !rsp ||
+      (total != SB_RPC_SIZE_UNKNOWN && total > SB_SCREENSHOT_MAX))
     return SB_EINVAL;
   /* Still outstanding until its last chunk: the peer has its answer only
    * then. */
   rsp->transfer_id = in->id;
-  rsp->total_size = total;
+  rsp->size_unknown = total == SB_RPC_SIZE_UNKNOWN;
+  rsp->total_size = rsp->size_unknown ? 0 : total;
   env.request_id = in->id;
   env.body_case = SBWIRE__V1__ENVELOPE__BODY_RESPONSE;
   env.response = rsp;

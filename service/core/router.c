@@ -568,7 +568,8 @@ static void relay(worker_t *w, agent_link_t *link, const sb_rpc_result_t *res,
   uint32_t session = in->req->session_id;
   Sbwire__V1__Response *rsp = (Sbwire__V1__Response *)res->env->response;
   char detail[200];
-  int err = sb_rpc_respond_begin(c->rpc, in, rsp, rsp->total_size);
+  int err = sb_rpc_respond_begin(
+      c->rpc, in, rsp, rsp->size_unknown ? SB_RPC_SIZE_UNKNOWN : rsp->total_size);
   if (err) /* the caller is gone: the answer goes nowhere */
     sb_rpc_respond_error(c->rpc, in, SB_EPIPE, NULL);
   while (!err) {
@@ -702,8 +703,9 @@ static void forward(worker_t *w) {
     const Sbwire__V1__Error *e = res.env->error;
     sb_rpc_respond_error(c->rpc, in, sb_status_to_err(e->status), e->detail);
   } else {
+    /* Without a download: every download is relayed above. */
     Sbwire__V1__Response *rsp = (Sbwire__V1__Response *)res.env->response;
-    sb_rpc_respond(c->rpc, in, rsp, res.data, res.data ? res.len : 0);
+    sb_rpc_respond(c->rpc, in, rsp, NULL, 0);
   }
   sb_rpc_result_free(&res);
 }

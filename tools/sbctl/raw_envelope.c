@@ -218,6 +218,7 @@ static void build_response(raw_env_t *e, words_t *w, int body) {
   r->body_case = (Sbwire__V1__Response__BodyCase)body;
   r->total_size = num(w, "total", 0);
   r->transfer_id = num(w, "transfer", 0);
+  r->size_unknown = num(w, "unknown", 0) != 0;
   switch (body) {
   case SBWIRE__V1__RESPONSE__BODY_PING:
     e->ping_r.payload = bytes(e, w, "payload");
@@ -393,7 +394,9 @@ static void print_response(const sb_envelope_t *e) {
   const Sbwire__V1__Response *r = e->response;
   printf("  <- response id=%llu %s", (unsigned long long)e->request_id,
          raw_response_name(r->body_case));
-  if (r->transfer_id)
+  if (r->transfer_id && r->size_unknown)
+    printf(" total=unknown");
+  else if (r->transfer_id)
     printf(" total=%llu", (unsigned long long)r->total_size);
   switch (r->body_case) {
   case SBWIRE__V1__RESPONSE__BODY_PING:

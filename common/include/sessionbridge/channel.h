@@ -17,8 +17,10 @@ extern "C" {
 #endif
 
 /* 2: transfers declared in Request/Response (fields 3, 4), not in the
- * task messages (protocol.md, "Versions"). */
-#define SB_PROTOCOL_VERSION 2u
+ * task messages. 3: a download may be declared without its size
+ * (Response.size_unknown) and every download ends at its chunk marked
+ * last (protocol.md, "Versions"). */
+#define SB_PROTOCOL_VERSION 3u
 #define SB_PSK_SIZE 32u
 #define SB_HELLO_NONCE_SIZE 32u
 #define SB_TRANSCRIPT_SIZE 32u

@@ -183,10 +183,14 @@ int sb_rpc_respond(sb_rpc_t *rpc, sb_rpc_incoming_t *in,
 int sb_rpc_respond_error(sb_rpc_t *rpc, sb_rpc_incoming_t *in, int err,
                          const char *detail);
 /* Answer with a download sent as it is produced: the Response declaring
- * total (> 0) bytes, then sb_rpc_respond_chunk for each piece in order
- * (the one with last frees in). A download that cannot be finished is
- * ended with sb_rpc_respond_error, which the peer reports instead of the
- * data (protocol.md, "Transfers"). in stays outstanding until then. */
+ * total bytes, or SB_RPC_SIZE_UNKNOWN when the size is known only at the
+ * end (protocol 3: Response.size_unknown), then sb_rpc_respond_chunk for
+ * each piece in order, the last one with last set (for total 0 one empty
+ * chunk; of unknown size, every piece but the last carries data); the
+ * one with last frees in. A download that cannot be finished is ended
+ * with sb_rpc_respond_error, which the peer reports instead of the data
+ * (protocol.md, "Transfers"). in stays outstanding until then. */
+#define SB_RPC_SIZE_UNKNOWN UINT64_MAX
 int sb_rpc_respond_begin(sb_rpc_t *rpc, sb_rpc_incoming_t *in,
                          Sbwire__V1__Response *rsp, uint64_t total);
 int sb_rpc_respond_chunk(sb_rpc_t *rpc, sb_rpc_incoming_t *in,
