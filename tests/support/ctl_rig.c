@@ -14,6 +14,8 @@ static const uint8_t control_key[SB_PSK_SIZE] = {0xc0, 0x21};
 static struct {
   sb_mutex_t *lock;
   sbt_ctl_mode_t mode;
+  uint8_t set[4096]; /* the last clipboard_set's bytes (the first 4096) */
+  size_t set_len;
 } A;
 
 uint8_t sbt_ctl_byte(uint64_t at) { return (uint8_t)(at * 13 + (at >> 10)); }
@@ -52,6 +54,21 @@ static void agent_fn(void *arg, sb_rpc_t *rpc, sb_rpc_incoming_t *in) {
     rsp.body_case = SBWIRE__V1__RESPONSE__BODY_CLIPBOARD_GET;
     rsp.clipboard_get = &cg;
     break;
+  case SBWIRE__V1__REQUEST__BODY_CLIPBOARD_SET: {
+    Sbwire__V1__ClipboardSetResponse cs =
+        SBWIRE__V1__CLIPBOARD_SET_RESPONSE__INIT;
+    const ProtobufCBinaryData *d = &in->req->clipboard_set->data;
+    const uint8_t *p = in->data ? in->data : d->data;
+    size_t len = in->data ? in->len : d->len;
+    sb_mutex_lock(A.lock);
+    A.set_len = len;
+    memcpy(A.set, p, len < sizeof A.set ? len : sizeof A.set);
+    sb_mutex_unlock(A.lock);
+    rsp.body_case = SBWIRE__V1__RESPONSE__BODY_CLIPBOARD_SET;
+    rsp.clipboard_set = &cs;
+    sb_rpc_respond(rpc, in, &rsp, NULL, 0);
+    return;
+  }
   default:
     sb_rpc_respond_error(rpc, in, SB_EINVAL, "not asked of this agent");
     return;
@@ -80,6 +97,18 @@ static void agent_fn(void *arg, sb_rpc_t *rpc, sb_rpc_incoming_t *in) {
       send_chunk(rpc, in->id, i);
   }
   sb_rpc_incoming_free(in);
+}
+
+size_t sbt_ctl_last_set(uint8_t *buf, size_t cap) {
+  sb_mutex_lock(A.lock);
+  size_t n = A.set_len, k = n;
+  if (k > cap)
+    k = cap;
+  if (k > sizeof A.set)
+    k = sizeof A.set;
+  memcpy(buf, A.set, k);
+  sb_mutex_unlock(A.lock);
+  return n;
 }
 
 void sbt_ctl_mode(sbt_ctl_mode_t mode) {

@@ -36,6 +36,10 @@ typedef struct {
 void sbt_ctl_start(sbt_ctl_rig_t *t, const char *tag, sbt_ctl_mode_t mode);
 /* How the agent answers from now on. */
 void sbt_ctl_mode(sbt_ctl_mode_t mode);
+/* The agent also takes every clipboard_set (answering it done): the
+ * bytes of the last one (inline or uploaded) into buf[cap], their number
+ * returned (0 before one). */
+size_t sbt_ctl_last_set(uint8_t *buf, size_t cap);
 /* Run sbctl --pipe EP --key KEY --session 1 ARGS... (args ended by NULL,
  * at most 12); its output (stdout and stderr) into out[cap], NUL-ended
  * (bytes past cap - 1 dropped). Returns its exit code (-1: did not run or

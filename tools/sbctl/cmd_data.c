@@ -46,7 +46,7 @@ static int read_all(FILE *f, uint8_t **out, size_t *len) {
  * was); a write that fails half way removes what it wrote rather than
  * leave a truncated PNG behind. */
 static int write_file(const char *path, const uint8_t *data, size_t len) {
-  FILE *f = fopen(path, "wb");
+  FILE *f = sbctl_fopen(path, "wb");
   int ok = f && fwrite(data, 1, len, f) == len;
   if (f && fclose(f) != 0)
     ok = 0;
@@ -124,7 +124,7 @@ static int clipboard_set(sbctl_t *c, const char *text, int image,
   size_t len;
   int rc;
   if (image) {
-    FILE *f = fopen(text, "rb");
+    FILE *f = sbctl_fopen(text, "rb");
     if (!f) {
       fprintf(stderr, "sbctl clipboard set: cannot open %s\n", text);
       return EXIT_LOCAL;

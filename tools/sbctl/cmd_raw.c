@@ -610,7 +610,7 @@ int sbctl_cmd_raw(sbctl_t *c, int argc, char **argv) {
            c->key_path ? c->key_path : "?");
     sb_random(r.key, sizeof r.key);
   }
-  f = strcmp(argv[0], "-") ? fopen(argv[0], "r") : stdin;
+  f = strcmp(argv[0], "-") ? sbctl_fopen(argv[0], "r") : stdin;
   if (!f) {
     fprintf(stderr, "sbctl raw: cannot open %s\n", argv[0]);
     rc = EXIT_USAGE;

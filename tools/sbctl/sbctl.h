@@ -45,6 +45,10 @@ void sbctl_json_str(FILE *f, const char *s);
 /* Platform: the arguments as UTF-8, and binary stdio. */
 char **sbctl_utf8_argv(int *argc, char **argv);
 void sbctl_stdio_binary(void);
+/* Platform: fopen of a UTF-8 path (the arguments are UTF-8 on every
+ * platform, sbctl_utf8_argv; Windows' fopen would read the bytes in the
+ * ANSI code page and name another file). */
+FILE *sbctl_fopen(const char *path, const char *mode);
 /* Platform: remove path if the name itself is a regular file (not a
  * symbolic link or other reparse point, whatever it points to; not a
  * device, pipe or directory). 1 if removed, else 0. What a failed write

@@ -13,6 +13,10 @@ char **sbctl_utf8_argv(int *argc, char **argv) {
 
 void sbctl_stdio_binary(void) {}
 
+FILE *sbctl_fopen(const char *path, const char *mode) {
+  return fopen(path, mode);
+}
+
 int sbctl_remove_plain(const char *path) {
   struct stat st;
   /* lstat: a symbolic link is judged as itself, never by its target. */

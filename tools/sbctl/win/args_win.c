@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* The command line as UTF-8. main()'s argv is in the ANSI code page on
  * Windows, which cannot hold "Grüße ✓"; take the wide command line
- * instead, so clipboard text and titles arrive intact. Files are judged
- * by their own handle (sbctl_remove_plain). */
+ * instead, so clipboard text and titles arrive intact, and open files
+ * by their wide names (the C runtime's fopen reads a name in the ANSI
+ * code page). Files are judged by their own handle (sbctl_remove_plain). */
 #include <windows.h>
 
 #include <fcntl.h>
@@ -45,26 +46,48 @@ void sbctl_stdio_binary(void) {
   SetConsoleOutputCP(CP_UTF8);
 }
 
+/* s (UTF-8) as a wide string to free(), or NULL. */
+static wchar_t *wide(const char *s) {
+  int n = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, -1, NULL, 0);
+  wchar_t *w = n > 0 ? malloc((size_t)n * sizeof *w) : NULL;
+  if (w && !MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, -1, w, n)) {
+    free(w);
+    w = NULL;
+  }
+  return w;
+}
+
+FILE *sbctl_fopen(const char *path, const char *mode) {
+  wchar_t *wp = wide(path), *wm = wide(mode);
+  FILE *f = wp && wm ? _wfopen(wp, wm) : NULL;
+  free(wp);
+  free(wm);
+  return f;
+}
+
 int sbctl_remove_plain(const char *path) {
   BY_HANDLE_FILE_INFORMATION info;
+  HANDLE h = INVALID_HANDLE_VALUE;
   int plain = 0;
+  wchar_t *wp = wide(path);
   /* The name as it is: a reparse point (symbolic link, junction) is
    * opened itself, not followed; a device (NUL, CON, COM1) or a pipe is
-   * not a disk file. The same ANSI name fopen opened. */
-  HANDLE h = CreateFileA(path, FILE_READ_ATTRIBUTES,
-                         FILE_SHARE_READ | FILE_SHARE_WRITE |
-                             FILE_SHARE_DELETE,
-                         NULL, OPEN_EXISTING,
-                         FILE_FLAG_OPEN_REPARSE_POINT |
-                             FILE_FLAG_BACKUP_SEMANTICS,
-                         NULL);
-  if (h == INVALID_HANDLE_VALUE)
-    return 0;
-  if (GetFileType(h) == FILE_TYPE_DISK &&
-      GetFileInformationByHandle(h, &info))
-    plain = !(info.dwFileAttributes &
-              (FILE_ATTRIBUTE_DIRECTORY | FILE_ATTRIBUTE_REPARSE_POINT |
-               FILE_ATTRIBUTE_DEVICE));
-  CloseHandle(h);
-  return plain && DeleteFileA(path);
+   * not a disk file. */
+  if (wp)
+    h = CreateFileW(wp, FILE_READ_ATTRIBUTES,
+                    FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+                    NULL, OPEN_EXISTING,
+                    FILE_FLAG_OPEN_REPARSE_POINT | FILE_FLAG_BACKUP_SEMANTICS,
+                    NULL);
+  if (h != INVALID_HANDLE_VALUE) {
+    if (GetFileType(h) == FILE_TYPE_DISK &&
+        GetFileInformationByHandle(h, &info))
+      plain = !(info.dwFileAttributes &
+                (FILE_ATTRIBUTE_DIRECTORY | FILE_ATTRIBUTE_REPARSE_POINT |
+                 FILE_ATTRIBUTE_DEVICE));
+    CloseHandle(h);
+  }
+  plain = plain && DeleteFileW(wp);
+  free(wp);
+  return plain;
 }
