@@ -6,7 +6,9 @@
  * there was none, and an older file of that name left as it was (a
  * script must not take an old or a partial picture for this one). The
  * same rig with the download arriving whole writes the file, so a file
- * that is not there was not written, not unreachable. What sbctl does when
+ * that is not there was not written, not unreachable. Each download is
+ * declared of its size, then of unknown size (protocol 3, as the agent
+ * sends a screenshot it still encodes). What sbctl does when
  * the write itself fails half way (a full disk, a device, a pipe) is in
  * tests/posix/test_sbctl_output_posix.c. */
 #include <stdio.h>
@@ -27,34 +29,41 @@ static void ends_early(const char *tag, const char *const cmd[3]) {
     args[n] = cmd[n];
   args[n] = "-o";
   args[n + 2] = NULL;
-  (void)remove(fresh);
-  sbt_ctl_write(old, "an older picture");
   sbt_ctl_start(&t, tag, SBT_CTL_ENDS_EARLY);
+  /* Declared of its size, then (protocol 3) of unknown size, as the
+   * agent sends a screenshot it still encodes. */
+  for (int unknown = 0; unknown < 2; unknown++) {
+    sbt_ctl_size_unknown(unknown);
+    sbt_ctl_mode(SBT_CTL_ENDS_EARLY);
+    sbt_ctl_write(old, "an older picture");
+    (void)remove(fresh);
+    fprintf(stderr, "-- a download declared %s\n",
+            unknown ? "of unknown size" : "of its size");
+    /* No file of that name before: none after. */
+    args[n + 1] = fresh;
+    CHECK_EQ(sbt_ctl_run(&t, args, out, sizeof out), 3);
+    CHECK(strstr(out, "INTERNAL") != NULL);
+    CHECK(strstr(out, SBT_CTL_DETAIL) != NULL);
+    FILE *f = fopen(fresh, "rb");
+    if (f)
+      fclose(f);
+    CHECK(f == NULL);
 
-  /* No file of that name before: none after. */
-  args[n + 1] = fresh;
-  CHECK_EQ(sbt_ctl_run(&t, args, out, sizeof out), 3);
-  CHECK(strstr(out, "INTERNAL") != NULL);
-  CHECK(strstr(out, SBT_CTL_DETAIL) != NULL);
-  FILE *f = fopen(fresh, "rb");
-  if (f)
-    fclose(f);
-  CHECK(f == NULL);
+    /* An older file: left as it was. */
+    args[n + 1] = old;
+    CHECK_EQ(sbt_ctl_run(&t, args, out, sizeof out), 3);
+    CHECK(strstr(out, SBT_CTL_DETAIL) != NULL);
+    CHECK(sbt_ctl_file_is(old, "an older picture"));
 
-  /* An older file: left as it was. */
-  args[n + 1] = old;
-  CHECK_EQ(sbt_ctl_run(&t, args, out, sizeof out), 3);
-  CHECK(strstr(out, SBT_CTL_DETAIL) != NULL);
-  CHECK(sbt_ctl_file_is(old, "an older picture"));
-
-  /* The whole download is written, over the older file too. */
-  sbt_ctl_mode(SBT_CTL_WHOLE);
-  args[n + 1] = fresh;
-  CHECK_EQ(sbt_ctl_run(&t, args, out, sizeof out), 0);
-  CHECK(sbt_ctl_file_whole(fresh));
-  args[n + 1] = old;
-  CHECK_EQ(sbt_ctl_run(&t, args, out, sizeof out), 0);
-  CHECK(sbt_ctl_file_whole(old));
+    /* The whole download is written, over the older file too. */
+    sbt_ctl_mode(SBT_CTL_WHOLE);
+    args[n + 1] = fresh;
+    CHECK_EQ(sbt_ctl_run(&t, args, out, sizeof out), 0);
+    CHECK(sbt_ctl_file_whole(fresh));
+    args[n + 1] = old;
+    CHECK_EQ(sbt_ctl_run(&t, args, out, sizeof out), 0);
+    CHECK(sbt_ctl_file_whole(old));
+  }
   sbt_ctl_stop(&t);
 }
 

@@ -14,6 +14,7 @@ static const uint8_t control_key[SB_PSK_SIZE] = {0xc0, 0x21};
 static struct {
   sb_mutex_t *lock;
   sbt_ctl_mode_t mode;
+  int size_unknown;
   uint8_t set[4096]; /* the last clipboard_set's bytes (the first 4096) */
   size_t set_len;
 } A;
@@ -75,9 +76,11 @@ static void agent_fn(void *arg, sb_rpc_t *rpc, sb_rpc_incoming_t *in) {
   }
   sb_mutex_lock(A.lock);
   sbt_ctl_mode_t mode = A.mode;
+  int unknown = A.size_unknown;
   sb_mutex_unlock(A.lock);
   rsp.transfer_id = in->id;
-  rsp.total_size = (uint64_t)SBT_CTL_PIECES * SBT_CTL_PIECE;
+  rsp.total_size = unknown ? 0 : (uint64_t)SBT_CTL_PIECES * SBT_CTL_PIECE;
+  rsp.size_unknown = unknown;
   env.request_id = in->id;
   env.body_case = SBWIRE__V1__ENVELOPE__BODY_RESPONSE;
   env.response = &rsp;
@@ -109,6 +112,12 @@ size_t sbt_ctl_last_set(uint8_t *buf, size_t cap) {
   memcpy(buf, A.set, k);
   sb_mutex_unlock(A.lock);
   return n;
+}
+
+void sbt_ctl_size_unknown(int on) {
+  sb_mutex_lock(A.lock);
+  A.size_unknown = on;
+  sb_mutex_unlock(A.lock);
 }
 
 void sbt_ctl_mode(sbt_ctl_mode_t mode) {

@@ -36,6 +36,11 @@ typedef struct {
 void sbt_ctl_start(sbt_ctl_rig_t *t, const char *tag, sbt_ctl_mode_t mode);
 /* How the agent answers from now on. */
 void sbt_ctl_mode(sbt_ctl_mode_t mode);
+/* From now on the agent declares its downloads of unknown size
+ * (protocol 3: Response.size_unknown, ended by the last chunk), as the
+ * agent sends a screenshot it still encodes; 0: of their size (the
+ * default). */
+void sbt_ctl_size_unknown(int on);
 /* The agent also takes every clipboard_set (answering it done): the
  * bytes of the last one (inline or uploaded) into buf[cap], their number
  * returned (0 before one). */
