@@ -37,7 +37,7 @@ static void shot(const sb_task_shot_t *req, uint32_t *w, uint32_t *h) {
 }
 
 SB_TEST(task_screenshot_virtual_screen) {
-  sb_task_shot_t req = {0, 0, 0, 0, 0, 0, 0, NULL};
+  sb_task_shot_t req = {0, 0, 0, 0, 0, 0, 0, NULL, NULL};
   uint32_t w, h;
   if (posix_refuses(&req))
     return;
@@ -49,7 +49,7 @@ SB_TEST(task_screenshot_virtual_screen) {
 }
 
 SB_TEST(task_screenshot_monitor) {
-  sb_task_shot_t all = {0, 0, 0, 0, 0, 0, 0, NULL}, mon = {1, 0, 0, 0, 0, 0, 0, NULL};
+  sb_task_shot_t all = {0, 0, 0, 0, 0, 0, 0, NULL, NULL}, mon = {1, 0, 0, 0, 0, 0, 0, NULL, NULL};
   uint32_t w, h, mw, mh;
   uint8_t *png = NULL;
   size_t len = 0;
@@ -65,9 +65,9 @@ SB_TEST(task_screenshot_monitor) {
 }
 
 SB_TEST(task_screenshot_region) {
-  sb_task_shot_t req = {2, 0, 10, 20, 30, 40, 0, NULL};
+  sb_task_shot_t req = {2, 0, 10, 20, 30, 40, 0, NULL, NULL};
   uint32_t w, h, sw, sh;
-  sb_task_shot_t all = {0, 0, 0, 0, 0, 0, 0, NULL};
+  sb_task_shot_t all = {0, 0, 0, 0, 0, 0, 0, NULL, NULL};
   if (posix_refuses(&req))
     return;
   shot(&req, &w, &h);
@@ -99,7 +99,7 @@ SB_TEST(task_screenshot_region) {
 }
 
 SB_TEST(task_screenshot_bad_region) {
-  sb_task_shot_t req = {2, 0, 0, 0, 0, 10, 0, NULL};
+  sb_task_shot_t req = {2, 0, 0, 0, 0, 10, 0, NULL, NULL};
   uint8_t *png = NULL;
   size_t len = 0;
   uint32_t w = 7, h = 7;
@@ -143,7 +143,7 @@ SB_TEST(task_png_refuses_oversize) {
 SB_TEST(task_screenshot_compression_and_origin) {
   /* small and fast are two encodings of the same pixels; the origin is
    * where the region starts on the virtual screen. */
-  sb_task_shot_t req = {2, 0, 5, 7, 200, 120, SB_PNG_FAST, NULL};
+  sb_task_shot_t req = {2, 0, 5, 7, 200, 120, SB_PNG_FAST, NULL, NULL};
   uint8_t *fast = NULL, *small = NULL;
   size_t flen = 0, slen = 0;
   uint32_t w, h;
@@ -212,7 +212,7 @@ SB_TEST(task_monitors_list) {
  * below a minute, and a picture identical to one taken without them. */
 SB_TEST(task_screenshot_times) {
   sb_task_shot_times_t t = {UINT64_MAX, UINT64_MAX, UINT64_MAX};
-  sb_task_shot_t req = {0, 0, 0, 0, 0, 0, SB_PNG_FAST, &t};
+  sb_task_shot_t req = {0, 0, 0, 0, 0, 0, SB_PNG_FAST, &t, NULL};
   uint8_t *png = NULL;
   size_t len = 0;
   uint32_t w, h;
@@ -224,4 +224,76 @@ SB_TEST(task_screenshot_times) {
   CHECK(t.capture_us > 0 && t.capture_us < 60000000u);
   CHECK(t.rows_us > 0 && t.rows_us < 60000000u);
   CHECK(t.finish_us > 0 && t.finish_us < 60000000u);
+}
+
+/* With a sink (what the agent sends while it encodes): begin first, with
+ * the picture's size and origin, then the PNG in pieces of piece_max, the
+ * last one marked (16 bytes: even a flat region is several); joined, they are the same picture as the screenshot
+ * into one buffer. A sink's error stops the screenshot and is returned. */
+typedef struct {
+  int begun, pieces, lasts, fail_at;
+  uint32_t w, h;
+  int32_t x, y;
+  uint8_t *buf;
+  size_t len;
+} collect_t;
+
+static int col_begin(void *arg, uint32_t w, uint32_t h, int32_t x,
+                     int32_t y) {
+  collect_t *c = arg;
+  CHECK_EQ(c->pieces, 0);
+  c->begun++;
+  c->w = w, c->h = h, c->x = x, c->y = y;
+  return 0;
+}
+
+static int col_bytes(void *arg, const uint8_t *data, size_t len, int last) {
+  collect_t *c = arg;
+  CHECK_EQ(c->begun, 1);
+  CHECK_EQ(c->lasts, 0);
+  if (++c->pieces == c->fail_at)
+    return SB_EPIPE;
+  c->buf = realloc(c->buf, c->len + len);
+  CHECK(c->buf != NULL);
+  memcpy(c->buf + c->len, data, len);
+  c->len += len;
+  c->lasts += last != 0;
+  if (!last)
+    CHECK_EQ(len, 16);
+  return 0;
+}
+
+SB_TEST(task_screenshot_sink) {
+  sb_task_shot_t req = {2, 0, 3, 4, 300, 200, SB_PNG_FAST, NULL, NULL};
+  sb_task_shot_sink_t sink = {col_begin, col_bytes, 16, NULL};
+  collect_t c;
+  uint8_t *whole = NULL, *png = (uint8_t *)"x";
+  size_t wlen = 0, len = 1;
+  uint32_t w, h;
+  if (posix_refuses(&req))
+    return;
+  CHECK_OK(sb_task_screenshot(&req, &whole, &wlen, &w, &h));
+  memset(&c, 0, sizeof c);
+  sink.arg = &c;
+  req.sink = &sink;
+  CHECK_OK(sb_task_screenshot(&req, &png, &len, &w, &h));
+  CHECK(png == NULL);
+  CHECK_EQ(len, c.len);
+  CHECK(c.pieces > 1 && c.lasts == 1);
+  CHECK(c.w == 300 && c.h == 200 && c.x == 3 && c.y == 4);
+  uint8_t *a = malloc(300 * 200 * 3), *b = malloc(300 * 200 * 3);
+  CHECK(a && b);
+  sbt_png_decode(whole, wlen, 300, 200, a);
+  sbt_png_decode(c.buf, c.len, 300, 200, b);
+  CHECK_MEM(a, b, 300 * 200 * 3);
+  free(a);
+  free(b);
+  free(c.buf);
+  sb_free(whole);
+  /* The sink says stop at its second piece. */
+  memset(&c, 0, sizeof c);
+  c.fail_at = 2;
+  CHECK_ERR(sb_task_screenshot(&req, &png, &len, &w, &h), SB_EPIPE);
+  CHECK_EQ(c.pieces, 2);
+  free(c.buf);
 }

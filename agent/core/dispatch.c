@@ -352,14 +352,76 @@ static void run_clipboard_set(job_t *j) {
   sb_rpc_respond(j->rpc, j->in, &rsp, NULL, 0);
 }
 
+/* A screenshot goes out while it is encoded (protocol 3): a PNG that is
+ * whole in its first piece is answered as any data (inline when small,
+ * else a download of known size); a bigger one is declared a download of
+ * unknown size at its first piece, and every piece goes out as a chunk
+ * as the encoder hands it over, so the service (and its caller) has the
+ * first chunks while the agent still captures and encodes the rest. */
+typedef struct {
+  job_t *j;
+  Sbwire__V1__Response rsp;
+  Sbwire__V1__ScreenshotResponse r;
+  uint64_t sent;
+  int declared;
+  int answered; /* j->in was answered (and freed) */
+  uint64_t t_first;  /* sb_now_ms() when the first bytes went out */
+} shot_out_t;
+
+static int shot_begin(void *arg, uint32_t w, uint32_t h, int32_t x,
+                      int32_t y) {
+  shot_out_t *o = arg;
+  o->r.width = w;
+  o->r.height = h;
+  o->r.x = x;
+  o->r.y = y;
+  return 0;
+}
+
+static int shot_bytes(void *arg, const uint8_t *data, size_t len, int last) {
+  shot_out_t *o = arg;
+  int err = 0;
+  /* The service's Cancel (its caller's, a deadline, a slow reader): stop
+   * capturing and encoding, not only sending. */
+  if (o->j->ctl.cancel)
+    return SB_ECANCELED;
+  if (!o->t_first)
+    o->t_first = sb_now_ms();
+  if (!o->declared && last) {
+    respond_data(o->j, &o->rsp, &o->r.png, (uint8_t *)data, len);
+    o->answered = 1;
+  } else {
+    if (!o->declared) {
+      err = sb_rpc_respond_begin(o->j->rpc, o->j->in, &o->rsp,
+                                 SB_RPC_SIZE_UNKNOWN);
+      o->declared = !err;
+    }
+    if (!err)
+      err = sb_rpc_respond_chunk(o->j->rpc, o->j->in, o->sent, data, len,
+                                 last);
+    o->sent += len;
+    o->answered = last; /* the last chunk frees in, sent or not */
+  }
+  return err;
+}
+
 static void run_screenshot(job_t *j) {
   const Sbwire__V1__ScreenshotRequest *s = j->in->req->screenshot;
   sb_task_shot_t req;
+  sb_task_shot_sink_t sink = {shot_begin, shot_bytes, SB_MSG_CHUNK_MAX, NULL};
+  shot_out_t o;
   uint8_t *png = NULL;
   size_t len = 0;
   uint32_t w = 0, h = 0;
   int err;
   memset(&req, 0, sizeof req);
+  memset(&o, 0, sizeof o);
+  sbwire__v1__response__init(&o.rsp);
+  sbwire__v1__screenshot_response__init(&o.r);
+  o.j = j;
+  o.rsp.body_case = SBWIRE__V1__RESPONSE__BODY_SCREENSHOT;
+  o.rsp.screenshot = &o.r;
+  sink.arg = &o;
   if (s->target_case == SBWIRE__V1__SCREENSHOT_REQUEST__TARGET_MONITOR) {
     req.target = 1;
     req.monitor = s->monitor;
@@ -373,42 +435,40 @@ static void run_screenshot(job_t *j) {
   req.compression = s->compression == SBWIRE__V1__COMPRESSION__COMPRESSION_SMALL
                         ? SB_PNG_SMALL
                         : SB_PNG_FAST;
-  int32_t x = 0, y = 0;
   sb_task_shot_times_t times = {0, 0, 0};
   req.times = &times;
-  err = sb_task_screenshot_at(&req, &png, &len, &w, &h, &x, &y);
-  if (err) {
+  req.sink = &sink;
+  err = sb_task_screenshot_at(&req, &png, &len, &w, &h, NULL, NULL);
+  if (err && !o.answered) {
+    /* Before the declaration this is the answer; after it, it ends the
+     * download early (protocol.md, "A download that ends early"). */
     sb_rpc_respond_error(j->rpc, j->in, err,
                          task_detail(err,
                                      err == SB_ETOOBIG
                                          ? "the screenshot is over 40 Mi "
                                            "pixels or its PNG over 64 MiB; "
                                            "ask for a monitor or a region"
+                                     : err == SB_ECANCELED
+                                         ? "cancelled; the screenshot was "
+                                           "abandoned"
                                          : NULL,
                                      "cannot take the screenshot"));
     return;
   }
-  Sbwire__V1__Response rsp = SBWIRE__V1__RESPONSE__INIT;
-  Sbwire__V1__ScreenshotResponse r = SBWIRE__V1__SCREENSHOT_RESPONSE__INIT;
-  r.width = w;
-  r.height = h;
-  r.x = x;
-  r.y = y;
-  rsp.body_case = SBWIRE__V1__RESPONSE__BODY_SCREENSHOT;
-  rsp.screenshot = &r;
-  uint64_t t0 = sb_now_ms();
-  respond_data(j, &rsp, &r.png, png, len);
+  if (err)
+    return; /* the last chunk went with in, and its connection is ending */
   /* One line per screenshot: where its time went (scripts/bench.sh reads
-   * it to print the breakdown; "sent" ends when the last chunk is in the
-   * pipe, i.e. the service has read all but the pipe's buffer). */
+   * it to print the breakdown). The PNG goes out while it is encoded, so
+   * "sent in" overlaps the capture and encode: it runs from the first
+   * bytes handed to the pipe to the last (the service has then read all
+   * but the pipe's buffer). */
   sb_log(SB_LOG_INFO,
          "screenshot %ux%u: capture %llu ms, filter+deflate %llu ms, "
          "finish %llu ms, PNG %llu bytes, sent in %llu ms",
          w, h, (unsigned long long)(times.capture_us / 1000),
          (unsigned long long)(times.rows_us / 1000),
          (unsigned long long)(times.finish_us / 1000), (unsigned long long)len,
-         (unsigned long long)(sb_now_ms() - t0));
-  sb_free(png);
+         (unsigned long long)(sb_now_ms() - o.t_first));
 }
 
 static void run_monitors(job_t *j) {

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sb_png.h"
+
 typedef struct {
   uint32_t session_id;
   char user[128];
@@ -137,6 +139,22 @@ int sb_task_clipboard_set_image(const uint8_t *png, size_t len, int sensitive,
 typedef struct {
   uint64_t capture_us, rows_us, finish_us;
 } sb_task_shot_times_t;
+/* Where a screenshot goes while it is encoded (optional, in
+ * sb_task_shot_t), instead of into one buffer: begin once, with the
+ * picture's size and its top-left corner on the virtual screen, before
+ * any byte; then bytes with the PNG in order, as sb_png_enc_set_sink
+ * hands it out (pieces of piece_max bytes, the last one shorter and
+ * marked last). A non-zero return from either stops the screenshot,
+ * which returns it. So the agent sends the first chunk while it is
+ * still capturing and encoding the rest (protocol.md, "Screenshots and
+ * monitors"). */
+typedef struct {
+  int (*begin)(void *arg, uint32_t width, uint32_t height, int32_t x,
+               int32_t y);
+  sb_png_sink_fn bytes;
+  size_t piece_max;
+  void *arg;
+} sb_task_shot_sink_t;
 typedef struct {
   int target;
   uint32_t monitor;
@@ -144,6 +162,9 @@ typedef struct {
   uint32_t width, height;
   int compression;
   sb_task_shot_times_t *times; /* optional, out */
+  /* Optional: with it, sb_task_screenshot_at hands the PNG to the sink
+   * and returns *png NULL and *len its size. */
+  const sb_task_shot_sink_t *sink;
 } sb_task_shot_t;
 int sb_task_screenshot(const sb_task_shot_t *req, uint8_t **png, size_t *len,
                        uint32_t *width, uint32_t *height);

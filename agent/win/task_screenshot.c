@@ -236,7 +236,8 @@ int sb_task_screenshot_at(const sb_task_shot_t *req, uint8_t **png,
   sb_png_enc_t *enc = NULL;
   int err;
   if (!req || !png || !len || !width || !height ||
-      (req->compression != SB_PNG_FAST && req->compression != SB_PNG_SMALL))
+      (req->compression != SB_PNG_FAST && req->compression != SB_PNG_SMALL) ||
+      (req->sink && (!req->sink->begin || !req->sink->bytes)))
     return SB_EINVAL;
   *png = NULL;
   *len = 0;
@@ -253,6 +254,17 @@ int sb_task_screenshot_at(const sb_task_shot_t *req, uint8_t **png,
   if ((err = sb_png_enc_new((uint32_t)w, (uint32_t)h, req->compression,
                             &enc)) != 0)
     return err;
+  if (req->sink) {
+    /* The picture's size and place go first: they are in the answer
+     * that declares the download. */
+    err = sb_png_enc_set_sink(enc, req->sink->piece_max, req->sink->bytes,
+                              req->sink->arg);
+    if (!err)
+      err = req->sink->begin(req->sink->arg, (uint32_t)w, (uint32_t)h,
+                             r.left, r.top);
+    if (err)
+      goto out;
+  }
   BITMAPINFO bi;
   memset(&bi, 0, sizeof bi);
   bi.bmiHeader.biSize = sizeof bi.bmiHeader;
@@ -289,7 +301,8 @@ int sb_task_screenshot_at(const sb_task_shot_t *req, uint8_t **png,
       goto out;
     err = SB_EOS;
   }
-  err = sb_png_enc_finish(enc, png, len);
+  err = req->sink ? sb_png_enc_finish_sink(enc, len)
+                  : sb_png_enc_finish(enc, png, len);
   if (req->times) {
     req->times->capture_us = t_cap;
     req->times->rows_us = t_rows;
