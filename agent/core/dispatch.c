@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "chunk_sender.h"
 #include "sb_png.h"
 #include "tasks.h"
 
@@ -353,18 +354,17 @@ static void run_clipboard_set(job_t *j) {
 }
 
 /* A screenshot goes out while it is encoded (protocol 3): a PNG that is
- * whole in its first piece is answered as any data (inline when small,
- * else a download of known size); a bigger one is declared a download of
- * unknown size at its first piece, and every piece goes out as a chunk
- * as the encoder hands it over, so the service (and its caller) has the
- * first chunks while the agent still captures and encodes the rest. */
+ * whole in its first piece (512 KiB) is answered inline; a bigger one is
+ * declared a download of unknown size at its first piece, and every
+ * piece goes out as a chunk, from a sender thread, as the encoder hands
+ * it over, so the service (and its caller) has the first chunks while
+ * the agent still captures and encodes the rest. */
 typedef struct {
   job_t *j;
   Sbwire__V1__Response rsp;
   Sbwire__V1__ScreenshotResponse r;
-  uint64_t sent;
-  int declared;
-  int answered; /* j->in was answered (and freed) */
+  sb_chunk_sender_t *sender; /* once declared */
+  int answered; /* j->in was answered, or handed to the sender with last */
   uint64_t t_first;  /* sb_now_ms() when the first bytes went out */
 } shot_out_t;
 
@@ -387,21 +387,21 @@ static int shot_bytes(void *arg, const uint8_t *data, size_t len, int last) {
     return SB_ECANCELED;
   if (!o->t_first)
     o->t_first = sb_now_ms();
-  if (!o->declared && last) {
+  if (!o->sender && last) {
     respond_data(o->j, &o->rsp, &o->r.png, (uint8_t *)data, len);
     o->answered = 1;
-  } else {
-    if (!o->declared) {
-      err = sb_rpc_respond_begin(o->j->rpc, o->j->in, &o->rsp,
-                                 SB_RPC_SIZE_UNKNOWN);
-      o->declared = !err;
-    }
-    if (!err)
-      err = sb_rpc_respond_chunk(o->j->rpc, o->j->in, o->sent, data, len,
-                                 last);
-    o->sent += len;
-    o->answered = last; /* the last chunk frees in, sent or not */
+    return 0;
   }
+  if (!o->sender) {
+    err = sb_rpc_respond_begin(o->j->rpc, o->j->in, &o->rsp,
+                               SB_RPC_SIZE_UNKNOWN);
+    if (!err)
+      err = sb_chunk_sender_start(&o->sender, o->j->rpc, o->j->in);
+    if (err)
+      return err;
+  }
+  err = sb_chunk_sender_push(o->sender, data, len, last);
+  o->answered = last && !err;
   return err;
 }
 
@@ -439,6 +439,12 @@ static void run_screenshot(job_t *j) {
   req.times = &times;
   req.sink = &sink;
   err = sb_task_screenshot_at(&req, &png, &len, &w, &h, NULL, NULL);
+  if (o.sender) {
+    /* Everything queued goes out before an Error may end the download. */
+    int serr = sb_chunk_sender_finish(o.sender);
+    if (!err)
+      err = serr;
+  }
   if (err && !o.answered) {
     /* Before the declaration this is the answer; after it, it ends the
      * download early (protocol.md, "A download that ends early"). */
@@ -456,7 +462,7 @@ static void run_screenshot(job_t *j) {
     return;
   }
   if (err)
-    return; /* the last chunk went with in, and its connection is ending */
+    return; /* the last chunk went with in; its connection is ending */
   /* One line per screenshot: where its time went (scripts/bench.sh reads
    * it to print the breakdown). The PNG goes out while it is encoded, so
    * "sent in" overlaps the capture and encode: it runs from the first
