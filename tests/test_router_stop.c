@@ -515,21 +515,6 @@ SB_TEST(router_client_leaves_mid_download) {
   rig_stop(&g);
 }
 
-/* DISABLED (not registered: SB_TEST_OFF is not SB_TEST) until this is
- * fixed in service/core/router.c: sb_service_stop waits for a relay that
- * is stuck writing to a caller that does not read. The worker holds its
- * reference on the agent link while it blocks in sb_rpc_respond_chunk
- * (up to the frame deadline, 5 s); the service's manager, ending the
- * agent (release_launch -> sb_server_stop of the agent pipe), waits in
- * sb_router_serve_agent for link.refs to drop, and sb_service_stop waits
- * for the manager before it closes the control connections that would
- * unblock the write. Measured: sb_service_stop took 4609 ms (a stop with
- * a reading caller: 150-210 ms). Enable it by writing SB_TEST for
- * SB_TEST_OFF. */
-#define SB_TEST_OFF(name)                                                     \
-  void sbtest_off_##name(void);                                               \
-  void sbtest_off_##name(void)
-
 /* The caller stops reading mid-download (the service's write to it is
  * stuck once the connection's buffers are full) and the service stops:
  * sb_service_stop does not wait for that write's frame deadline (5 s,
@@ -538,7 +523,7 @@ SB_TEST(router_client_leaves_mid_download) {
  * What the caller then reads is pieces in order, never the last, and the
  * end: the service's Error CANCELLED "the service is stopping" if it got
  * through, else the connection's end (its frame cut by the stop). */
-SB_TEST_OFF(router_stop_while_caller_not_reading) {
+SB_TEST(router_stop_while_caller_not_reading) {
   rig_t g;
   sb_stream_t *cs;
   sb_channel_t *ch;

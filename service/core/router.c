@@ -36,6 +36,7 @@ typedef struct worker {
   uint64_t id;
   int cancelled;
   agent_link_t *link;
+  int writing; /* relay: writing a chunk of link's download to the caller */
   sb_rpc_ticket_t ticket;
 } worker_t;
 
@@ -224,6 +225,39 @@ static void agent_request(void *arg, sb_rpc_t *rpc, sb_rpc_incoming_t *in) {
                                            "from agents");
 }
 
+/* Wait (router lock held) until no worker holds a reference to link. A
+ * worker relaying a download from this agent may be stuck writing a chunk
+ * to a caller that does not read, for up to the frame deadline (5 s,
+ * protocol.md section 2), and the agent's end, and with it the manager's
+ * and the service's stop, would wait for it. Such a caller is
+ * disconnected at that deadline anyway; if it is still in that write
+ * after RELAY_GRACE_MS it is disconnected now (its stream interrupted:
+ * the write fails, the worker lets go). The download could not have been
+ * finished: its agent is gone. */
+#define RELAY_GRACE_MS 1000
+static void wait_unreferenced(sb_router_t *r, agent_link_t *link) {
+  uint64_t until = sb_now_ms() + RELAY_GRACE_MS;
+  int cut = 0;
+  while (link->refs > 0) {
+    uint64_t now = sb_now_ms();
+    if (!cut && now >= until) {
+      for (control_conn_t *c = r->controls; c; c = c->next)
+        for (int i = 0; i < SB_RPC_MAX_OUTSTANDING; i++)
+          if (c->workers[i].link == link && c->workers[i].writing) {
+            sb_log(SB_LOG_WARN,
+                   "a caller did not read a download from the agent of "
+                   "session %u for %d ms while that agent ended: "
+                   "disconnected",
+                   link->session_id, RELAY_GRACE_MS);
+            sb_stream_interrupt(c->stream);
+            break;
+          }
+      cut = 1;
+    }
+    sb_cond_wait(link->cond, r->lock, cut ? -1 : (int)(until - now));
+  }
+}
+
 void sb_router_serve_agent(sb_router_t *r, uint32_t session_id, uint32_t pid,
                            sb_stream_t *s, const uint8_t psk[SB_PSK_SIZE]) {
   agent_link_t link;
@@ -296,8 +330,7 @@ void sb_router_serve_agent(sb_router_t *r, uint32_t session_id, uint32_t pid,
   link.closed = 1;
   /* Wake callers blocked on this agent so they release their refs. */
   sb_stream_interrupt(s);
-  while (link.refs > 0)
-    sb_cond_wait(link.cond, r->lock, -1);
+  wait_unreferenced(r, &link);
   for (agent_link_t **pp = &r->links; *pp; pp = &(*pp)->next)
     if (*pp == &link) {
       *pp = link.next;
@@ -588,7 +621,13 @@ static void relay(worker_t *w, agent_link_t *link, const sb_rpc_result_t *res,
       break;
     }
     last = ch.last;
+    sb_mutex_lock(r->lock);
+    w->writing = 1; /* wait_unreferenced may cut a caller stuck here */
+    sb_mutex_unlock(r->lock);
     err = sb_rpc_respond_chunk(c->rpc, in, ch.offset, ch.data, ch.len, last);
+    sb_mutex_lock(r->lock);
+    w->writing = 0;
+    sb_mutex_unlock(r->lock);
     sb_rpc_chunk_free(&ch);
     if (last)
       break; /* in is answered and freed */
