@@ -67,14 +67,16 @@ void sb_png_enc_free(sb_png_enc_t *e);
  *
  * Bytes go out as soon as they are final and a piece is full: after each
  * segment (about 1 MiB of filtered rows) Huffman-coded, and after each
- * libdeflate call. Segments with runs (flat desktops, windows, text) wait
- * for one libdeflate call of up to 32 MiB as they do without a sink, so
- * on such pictures, and with SB_PNG_SMALL, which waits the same way, most
- * of the file goes out at the end.
+ * libdeflate call. Segments with runs (flat desktops, windows, text), and
+ * every segment with SB_PNG_SMALL, wait for one libdeflate call of up to
+ * 8 MiB of rows with a sink (32 MiB without: the stream then differs
+ * from the whole encode's on pictures with more than 8 MiB of such rows),
+ * so they go out a call at a time.
  *
- * Memory: the encoder's working set (as without a sink), plus what one
- * libdeflate or huff.c call writes (bounded by its input) and less than
- * one piece waiting to be filled; never the whole PNG.
+ * Memory: the encoder's working set (up to 9 MiB of filtered rows with a
+ * sink, a few rows), plus what one libdeflate or huff.c call writes
+ * (bounded by its input) and less than one piece waiting to be filled;
+ * never the whole PNG.
  *
  * sb_png_enc_set_sink: before the first sb_png_enc_rows (SB_EINVAL after
  * it, for a NULL fn or a piece_max of 0). SB_ETOOBIG when the PNG would
