@@ -263,149 +263,144 @@ static int call_done(caller_t *c) {
   return __atomic_load_n(&c->done, __ATOMIC_SEQ_CST);
 }
 
+/* One call of the test as the sender: a client rpc (max_transfer max,
+ * 0: the default) calling on its own thread, a request of kind body, the
+ * raw server side having read it (id). */
+typedef struct {
+  urig_t r;
+  caller_t c;
+  sb_thread_t *th;
+  uint64_t id;
+  int body;
+} case_t;
+
+static void case_open(case_t *k, int body, size_t max) {
+  urig_open(&k->r, NULL, 0, max);
+  k->body = body;
+  k->id = start_call(&k->r, &k->c, body, &k->th);
+}
+
+/* The declaration for the call: transfer tid, total, size_unknown. */
+static void case_declare(case_t *k, uint64_t tid, uint64_t total,
+                         int unknown) {
+  declare(&k->r, k->id, k->body, tid, total, unknown);
+}
+
+static void case_close(case_t *k) {
+  sb_rpc_result_free(&k->c.res);
+  urig_close(&k->r);
+}
+
 /* The client closes the connection on a broken rule, and its call fails
  * without data. */
-static void expect_broken(urig_t *r, caller_t *c, sb_thread_t *th) {
-  CHECK_OK(sb_thread_join(th));
-  fprintf(stderr, "the call: %s\n", sb_strerror(c->err));
-  CHECK(c->err != 0 && c->err != SB_ETIMEDOUT);
-  CHECK(c->res.data == NULL);
-  CHECK(sb_rpc_closed(r->client));
+static void expect_broken(case_t *k) {
+  CHECK_OK(sb_thread_join(k->th));
+  fprintf(stderr, "the call: %s\n", sb_strerror(k->c.err));
+  CHECK(k->c.err != 0 && k->c.err != SB_ETIMEDOUT);
+  CHECK(k->c.res.data == NULL);
+  CHECK(sb_rpc_closed(k->r.client));
+  case_close(k);
 }
 
 /* An empty chunk that is not the last would let a sender keep a download
  * open forever without moving it on. */
 SB_TEST(rpc_unknown_size_empty_chunk_not_last) {
-  urig_t r;
-  caller_t c;
-  sb_thread_t *th;
-  urig_open(&r, NULL, 0, 0);
-  uint64_t id = start_call(&r, &c, SBWIRE__V1__REQUEST__BODY_CLIPBOARD_GET, &th);
-  declare(&r, id, SBWIRE__V1__REQUEST__BODY_CLIPBOARD_GET, id, 0, 1);
-  chunk(&r, id, 0, 10, 0);
-  chunk(&r, id, 10, 0, 0);
-  expect_broken(&r, &c, th);
-  sb_rpc_result_free(&c.res);
-  urig_close(&r);
+  case_t k;
+  case_open(&k, SBWIRE__V1__REQUEST__BODY_CLIPBOARD_GET, 0);
+  case_declare(&k, k.id, 0, 1);
+  chunk(&k.r, k.id, 0, 10, 0);
+  chunk(&k.r, k.id, 10, 0, 0);
+  expect_broken(&k);
 }
 
 /* Over the receiver's cap (here its max_transfer, 3 chunks' worth): the
  * chunk that would pass it closes the connection. */
 SB_TEST(rpc_unknown_size_over_cap) {
-  urig_t r;
-  caller_t c;
-  sb_thread_t *th;
-  urig_open(&r, NULL, 0, 3 * CHUNK);
-  uint64_t id = start_call(&r, &c, SBWIRE__V1__REQUEST__BODY_SCREENSHOT, &th);
-  declare(&r, id, SBWIRE__V1__REQUEST__BODY_SCREENSHOT, id, 0, 1);
+  case_t k;
+  case_open(&k, SBWIRE__V1__REQUEST__BODY_SCREENSHOT, 3 * CHUNK);
+  case_declare(&k, k.id, 0, 1);
   for (int i = 0; i < 3; i++)
-    chunk(&r, id, (uint64_t)i * CHUNK, CHUNK, 0);
-  CHECK(!sb_rpc_closed(r.client)); /* exactly at the cap is allowed */
-  chunk(&r, id, 3 * CHUNK, 1, 1);
-  expect_broken(&r, &c, th);
-  sb_rpc_result_free(&c.res);
-  urig_close(&r);
+    chunk(&k.r, k.id, (uint64_t)i * CHUNK, CHUNK, 0);
+  CHECK(!sb_rpc_closed(k.r.client)); /* exactly at the cap is allowed */
+  chunk(&k.r, k.id, 3 * CHUNK, 1, 1);
+  expect_broken(&k);
 }
 
 /* A clipboard_get download of unknown size is held to the clipboard's
  * 16 MiB however much the connection takes. */
 SB_TEST(rpc_unknown_size_clipboard_cap) {
-  urig_t r;
-  caller_t c;
-  sb_thread_t *th;
+  case_t k;
   size_t n = SB_CLIPBOARD_MAX / CHUNK;
-  urig_open(&r, NULL, 0, 0);
-  uint64_t id = start_call(&r, &c, SBWIRE__V1__REQUEST__BODY_CLIPBOARD_GET, &th);
-  declare(&r, id, SBWIRE__V1__REQUEST__BODY_CLIPBOARD_GET, id, 0, 1);
+  case_open(&k, SBWIRE__V1__REQUEST__BODY_CLIPBOARD_GET, 0);
+  case_declare(&k, k.id, 0, 1);
   for (size_t i = 0; i < n; i++)
-    chunk(&r, id, (uint64_t)i * CHUNK, CHUNK, 0);
-  CHECK(!sb_rpc_closed(r.client));
-  chunk(&r, id, (uint64_t)n * CHUNK, 1, 1);
-  expect_broken(&r, &c, th);
-  sb_rpc_result_free(&c.res);
-  urig_close(&r);
+    chunk(&k.r, k.id, (uint64_t)i * CHUNK, CHUNK, 0);
+  CHECK(!sb_rpc_closed(k.r.client));
+  chunk(&k.r, k.id, (uint64_t)n * CHUNK, 1, 1);
+  expect_broken(&k);
 }
 
 /* A chunk at the wrong offset breaks the rule as for a declared size. */
 SB_TEST(rpc_unknown_size_wrong_offset) {
-  urig_t r;
-  caller_t c;
-  sb_thread_t *th;
-  urig_open(&r, NULL, 0, 0);
-  uint64_t id = start_call(&r, &c, SBWIRE__V1__REQUEST__BODY_CLIPBOARD_GET, &th);
-  declare(&r, id, SBWIRE__V1__REQUEST__BODY_CLIPBOARD_GET, id, 0, 1);
-  chunk(&r, id, 0, 10, 0);
-  chunk(&r, id, 11, 10, 1);
-  expect_broken(&r, &c, th);
-  sb_rpc_result_free(&c.res);
-  urig_close(&r);
+  case_t k;
+  case_open(&k, SBWIRE__V1__REQUEST__BODY_CLIPBOARD_GET, 0);
+  case_declare(&k, k.id, 0, 1);
+  chunk(&k.r, k.id, 0, 10, 0);
+  chunk(&k.r, k.id, 11, 10, 1);
+  expect_broken(&k);
 }
 
 /* size_unknown with a size, or without a transfer, says two things at
  * once: it fails validation and closes the connection. */
 SB_TEST(rpc_unknown_size_declaration_invalid) {
-  for (int k = 0; k < 2; k++) {
-    urig_t r;
-    caller_t c;
-    sb_thread_t *th;
-    urig_open(&r, NULL, 0, 0);
-    uint64_t id =
-        start_call(&r, &c, SBWIRE__V1__REQUEST__BODY_CLIPBOARD_GET, &th);
-    if (k == 0)
-      declare(&r, id, SBWIRE__V1__REQUEST__BODY_CLIPBOARD_GET, id, 5, 1);
+  for (int n = 0; n < 2; n++) {
+    case_t k;
+    case_open(&k, SBWIRE__V1__REQUEST__BODY_CLIPBOARD_GET, 0);
+    if (n == 0)
+      case_declare(&k, k.id, 5, 1);
     else
-      declare(&r, id, SBWIRE__V1__REQUEST__BODY_CLIPBOARD_GET, 0, 0, 1);
-    expect_broken(&r, &c, th);
-    sb_rpc_result_free(&c.res);
-    urig_close(&r);
+      case_declare(&k, 0, 0, 1);
+    expect_broken(&k);
   }
 }
 
 /* The sender ends it early with an Error after some chunks: the caller
  * gets the status and none of the data. */
 SB_TEST(rpc_unknown_size_ended_early) {
-  urig_t r;
-  caller_t c;
-  sb_thread_t *th;
+  case_t k;
   Sbwire__V1__Envelope env = SBWIRE__V1__ENVELOPE__INIT;
   Sbwire__V1__Error e = SBWIRE__V1__ERROR__INIT;
-  urig_open(&r, NULL, 0, 0);
-  uint64_t id = start_call(&r, &c, SBWIRE__V1__REQUEST__BODY_SCREENSHOT, &th);
-  declare(&r, id, SBWIRE__V1__REQUEST__BODY_SCREENSHOT, id, 0, 1);
-  chunk(&r, id, 0, CHUNK, 0);
+  case_open(&k, SBWIRE__V1__REQUEST__BODY_SCREENSHOT, 0);
+  case_declare(&k, k.id, 0, 1);
+  chunk(&k.r, k.id, 0, CHUNK, 0);
   e.status = SBWIRE__V1__STATUS__STATUS_TOO_LARGE;
   e.detail = "the PNG grew over 64 MiB";
-  env.request_id = id;
+  env.request_id = k.id;
   env.body_case = SBWIRE__V1__ENVELOPE__BODY_ERROR;
   env.error = &e;
-  CHECK_OK(sb_channel_send_envelope(r.p.server, &env));
-  CHECK_OK(sb_thread_join(th));
-  CHECK_ERR(c.err, SB_ETOOBIG);
-  CHECK(c.res.data == NULL);
-  sb_rpc_result_free(&c.res);
-  CHECK(!sb_rpc_closed(r.client));
-  urig_close(&r);
+  CHECK_OK(sb_channel_send_envelope(k.r.p.server, &env));
+  CHECK_OK(sb_thread_join(k.th));
+  CHECK_ERR(k.c.err, SB_ETOOBIG);
+  CHECK(k.c.res.data == NULL);
+  CHECK(!sb_rpc_closed(k.r.client));
+  case_close(&k);
 }
 
 /* Every download ends at its chunk marked last, one of total_size 0 too:
  * the call is not over at the declaration, and ends with the empty
  * chunk. */
 SB_TEST(rpc_zero_size_ends_at_last_chunk) {
-  urig_t r;
-  caller_t c;
-  sb_thread_t *th;
-  urig_open(&r, NULL, 0, 0);
-  uint64_t id = start_call(&r, &c, SBWIRE__V1__REQUEST__BODY_CLIPBOARD_GET, &th);
-  declare(&r, id, SBWIRE__V1__REQUEST__BODY_CLIPBOARD_GET, id, 0, 0);
+  case_t k;
+  case_open(&k, SBWIRE__V1__REQUEST__BODY_CLIPBOARD_GET, 0);
+  case_declare(&k, k.id, 0, 0);
   sb_sleep_ms(200);
-  CHECK(!call_done(&c));
-  chunk(&r, id, 0, 0, 1);
-  CHECK_OK(sb_thread_join(th));
-  CHECK_OK(c.err);
-  CHECK_EQ(c.res.len, 0);
-  sb_rpc_result_free(&c.res);
-  CHECK(!sb_rpc_closed(r.client));
-  urig_close(&r);
+  CHECK(!call_done(&k.c));
+  chunk(&k.r, k.id, 0, 0, 1);
+  CHECK_OK(sb_thread_join(k.th));
+  CHECK_OK(k.c.err);
+  CHECK_EQ(k.c.res.len, 0);
+  CHECK(!sb_rpc_closed(k.r.client));
+  case_close(&k);
 }
 
 /* What sb_rpc_respond_begin(SB_RPC_SIZE_UNKNOWN) puts on the wire. */
