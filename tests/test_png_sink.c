@@ -331,62 +331,92 @@ SB_TEST(png_sink_pieces_go_out_when_final) {
   }
 }
 
+/* Row y of the big pictures below: flat with boxes (mostly runs), or
+ * (mix) its left 40 % photo-like, a gradient with noise. */
+static void big_row(uint8_t *row, uint32_t w, uint32_t y, int mix) {
+  uint32_t r = y * 2654435761u;
+  for (uint32_t x = 0; x < w; x++) {
+    uint8_t *p = row + (size_t)x * 4;
+    if (mix && x < w * 2 / 5) {
+      for (int k = 0; k < 3; k++) {
+        r = r * 1103515245u + 12345u;
+        p[k] = (uint8_t)(x + y * (k + 1) + (r >> 16) % 5);
+      }
+    } else {
+      int box = x > 100 + y % 300 && x < 700 && y % 97 > 10;
+      p[0] = p[1] = p[2] = box ? 0xf0 : 0x30;
+    }
+    p[3] = 0xff;
+  }
+}
+
 SB_TEST(png_sink_rows_with_runs_go_out_a_call_at_a_time) {
-  /* Rows with runs (a flat desktop with boxes) wait for one libdeflate
-   * call: up to 32 MiB of them without a sink, so 12.3 MB of them are one
-   * call at the end; with a sink at most 8 MiB, so the first call's
-   * pieces go out while rows still come. The rows are made one at a time
-   * in one row's memory: the picture is never whole here either. */
+  /* Rows with runs wait for one libdeflate call: up to 32 MiB of them
+   * without a sink, so 12.3 MB of them are one call at the end. With a
+   * sink a mix (under three quarters runs) waits for at most 8 MiB, so
+   * the first call's pieces go out while rows still come; a flat picture
+   * (mostly runs, a hundredfold smaller deflated) still waits for one
+   * call: the same stream as without a sink. The rows are made one at a
+   * time in one row's memory: the picture is never whole here either. */
   enum { W = 1024, H = 4000 };
   static uint8_t row[W * 4];
-  size_t rowlen = W * 3 + 1, total, before_finish;
-  uint8_t *whole, *z, *wz;
-  size_t wlen, zl, wzl;
-  sink_t s;
-  for (int pass = 0; pass < 2; pass++) {
-    sb_png_enc_t *e;
-    memset(&s, 0, sizeof s);
-    s.piece_max = 1024;
-    CHECK_OK(sb_png_enc_new(W, H, SB_PNG_FAST, &e));
-    if (pass)
-      CHECK_OK(sb_png_enc_set_sink(e, s.piece_max, sink_cb, &s));
-    for (uint32_t y = 0; y < H; y++) {
-      for (uint32_t x = 0; x < W; x++) {
-        int box = x > 100 + y % 300 && x < 700 && y % 97 > 10;
-        row[x * 4] = row[x * 4 + 1] = row[x * 4 + 2] = box ? 0xf0 : 0x30;
-        row[x * 4 + 3] = 0xff;
-      }
-      CHECK_OK(sb_png_enc_rows(e, row, W * 4, 1));
-    }
-    before_finish = s.len;
-    if (pass) {
-      CHECK_OK(sb_png_enc_finish_sink(e, &total));
-      CHECK_EQ(total, s.len);
-    } else {
-      CHECK_OK(sb_png_enc_finish(e, &whole, &wlen));
-    }
-    sb_png_enc_free(e);
-  }
-  fprintf(stderr, "%zu of %zu bytes out before the finish; PNG %zu bytes "
-                  "whole\n", before_finish, s.len, wlen);
+  size_t rowlen = W * 3 + 1;
   CHECK(rowlen * H > ((size_t)8 << 20) + ((size_t)1 << 20));
-  CHECK(before_finish > 0);
-  CHECK_EQ(s.bad_size, 0);
-  CHECK(idats(s.buf, s.len, &z, &zl, NULL, 0) >= 2);
-  CHECK_EQ(idats(whole, wlen, &wz, &wzl, NULL, 0), 1u);
-  /* Both decode to the same pixels (libpng). */
-  uint8_t *a = malloc((size_t)W * H * 3), *b = malloc((size_t)W * H * 3);
-  CHECK(a != NULL && b != NULL);
-  sbt_png_decode(s.buf, s.len, W, H, a);
-  sbt_png_decode(whole, wlen, W, H, b);
-  CHECK_MEM(a, b, (size_t)W * H * 3);
-  CHECK(a[0] == 0x30 && a[(size_t)(W * 20 + 400) * 3] == 0xf0);
-  free(a);
-  free(b);
-  free(z);
-  free(wz);
-  sb_free(whole);
-  free(s.buf);
+  for (int mix = 0; mix < 2; mix++) {
+    uint8_t *whole = NULL, *z, *wz;
+    size_t wlen = 0, zl, wzl, total, before_finish = 0;
+    sink_t s;
+    for (int pass = 0; pass < 2; pass++) {
+      sb_png_enc_t *e;
+      memset(&s, 0, sizeof s);
+      s.piece_max = 4096;
+      CHECK_OK(sb_png_enc_new(W, H, SB_PNG_FAST, &e));
+      if (pass)
+        CHECK_OK(sb_png_enc_set_sink(e, s.piece_max, sink_cb, &s));
+      for (uint32_t y = 0; y < H; y++) {
+        big_row(row, W, y, mix);
+        CHECK_OK(sb_png_enc_rows(e, row, W * 4, 1));
+      }
+      before_finish = s.len;
+      if (pass) {
+        CHECK_OK(sb_png_enc_finish_sink(e, &total));
+        CHECK_EQ(total, s.len);
+      } else {
+        CHECK_OK(sb_png_enc_finish(e, &whole, &wlen));
+      }
+      sb_png_enc_free(e);
+    }
+    fprintf(stderr, "%s: %zu of %zu bytes out before the finish; PNG %zu "
+                    "bytes whole\n", mix ? "mix" : "flat", before_finish,
+            s.len, wlen);
+    CHECK_EQ(s.bad_size, 0);
+    size_t n = idats(s.buf, s.len, &z, &zl, NULL, 0);
+    CHECK_EQ(idats(whole, wlen, &wz, &wzl, NULL, 0), 1u);
+    if (mix) {
+      CHECK(n >= 2);
+      CHECK(before_finish > 0);
+    } else { /* one call, at the end: the very stream of the whole PNG */
+      CHECK_EQ(n, 1u);
+      CHECK_EQ(zl, wzl);
+      CHECK_MEM(z, wz, zl);
+    }
+    /* Both decode (libpng) to the same pixels, which are the rows. */
+    uint8_t *a = malloc((size_t)W * H * 3), *b = malloc((size_t)W * H * 3);
+    CHECK(a != NULL && b != NULL);
+    sbt_png_decode(s.buf, s.len, W, H, a);
+    sbt_png_decode(whole, wlen, W, H, b);
+    CHECK_MEM(a, b, (size_t)W * H * 3);
+    for (uint32_t y = 0; y < H; y += 333) {
+      big_row(row, W, y, mix);
+      check_pixels(a + (size_t)y * W * 3, row, W, 1, W * 4);
+    }
+    free(a);
+    free(b);
+    free(z);
+    free(wz);
+    sb_free(whole);
+    free(s.buf);
+  }
 }
 
 SB_TEST(png_sink_error_stops_the_encode) {

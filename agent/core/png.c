@@ -48,6 +48,7 @@ struct sb_png_enc {
   uint32_t seg_rows; /* rows a segment has */
   uint32_t seg_y;    /* rows in the current segment so far */
   uint32_t pend_rows; /* rows of segments with runs, not yet deflated */
+  uint32_t mix_rows; /* with a sink, the most rows of a mix that wait */
   uint64_t pend_runs; /* their bytes in runs of zeros */
   uint8_t *cur, *prev; /* this and the last row as RGB (prev zero at y 0) */
   uint8_t *cand;     /* SB_PNG_SMALL: the candidate filtered rows */
@@ -340,12 +341,15 @@ static void filter_bgra_row(uint8_t *o, const uint8_t *c, const uint8_t *u,
  * blocks (docs/performance.md has the figures). */
 #define ONE_CALL_MAX ((size_t)32 << 20)
 #define SEG_BYTES ((size_t)1 << 20)
-/* With a sink, rows with runs wait for at most this many bytes: the
+/* With a sink, fast's rows of a mix (runs under three quarters: what
+ * libdeflate gets at level 3) wait for at most this many bytes: the
  * first piece of a desktop of windows over a photo is then ready 2.5 to
- * 3.3 times sooner, no slower in all (the walks that join the calls cost
- * about what the fewer fresh pages of rows save) and of the same size
- * but on a flat desktop (+83 KB at 4K, where one call of the four falls
- * under the runs that earn level 6): docs/performance.md, fourth pass. */
+ * 3.3 times sooner, at the same size and no slower in all (the walks
+ * that join the calls cost about what the fewer fresh pages of rows
+ * save). Rows that are mostly runs (a flat desktop) still wait up to
+ * ONE_CALL_MAX: they compress a hundredfold, so cutting them would not
+ * fill a piece sooner and its walks cost 30 ms at 4K
+ * (docs/performance.md, fourth pass). */
 #define SINK_ONE_CALL_MAX ((size_t)8 << 20)
 
 int sb__png_enc_new_seg(uint32_t w, uint32_t h, int level, size_t one_call_max,
@@ -417,15 +421,8 @@ int sb_png_enc_set_sink(sb_png_enc_t *e, size_t piece_max, sb_png_sink_fn fn,
   e->sink = fn;
   e->sink_arg = arg;
   e->piece_max = piece_max;
-  /* Fewer rows may wait (SINK_ONE_CALL_MAX), and the buffer shrinks to
-   * them (if the allocator will not, the bigger one does as well). */
   uint64_t r = SINK_ONE_CALL_MAX / e->rowlen + e->seg_rows;
-  if (r < e->cap_rows) {
-    e->cap_rows = (uint32_t)r;
-    uint8_t *f = sb_realloc(e->filtered, e->rowlen * e->cap_rows);
-    if (f)
-      e->filtered = f;
-  }
+  e->mix_rows = r < e->cap_rows ? (uint32_t)r : e->cap_rows;
   return 0;
 }
 
@@ -695,9 +692,14 @@ static int flush_segment(sb_png_enc_t *e, int final) {
   } else {
     /* The next segment: seg_rows, or the rows left if fewer. */
     uint32_t next = e->h - e->y < e->seg_rows ? e->h - e->y : e->seg_rows;
+    uint32_t most = e->cap_rows;
     e->pend_rows += e->seg_y;
     e->pend_runs += e->runs;
-    if (final || e->pend_rows + next > e->cap_rows)
+    /* With a sink, a mix waits less (SINK_ONE_CALL_MAX says why). */
+    if (e->sink && e->level == SB_PNG_FAST &&
+        e->pend_runs * 4 < (uint64_t)e->rowlen * e->pend_rows * 3)
+      most = e->mix_rows;
+    if (final || e->pend_rows + next > most)
       err = flush_pending(e, final);
   }
   e->seg_y = 0;

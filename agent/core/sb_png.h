@@ -69,14 +69,16 @@ void sb_png_enc_free(sb_png_enc_t *e);
  * segment (about 1 MiB of filtered rows) Huffman-coded, and after each
  * libdeflate call. Segments with runs (flat desktops, windows, text), and
  * every segment with SB_PNG_SMALL, wait for one libdeflate call of up to
- * 8 MiB of rows with a sink (32 MiB without: the stream then differs
- * from the whole encode's on pictures with more than 8 MiB of such rows),
- * so they go out a call at a time.
+ * 32 MiB of rows, as without a sink; with a sink, fast's rows of a mix
+ * (under three quarters of their bytes in runs) wait for at most 8 MiB,
+ * so a desktop of windows over a photo goes out a call at a time (its
+ * stream then differs from the whole encode's), while a flat desktop,
+ * whose PNG is a fraction of a piece, is one call as before.
  *
- * Memory: the encoder's working set (up to 9 MiB of filtered rows with a
- * sink, a few rows), plus what one libdeflate or huff.c call writes
- * (bounded by its input) and less than one piece waiting to be filled;
- * never the whole PNG.
+ * Memory: the encoder's working set (as without a sink: up to 33 MiB of
+ * filtered rows, touched only as far as rows wait; 1 MiB on a photo),
+ * plus what one libdeflate or huff.c call writes (bounded by its input)
+ * and less than one piece waiting to be filled; never the whole PNG.
  *
  * sb_png_enc_set_sink: before the first sb_png_enc_rows (SB_EINVAL after
  * it, for a NULL fn or a piece_max of 0). SB_ETOOBIG when the PNG would
