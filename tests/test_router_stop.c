@@ -22,6 +22,8 @@
  *   caller, the download declared of unknown size (protocol 3): the
  *   call fails with SB_ECANCELED and that detail, and hands out no
  *   data.
+ * - The service stops while the caller does not read (the service's
+ *   write to it stuck): the stop does not wait for that write.
  * - The caller leaves mid-download (one of unknown size): the agent gets
  *   a Cancel for it, and the service goes on serving another caller,
  *   through the same agent, a download (of known size) to its end. */
@@ -329,6 +331,21 @@ static int next_piece(sb_channel_t *ch, uint64_t id, int *next, int *last,
   return st;
 }
 
+/* The router's warning that it cut a caller stuck in a write while an
+ * agent ended (router.c, wait_unreferenced), counted; other lines go to
+ * stderr as before. */
+static int cuts;
+
+static void count_cuts(void *arg, sb_log_level_t level, const char *msg) {
+  (void)arg;
+  if (strstr(msg, "did not read a download")) {
+    sb_mutex_lock(ag.lock);
+    cuts++;
+    sb_mutex_unlock(ag.lock);
+  }
+  fprintf(stderr, "[%s] %s\n", sb_log_level_name(level), msg);
+}
+
 /* The number of this process's threads, or -1 where the OS does not
  * list them as /proc does. */
 static int thread_count(void) {
@@ -522,7 +539,13 @@ SB_TEST(router_client_leaves_mid_download) {
  * half of it, ten times what a stop takes here even under valgrind).
  * What the caller then reads is pieces in order, never the last, and the
  * end: the service's Error CANCELLED "the service is stopping" if it got
- * through, else the connection's end (its frame cut by the stop). */
+ * through, else the connection's end (its frame cut by the stop).
+ * The stop closes the control connections before it waits for the
+ * agents' connections to end (service.c, poll_exits), so the stuck
+ * write fails then: the router does not have to cut the caller after
+ * its 1 s grace (router.c, wait_unreferenced; its warning is counted
+ * here). Before either fix the stop took 4.6 s; with the router's grace
+ * alone, 1.2 s and that warning. */
 SB_TEST(router_stop_while_caller_not_reading) {
   rig_t g;
   sb_stream_t *cs;
@@ -532,6 +555,7 @@ SB_TEST(router_stop_while_caller_not_reading) {
   sb_msg_t *m;
   int pieces = 0, sent, before = -1, err;
   rig_start(&g, "stopnr");
+  sb_log_set_sink(count_cuts, NULL, SB_LOG_INFO);
   ag.piece_ms = 0;
   ch = raw_control(&g, &cs);
   send_shot(ch, 1);
@@ -585,6 +609,7 @@ SB_TEST(router_stop_while_caller_not_reading) {
           sb_err_name(err));
   CHECK(err != SB_ETIMEDOUT); /* the connection ended */
   CHECK(st.took < 2500);
+  CHECK_EQ(read_int(&cuts), 0);
   close_raw(ch, cs);
   rig_stop(&g);
 }

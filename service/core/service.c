@@ -28,6 +28,7 @@ typedef struct {
   sb_server_t *server;
   uint8_t *psk; /* SB_PSK_SIZE, sb_secret_alloc'd: guarded, wiped on free */
   char endpoint[128];
+  int exited; /* seen to exit while the service stops; released by stop */
 } launch_t;
 
 /* The config strings the service copies (cfg's const char * fields). */
@@ -266,15 +267,25 @@ static void poll_exits(sb_service_t *svc, uint64_t now) {
   for (int i = 0; i < MAX_LAUNCHES; i++) {
     launch_t *l = &svc->launches[i];
     uint32_t code = 0;
-    if (!l->used || !l->proc ||
+    if (!l->used || !l->proc || l->exited ||
         !svc->plat.agent_exited(svc->plat.ctx, l->proc, &code))
       continue;
     sb_log(SB_LOG_INFO, "agent of session %u (pid %u) exited with 0x%x",
            l->session_id, l->pid, code);
     sb_mutex_lock(svc->lock);
     sb_smgr_exited(&svc->smgr, now, l->session_id, l->pid, code);
+    int stopping = svc->stopping;
     sb_mutex_unlock(svc->lock);
-    release_launch(l);
+    /* Releasing a launch stops its pipe, which waits for the agent's
+     * connection to end, which waits for every request relayed through
+     * it; one stuck writing to a caller that does not read holds that up
+     * for the frame deadline (5 s). While the service stops, that caller
+     * is freed only when sb_service_stop closes the control connections,
+     * after this thread has returned: the launch is released there. */
+    if (stopping)
+      l->exited = 1;
+    else
+      release_launch(l);
   }
 }
 
@@ -626,7 +637,9 @@ void sb_service_stop(sb_service_t *svc, void (*progress)(void *arg),
   sb_mutex_unlock(svc->lock);
   if (progress)
     progress(arg);
-  /* The manager kills every agent and returns once all have exited. */
+  /* The manager kills every agent and returns once all have exited; it
+   * leaves their launches (pipes) to be released below, once the control
+   * connections are closed (poll_exits says why). */
   sb_thread_join(svc->manager);
   if (progress)
     progress(arg);
