@@ -555,7 +555,7 @@ SB_TEST(router_stop_while_caller_not_reading) {
   sb_msg_t *m;
   int pieces = 0, sent, before = -1, err;
   rig_start(&g, "stopnr");
-  sb_log_set_sink(count_cuts, NULL, SB_LOG_INFO);
+  sb_log_set_sink(count_cuts, NULL, SB_LOG_DEBUG);
   ag.piece_ms = 0;
   ch = raw_control(&g, &cs);
   send_shot(ch, 1);
