@@ -11,7 +11,7 @@ source "$(dirname "$0")/lib.sh"
 secs=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(frame msg channel dib png)
+[ ${#targets[@]} -gt 0 ] || targets=(frame msg channel dib png png_enc)
 
 dir="$SB_BUILD/fuzz"
 CC=clang cmake -S "$SB_ROOT" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo \

@@ -439,9 +439,11 @@ static void run_screenshot(job_t *j) {
   req.times = &times;
   req.sink = &sink;
   err = sb_task_screenshot_at(&req, &png, &len, &w, &h, NULL, NULL);
+  int declared = o.sender != NULL;
   if (o.sender) {
     /* Everything queued goes out before an Error may end the download. */
     int serr = sb_chunk_sender_finish(o.sender);
+    o.sender = NULL;
     if (!err)
       err = serr;
   }
@@ -450,10 +452,17 @@ static void run_screenshot(job_t *j) {
      * download early (protocol.md, "A download that ends early"). */
     sb_rpc_respond_error(j->rpc, j->in, err,
                          task_detail(err,
-                                     err == SB_ETOOBIG
+                                     /* The pixels are counted before the
+                                      * first byte, the PNG as it is sent:
+                                      * one over 64 MiB was declared. */
+                                     err == SB_ETOOBIG && declared
+                                         ? "the screenshot's PNG grew over "
+                                           "64 MiB while it was sent; ask "
+                                           "for a monitor or a region"
+                                     : err == SB_ETOOBIG
                                          ? "the screenshot is over 40 Mi "
-                                           "pixels or its PNG over 64 MiB; "
-                                           "ask for a monitor or a region"
+                                           "pixels; ask for a monitor or a "
+                                           "region"
                                      : err == SB_ECANCELED
                                          ? "cancelled; the screenshot was "
                                            "abandoned"
