@@ -340,6 +340,54 @@ SB_TEST(router_relay_agent_dies) {
   rig_stop(&g);
 }
 
+/* The agent goes away while the service is stuck writing its download
+ * to a caller that reads nothing (not during a stop: the manager, which
+ * waits for the agent's end, must not wait for that write's 5 s frame
+ * deadline). After the router's 1 s grace that caller is disconnected
+ * and the agent's end completes: its link leaves the router well before
+ * the write's deadline. The caller then reads what was on its way, never
+ * the last chunk, and the end of its connection. */
+SB_TEST(router_relay_agent_gone_caller_not_reading) {
+  rig_t g;
+  sb_msg_t *m;
+  int err, chunks = 0;
+  rig_start(&g);
+  send_shot(g.ch, 1, 0);
+  CHECK(agent_count(&ag.shots, 1, 5000));
+  CHECK_OK(agent_declare(g.r.agent, SB_RPC_SIZE_UNKNOWN));
+  /* 8 MiB: more than the service queues (4 chunks) and than the
+   * connection to the caller buffers, so the service's write blocks. */
+  for (int i = 0; i < 16; i++)
+    CHECK_OK(agent_chunk(g.r.agent, (uint64_t)i * SB_MSG_CHUNK_MAX,
+                         SB_MSG_CHUNK_MAX, 0));
+  sb_sleep_ms(100);
+  uint64_t t0 = sb_now_ms();
+  sb_rpc_stop(g.r.agent);
+  g.r.agent = NULL;
+  /* The agent's connection is over once sb_router_serve_agent returns,
+   * which waits for every worker using the agent. */
+  CHECK(sbt_wait_server(g.r.asrv, 0, 0, 10000));
+  uint64_t took = sb_now_ms() - t0;
+  fprintf(stderr, "the agent's end took %llu ms\n", (unsigned long long)took);
+  /* The grace is 1 s; the write would have held it for up to 5 s. */
+  CHECK(took < 2500);
+  do {
+    err = sb_channel_recv_envelope(g.ch, &m, sbtest_ms(5000), NULL);
+    if (!err) {
+      const sb_envelope_t *env = sb_msg_envelope(m);
+      CHECK(env->body_case == SBWIRE__V1__ENVELOPE__BODY_RESPONSE ||
+            (env->body_case == SBWIRE__V1__ENVELOPE__BODY_CHUNK &&
+             !env->chunk->last));
+      chunks += env->body_case == SBWIRE__V1__ENVELOPE__BODY_CHUNK;
+      sb_msg_free(m);
+    }
+  } while (!err);
+  fprintf(stderr, "the caller read %d chunks, then %s\n", chunks,
+          sb_err_name(err));
+  CHECK(chunks < 16);
+  rig_stop(&g);
+}
+
 /* The agent sends a chunk at the wrong offset after the caller had the
  * declaration and a chunk: the service drops the agent's connection (a
  * transfer rule broken), ends the caller's download with
