@@ -81,12 +81,9 @@ static void srig_close(srig_t *r) {
 }
 
 static int shot(srig_t *r, sb_rpc_result_t *res) {
-  Sbwire__V1__Request req = SBWIRE__V1__REQUEST__INIT;
-  Sbwire__V1__ScreenshotRequest s = SBWIRE__V1__SCREENSHOT_REQUEST__INIT;
-  s.target_case = SBWIRE__V1__SCREENSHOT_REQUEST__TARGET_VIRTUAL_SCREEN;
-  s.virtual_screen = 1;
-  req.body_case = SBWIRE__V1__REQUEST__BODY_SCREENSHOT;
-  req.screenshot = &s;
+  Sbwire__V1__Request req;
+  Sbwire__V1__ScreenshotRequest s;
+  sbt_shot_all(&req, &s);
   int err = sb_rpc_call(r->client, &req, (uint32_t)sbtest_ms(10000), NULL, 0,
                         res);
   return err ? err : sb_rpc_result_err(res, NULL);

@@ -34,14 +34,6 @@ static struct {
   char clip[64];   /* the "clipboard" */
 } ag;
 
-static void respond_cancel(sb_rpc_t *rpc, sb_rpc_incoming_t *in) {
-  Sbwire__V1__Response rsp = SBWIRE__V1__RESPONSE__INIT;
-  Sbwire__V1__CancelResponse c = SBWIRE__V1__CANCEL_RESPONSE__INIT;
-  rsp.body_case = SBWIRE__V1__RESPONSE__BODY_CANCEL;
-  rsp.cancel = &c;
-  sb_rpc_respond(rpc, in, &rsp, NULL, 0);
-}
-
 /* Apply a clipboard set (the data inline or uploaded) and answer it. */
 static void apply_set(sb_rpc_t *rpc, sb_rpc_incoming_t *in) {
   Sbwire__V1__Response rsp = SBWIRE__V1__RESPONSE__INIT;
@@ -74,7 +66,7 @@ static void agent_request(void *arg, sb_rpc_t *rpc, sb_rpc_incoming_t *in) {
     sb_mutex_unlock(ag.lock);
     if (t)
       sb_rpc_respond_error(rpc, t, SB_ECANCELED, "cancelled");
-    respond_cancel(rpc, in);
+    sbt_answer_cancel(rpc, in);
     return;
   }
   case SBWIRE__V1__REQUEST__BODY_PING:

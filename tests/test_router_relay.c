@@ -34,17 +34,12 @@ static struct {
 static void agent_request(void *arg, sb_rpc_t *rpc, sb_rpc_incoming_t *in) {
   (void)arg;
   switch (in->req->body_case) {
-  case SBWIRE__V1__REQUEST__BODY_CANCEL: {
-    Sbwire__V1__Response rsp = SBWIRE__V1__RESPONSE__INIT;
-    Sbwire__V1__CancelResponse c = SBWIRE__V1__CANCEL_RESPONSE__INIT;
+  case SBWIRE__V1__REQUEST__BODY_CANCEL:
     sb_mutex_lock(ag.lock);
     ag.cancels += ag.held && ag.held->id == in->req->cancel->target_request_id;
     sb_mutex_unlock(ag.lock);
-    rsp.body_case = SBWIRE__V1__RESPONSE__BODY_CANCEL;
-    rsp.cancel = &c;
-    sb_rpc_respond(rpc, in, &rsp, NULL, 0);
+    sbt_answer_cancel(rpc, in);
     return;
-  }
   case SBWIRE__V1__REQUEST__BODY_SCREENSHOT:
     sb_mutex_lock(ag.lock);
     if (ag.held)
@@ -156,13 +151,10 @@ static void rig_stop(rig_t *g) {
 }
 
 static void send_shot(sb_channel_t *ch, uint64_t id, uint32_t deadline) {
-  Sbwire__V1__Request req = SBWIRE__V1__REQUEST__INIT;
-  Sbwire__V1__ScreenshotRequest s = SBWIRE__V1__SCREENSHOT_REQUEST__INIT;
-  s.target_case = SBWIRE__V1__SCREENSHOT_REQUEST__TARGET_VIRTUAL_SCREEN;
-  s.virtual_screen = 1;
+  Sbwire__V1__Request req;
+  Sbwire__V1__ScreenshotRequest s;
+  sbt_shot_all(&req, &s);
   req.deadline_ms = deadline;
-  req.body_case = SBWIRE__V1__REQUEST__BODY_SCREENSHOT;
-  req.screenshot = &s;
   sbt_router_send(ch, id, &req);
 }
 
@@ -556,14 +548,11 @@ typedef struct {
 
 static void do_call(void *arg) {
   call_t *c = arg;
-  Sbwire__V1__Request req = SBWIRE__V1__REQUEST__INIT;
-  Sbwire__V1__ScreenshotRequest s = SBWIRE__V1__SCREENSHOT_REQUEST__INIT;
+  Sbwire__V1__Request req;
+  Sbwire__V1__ScreenshotRequest s;
   sb_rpc_result_t res;
-  s.target_case = SBWIRE__V1__SCREENSHOT_REQUEST__TARGET_VIRTUAL_SCREEN;
-  s.virtual_screen = 1;
+  sbt_shot_all(&req, &s);
   req.session_id = 1;
-  req.body_case = SBWIRE__V1__REQUEST__BODY_SCREENSHOT;
-  req.screenshot = &s;
   c->err = sb_rpc_call(c->rpc, &req, c->deadline, NULL, 0, &res);
   if (!c->err) {
     c->status = sb_rpc_result_err(&res, NULL);

@@ -147,20 +147,15 @@ static void send_download(void *arg) {
 static void agent_request(void *arg, sb_rpc_t *rpc, sb_rpc_incoming_t *in) {
   (void)arg;
   switch (in->req->body_case) {
-  case SBWIRE__V1__REQUEST__BODY_CANCEL: {
-    Sbwire__V1__Response rsp = SBWIRE__V1__RESPONSE__INIT;
-    Sbwire__V1__CancelResponse c = SBWIRE__V1__CANCEL_RESPONSE__INIT;
+  case SBWIRE__V1__REQUEST__BODY_CANCEL:
     sb_mutex_lock(ag.lock);
     if (ag.held && ag.held->id == in->req->cancel->target_request_id) {
       ag.cancels++;
       ag.cancelled = 1;
     }
     sb_mutex_unlock(ag.lock);
-    rsp.body_case = SBWIRE__V1__RESPONSE__BODY_CANCEL;
-    rsp.cancel = &c;
-    sb_rpc_respond(rpc, in, &rsp, NULL, 0);
+    sbt_answer_cancel(rpc, in);
     return;
-  }
   case SBWIRE__V1__REQUEST__BODY_SCREENSHOT:
     sb_mutex_lock(ag.lock);
     /* One download at a time; the test starts the next after the last
@@ -264,12 +259,9 @@ static void send_request(sb_channel_t *ch, uint64_t id, Sbwire__V1__Request *req
 }
 
 static void send_shot(sb_channel_t *ch, uint64_t id) {
-  Sbwire__V1__Request req = SBWIRE__V1__REQUEST__INIT;
-  Sbwire__V1__ScreenshotRequest s = SBWIRE__V1__SCREENSHOT_REQUEST__INIT;
-  s.target_case = SBWIRE__V1__SCREENSHOT_REQUEST__TARGET_VIRTUAL_SCREEN;
-  s.virtual_screen = 1;
-  req.body_case = SBWIRE__V1__REQUEST__BODY_SCREENSHOT;
-  req.screenshot = &s;
+  Sbwire__V1__Request req;
+  Sbwire__V1__ScreenshotRequest s;
+  sbt_shot_all(&req, &s);
   send_request(ch, id, &req);
 }
 

@@ -28,10 +28,7 @@ static void handler(void *arg, sb_rpc_t *rpc, sb_rpc_incoming_t *in) {
   if (in->req->body_case == SBWIRE__V1__REQUEST__BODY_CANCEL) {
     st->cancels++;
     sb_mutex_unlock(st->lock);
-    Sbwire__V1__CancelResponse c = SBWIRE__V1__CANCEL_RESPONSE__INIT;
-    rsp.body_case = SBWIRE__V1__RESPONSE__BODY_CANCEL;
-    rsp.cancel = &c;
-    sb_rpc_respond(rpc, in, &rsp, NULL, 0);
+    sbt_answer_cancel(rpc, in);
     return;
   }
   if (st->mode == 1) {

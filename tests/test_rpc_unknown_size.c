@@ -192,18 +192,13 @@ typedef struct {
 
 static void caller_main(void *arg) {
   caller_t *c = arg;
-  Sbwire__V1__Request req = SBWIRE__V1__REQUEST__INIT;
-  Sbwire__V1__ClipboardGetRequest g = SBWIRE__V1__CLIPBOARD_GET_REQUEST__INIT;
-  Sbwire__V1__ScreenshotRequest s = SBWIRE__V1__SCREENSHOT_REQUEST__INIT;
-  if (c->body == SBWIRE__V1__REQUEST__BODY_SCREENSHOT) {
-    req.body_case = SBWIRE__V1__REQUEST__BODY_SCREENSHOT;
-    s.target_case = SBWIRE__V1__SCREENSHOT_REQUEST__TARGET_VIRTUAL_SCREEN;
-    s.virtual_screen = 1;
-    req.screenshot = &s;
-  } else {
-    req.body_case = SBWIRE__V1__REQUEST__BODY_CLIPBOARD_GET;
-    req.clipboard_get = &g;
-  }
+  Sbwire__V1__Request req;
+  Sbwire__V1__ClipboardGetRequest g;
+  Sbwire__V1__ScreenshotRequest s;
+  if (c->body == SBWIRE__V1__REQUEST__BODY_SCREENSHOT)
+    sbt_shot_all(&req, &s);
+  else
+    clip_get(&req, &g);
   c->err = sb_rpc_call(c->rpc, &req, (uint32_t)sbtest_ms(10000), NULL, 0,
                        &c->res);
   if (!c->err)

@@ -88,6 +88,23 @@ void sbt_clip_set(Sbwire__V1__Request *req, Sbwire__V1__ClipboardSetRequest *cs,
   req->clipboard_set = cs;
 }
 
+int sbt_answer_cancel(sb_rpc_t *rpc, sb_rpc_incoming_t *in) {
+  Sbwire__V1__Response rsp = SBWIRE__V1__RESPONSE__INIT;
+  Sbwire__V1__CancelResponse c = SBWIRE__V1__CANCEL_RESPONSE__INIT;
+  rsp.body_case = SBWIRE__V1__RESPONSE__BODY_CANCEL;
+  rsp.cancel = &c;
+  return sb_rpc_respond(rpc, in, &rsp, NULL, 0);
+}
+
+void sbt_shot_all(Sbwire__V1__Request *req, Sbwire__V1__ScreenshotRequest *s) {
+  *req = (Sbwire__V1__Request)SBWIRE__V1__REQUEST__INIT;
+  *s = (Sbwire__V1__ScreenshotRequest)SBWIRE__V1__SCREENSHOT_REQUEST__INIT;
+  s->target_case = SBWIRE__V1__SCREENSHOT_REQUEST__TARGET_VIRTUAL_SCREEN;
+  s->virtual_screen = 1;
+  req->body_case = SBWIRE__V1__REQUEST__BODY_SCREENSHOT;
+  req->screenshot = s;
+}
+
 void sbt_chunk_env(Sbwire__V1__Envelope *env, Sbwire__V1__TransferChunk *c,
                    uint64_t id, uint64_t off, const uint8_t *data, size_t len,
                    int last) {

@@ -42,6 +42,12 @@ void sbt_pong(void *arg, sb_rpc_t *rpc, sb_rpc_incoming_t *in);
 void sbt_clip_set(Sbwire__V1__Request *req, Sbwire__V1__ClipboardSetRequest *cs,
                   uint64_t tid, uint64_t total, const char *text);
 
+/* Answer a Cancel request with its (empty) CancelResponse. */
+int sbt_answer_cancel(sb_rpc_t *rpc, sb_rpc_incoming_t *in);
+/* A screenshot request in req, with s its body (both the caller's,
+ * initialised here): the whole virtual screen, default compression. */
+void sbt_shot_all(Sbwire__V1__Request *req, Sbwire__V1__ScreenshotRequest *s);
+
 /* Fill env and c as the chunk of transfer id (request id = transfer id)
  * at off: len bytes of data, last as given. Nothing is copied. */
 void sbt_chunk_env(Sbwire__V1__Envelope *env, Sbwire__V1__TransferChunk *c,
