@@ -77,17 +77,7 @@ up() {
       >/dev/null 2>&1 || fail "xrandr --setmonitor $name $m"
     i=$((i + 1))
   done
-  # Wine reads UseXRandR when a process starts: set it, then start again.
-  wine reg add 'HKCU\Software\Wine\X11 Driver' /v UseXRandR /t REG_SZ /d N /f \
-    >/dev/null 2>&1 || fail "reg add UseXRandR"
-  wineserver -k >/dev/null 2>&1 || true
-  wineserver -w >/dev/null 2>&1 || true
-  wineserver -p >/dev/null 2>&1 &
-  SB_WINESERVER_PID=$!
-  sleep 0.5
-  W "$BIN/sbservice.exe" install >/dev/null || fail install
-  W "$BIN/sbservice.exe" start | grep -q RUNNING || fail start
-  wait_connected 300 >/dev/null || fail "agent not connected"
+  start_on_monitors 300
 }
 # Peak and current resident memory of our Wine process running $1, in MiB.
 mem() {

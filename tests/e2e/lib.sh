@@ -37,6 +37,22 @@ wait_connected() {
   done
   return 1
 }
+# The monitors xrandr --setmonitor made count for Wine only through its
+# Xinerama handler (UseXRandR = N), which it reads when a process starts:
+# set it, restart the wineserver, install and start the service, and
+# wait up to $1 tenths of a second for its agent in session 1.
+start_on_monitors() {
+  wine reg add 'HKCU\Software\Wine\X11 Driver' /v UseXRandR /t REG_SZ /d N /f \
+    >/dev/null 2>&1 || fail "reg add UseXRandR"
+  wineserver -k >/dev/null 2>&1 || true
+  wineserver -w >/dev/null 2>&1 || true
+  wineserver -p >/dev/null 2>&1 &
+  SB_WINESERVER_PID=$!
+  sleep 0.5
+  W "$BIN/sbservice.exe" install >/dev/null || fail install
+  W "$BIN/sbservice.exe" start | grep -q RUNNING || fail start
+  wait_connected "$1" >/dev/null || fail "agent not connected"
+}
 # Pids of live (not zombie) processes of OUR Wine prefix whose command
 # line matches: other prefixes on the machine (another test run) are not
 # ours to see or kill.

@@ -33,17 +33,7 @@ xrandr --setmonitor sbA 1920/508x1080/286+0+0 screen >/dev/null 2>&1 &&
   fail "xrandr --setmonitor"
 heads=$(xdpyinfo -ext XINERAMA 2>/dev/null | grep -c 'head #')
 [ "$heads" = 2 ] || fail "the X server reports $heads Xinerama heads, not 2"
-# Wine reads UseXRandR when a process starts: set it, then start again.
-wine reg add 'HKCU\Software\Wine\X11 Driver' /v UseXRandR /t REG_SZ /d N /f \
-  >/dev/null 2>&1 || fail "reg add UseXRandR"
-wineserver -k >/dev/null 2>&1 || true
-wineserver -w >/dev/null 2>&1 || true
-wineserver -p >/dev/null 2>&1 &
-SB_WINESERVER_PID=$!
-sleep 0.5
-W "$BIN/sbservice.exe" install >/dev/null || fail install
-W "$BIN/sbservice.exe" start | grep -q RUNNING || fail start
-wait_connected 200 >/dev/null || fail "agent not connected"
+start_on_monitors 200
 
 mons=$(W "$BIN/sbctl.exe" --json monitors --session 1) || fail "monitors"
 echo "monitors: $mons"
