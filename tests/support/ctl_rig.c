@@ -187,7 +187,10 @@ void sbt_ctl_stop(sbt_ctl_rig_t *t) {
 }
 
 int sbt_ctl_file_whole(const char *path) {
-  FILE *f = fopen(path, "rb");
+  return sbt_ctl_fp_whole(fopen(path, "rb"));
+}
+
+int sbt_ctl_fp_whole(FILE *f) {
   uint64_t at = 0;
   int c, ok = f != NULL;
   while (ok && (c = fgetc(f)) != EOF)

@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "router_rig.h"
 
@@ -57,6 +58,8 @@ void sbt_ctl_stop(sbt_ctl_rig_t *t);
 uint8_t sbt_ctl_byte(uint64_t at);
 /* 1 if path holds exactly the agent's whole download. */
 int sbt_ctl_file_whole(const char *path);
+/* The same for a file already open (NULL: 0); closes f. */
+int sbt_ctl_fp_whole(FILE *f);
 /* Write the string s to path (created or truncated); fails the test on
  * error. */
 void sbt_ctl_write(const char *path, const char *s);

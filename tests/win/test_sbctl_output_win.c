@@ -95,14 +95,7 @@ static int run_wide(sbt_ctl_rig_t *t, const char *const *args) {
 
 /* The whole download is in the file of that wide name. */
 static int whole_w(const wchar_t *path) {
-  FILE *f = _wfopen(path, L"rb");
-  uint64_t at = 0;
-  int c, ok = f != NULL;
-  while (ok && (c = fgetc(f)) != EOF)
-    ok = (uint8_t)c == sbt_ctl_byte(at++);
-  if (f)
-    fclose(f);
-  return ok && at == (uint64_t)SBT_CTL_PIECES * SBT_CTL_PIECE;
+  return sbt_ctl_fp_whole(_wfopen(path, L"rb"));
 }
 
 SB_TEST(sbctl_output_utf8_names) {
