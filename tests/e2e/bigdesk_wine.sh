@@ -15,10 +15,7 @@
 #   bigdesk_wine.sh BIN_DIR
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/../../scripts/lib.sh"
-need
-for tool in Xvfb xrandr xdpyinfo import convert compare identify display; do
-  command -v $tool >/dev/null || { echo "SKIP: $tool missing"; exit 77; }
-done
+need Xvfb xrandr xdpyinfo import convert compare identify display
 T0=$(date +%s)
 export WINEPREFIX_SB="$SB_BUILD/wineprefix-bigdesk"
 TMP=$(mktemp -d)

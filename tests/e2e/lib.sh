@@ -13,11 +13,17 @@ LOG="$DATA/sessionbridge.log"
 cleanup_service() {
   W "$BIN/sbservice.exe" uninstall >/dev/null 2>&1 || true
 }
+# need [TOOL...]: skip (77) without Wine's prefix and display, or
+# without one of the tools.
 need() {
+  local tool
   if [ -z "${WINEPREFIX:-}" ] || [ -z "${DISPLAY:-}" ]; then
     echo "SKIP: needs WINEPREFIX and DISPLAY (run through scripts/test.sh)"
     exit 77
   fi
+  for tool in "$@"; do
+    command -v "$tool" >/dev/null || { echo "SKIP: $tool missing"; exit 77; }
+  done
 }
 # The agent pid of session 1 as the service reports it.
 agent_pid() { W "$BIN/sbctl.exe" sessions | awk '$1 == 1 { print $5 }'; }

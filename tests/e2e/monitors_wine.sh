@@ -12,10 +12,7 @@
 #   monitors_wine.sh BIN_DIR
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/../../scripts/lib.sh"
-need
-for tool in Xvfb xrandr xdpyinfo import convert compare identify display; do
-  command -v $tool >/dev/null || { echo "SKIP: $tool missing"; exit 77; }
-done
+need Xvfb xrandr xdpyinfo import convert compare identify display
 # Our own prefix and display, whatever the suite set.
 sb_wine_stop_own() {
   W "$BIN/sbservice.exe" uninstall >/dev/null 2>&1 || true
